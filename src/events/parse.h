@@ -1,0 +1,68 @@
+// Parsers for passage records as they arrive: GA/T 1400 MotorVehicleObject lists and the
+// platform's own JSON form (a JSON array or NDJSON).
+//
+// A parse never fails as a whole for one bad object: each object becomes a ParsedItem that
+// holds either a record or a Rejection, plus the object's original JSON text for quarantine.
+// Only a body that is not JSON at all, or lacks the envelope, is an error (Status).
+//
+// Tolerance (real devices differ): numbers may arrive as strings and strings as numbers;
+// optional fields may be missing; unknown (vendor) fields are ignored; image data in
+// SubImageList is never kept, only its references (StoragePath / URLs).
+// Thread safety: a Parser holds a simdjson parser and is not thread-safe; use one per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "events/passage.h"
+#include "events/validator.h"
+
+namespace quanyu::events {
+
+struct ParsedItem {
+  bool ok = false;
+  PassageRecord record;  // valid when ok
+  Rejection rejection;   // valid when !ok
+  std::string raw;       // the object's JSON text, as received (or minified)
+  std::string record_id; // the id if one could be read, also when !ok
+};
+
+struct ParseOptions {
+  // Offset of devices' local time (PassTime) east of UTC, seconds. Default: China, UTC+8.
+  int local_offset_seconds = 8 * 3600;
+  // Stamped into PassageRecord::received.
+  UnixMicros received = 0;
+};
+
+class Parser {
+ public:
+  Parser();
+  ~Parser();
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // Parses {"MotorVehicleListObject":{"MotorVehicleObject":[...]}}. Also accepts a single
+  // {"MotorVehicleObject":{...}}. Appends one item per object to `out`.
+  Status ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
+                                   std::vector<ParsedItem>* out);
+
+  // Parses the platform's own form: a JSON array of objects, or NDJSON (one object per
+  // line, blank lines ignored). Fields: id, checkpoint_id, pass_time (RFC 3339), device_id,
+  // lane, plate, has_plate, plate_color (code or name), plate_class, speed_kmh,
+  // vehicle_class, vehicle_color, direction, image_refs. Appends one item per object.
+  Status ParsePassagesJson(std::string_view body, const ParseOptions& opts,
+                           std::vector<ParsedItem>* out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The platform's own JSON form of a record (the inverse of ParsePassagesJson), with times in
+// RFC 3339 at `offset_seconds`.
+std::string PassageToJson(const PassageRecord& r, int offset_seconds = 8 * 3600);
+
+}  // namespace quanyu::events

@@ -1,0 +1,124 @@
+// Store: quanyu's system of record. One abstract interface; backends: SQLite (embedded
+// default, WAL mode) and, for scale-out, PostgreSQL. Callers never see which one they use.
+//
+// Usage:
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open({.url = "sqlite:data/quanyu.db"}));
+//   RETURN_IF_ERROR(store->PutCheckpoint(cp));
+//
+// Schema migrations are versioned and applied by Open; Open refuses (FailedPrecondition) to
+// run against a schema newer than this build knows.
+//
+// Passage records and quarantine entries are written only by the ingest pipeline through
+// ApplyBatch, which also records how far each event-log partition has been applied, in the
+// same transaction: after a crash the pipeline replays the log from there.
+//
+// Thread safety: every method may be called from any thread; a backend serializes writes
+// internally. Reads do not block on writes (WAL).
+#pragma once
+
+#include <cstdint>
+#include <climits>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "events/passage.h"
+#include "registry/checkpoint.h"
+
+namespace quanyu::store {
+
+struct StoreOptions {
+  // "sqlite:PATH" (a file, created if missing), "sqlite::memory:" for tests, or
+  // "postgresql://..." once that backend exists. REQUIRES: non-empty.
+  std::string url;
+  // SQLite: synchronous=FULL if true, NORMAL if false. The event log, not the store, is what
+  // makes acknowledged records durable, so NORMAL is the default.
+  bool sync_full = false;
+};
+
+struct CheckpointQuery {
+  std::optional<registry::CheckpointStatus> status;  // only this status
+  std::string after_id;                               // keyset pagination: ids > after_id
+  size_t limit = 1000;
+};
+
+struct PassageQuery {
+  std::string plate;            // exact normalized plate; empty = any
+  std::string checkpoint_id;    // empty = any
+  UnixMicros from = 0;          // pass_time >= from
+  UnixMicros to = INT64_MAX;    // pass_time < to
+  size_t limit = 1000;          // newest first
+};
+
+struct QuarantineQuery {
+  std::string state;            // "open", "replayed", "discarded"; empty = any
+  std::string code;             // reason code; empty = any
+  std::string after_id;         // pagination: entries with id > after_id (ids sort by time)
+  size_t limit = 100;
+};
+
+struct PassageStats {
+  int64_t passages = 0;          // stored passage records
+  int64_t quarantined_open = 0;  // quarantine entries still open
+  int64_t quarantined_total = 0; // all quarantine entries ever kept
+  std::map<std::string, int64_t> quarantine_by_code;  // open entries by reason code
+  std::optional<UnixMicros> oldest_pass_time, newest_pass_time;
+};
+
+// A change to a quarantine entry's state (replayed or discarded).
+struct QuarantineResolution {
+  std::string id;
+  std::string state;  // "replayed" or "discarded"
+  UnixMicros resolved = 0;
+  std::string note;
+};
+
+// One unit of work from the ingest pipeline, applied atomically.
+struct ApplyBatch {
+  std::vector<events::PassageRecord> passages;     // duplicates by id are ignored
+  std::vector<events::QuarantineEntry> quarantine;
+  std::vector<QuarantineResolution> resolutions;
+  std::map<int, uint64_t> log_positions;          // partition -> next sequence to apply
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens the backend named by options.url and migrates its schema.
+  static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  // The schema version in effect, and the newest one this build knows.
+  virtual int SchemaVersion() = 0;
+  static int LatestSchemaVersion();
+
+  // --- checkpoints ---
+  // Inserts or replaces by id. created is kept from an existing row.
+  virtual Status PutCheckpoint(const registry::Checkpoint& c) = 0;
+  // Inserts many in one transaction; the whole call fails or succeeds.
+  virtual Status PutCheckpoints(const std::vector<registry::Checkpoint>& cs) = 0;
+  virtual StatusOr<registry::Checkpoint> GetCheckpoint(const std::string& id) = 0;
+  virtual StatusOr<std::vector<registry::Checkpoint>> ListCheckpoints(const CheckpointQuery& q) = 0;
+  // NotFound if absent.
+  virtual Status DeleteCheckpoint(const std::string& id) = 0;
+
+  // --- passages and quarantine (written by the ingest pipeline only) ---
+  virtual Status Apply(const ApplyBatch& batch) = 0;
+  // Partition -> next log sequence to apply, as recorded by the last Apply.
+  virtual StatusOr<std::map<int, uint64_t>> LogPositions() = 0;
+  virtual StatusOr<std::vector<events::PassageRecord>> FindPassages(const PassageQuery& q) = 0;
+  virtual StatusOr<std::optional<events::PassageRecord>> GetPassage(const std::string& id) = 0;
+  // Ids of passages with pass_time >= since, for warming the duplicate filter at start-up.
+  virtual Status ForEachPassageIdSince(UnixMicros since,
+                                       const std::function<void(std::string_view)>& fn) = 0;
+  virtual StatusOr<PassageStats> GetPassageStats() = 0;
+
+  virtual StatusOr<std::vector<events::QuarantineEntry>> ListQuarantine(const QuarantineQuery& q) = 0;
+  virtual StatusOr<events::QuarantineEntry> GetQuarantine(const std::string& id) = 0;
+};
+
+}  // namespace quanyu::store
