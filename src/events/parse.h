@@ -6,9 +6,15 @@
 // Only a body that is not JSON at all, or lacks the envelope, is an error (Status).
 //
 // Tolerance (real devices differ): numbers may arrive as strings and strings as numbers;
-// optional fields may be missing; unknown (vendor) fields are ignored; image data in
-// SubImageList is never kept, only its references (StoragePath / URLs).
+// optional fields may be missing; member names match without regard to case ("PlateNO");
+// unknown (vendor) fields are skipped without being read, so malformed scalars inside them
+// (e.g. `tru`) go unnoticed; image data in SubImageList is never kept, only its references
+// (StoragePath, else ImageID; StorageUrl1..5).
+// Every object is classified with CheckPlate while parsing: text that is not a plate makes the
+// item !ok with "invalid_plate". A field that cannot be converted ("Speed":"fast",
+// "PassTime":"2026-13-40") makes the item !ok with a Rejection naming the field as sent.
 // Thread safety: a Parser holds a simdjson parser and is not thread-safe; use one per thread.
+// Parsers may be reused: they keep their buffers between calls.
 #pragma once
 
 #include <memory>
@@ -26,8 +32,11 @@ struct ParsedItem {
   bool ok = false;
   PassageRecord record;  // valid when ok
   Rejection rejection;   // valid when !ok
-  std::string raw;       // the object's JSON text, as received (or minified)
-  std::string record_id; // the id if one could be read, also when !ok
+  // The object's JSON text as received, for quarantine, except that image data is cut: Data
+  // members, and any string longer than 1 KiB, become "<omitted>". For an NDJSON line that is
+  // not JSON, the line.
+  std::string raw;
+  std::string record_id;  // the id if one could be read, also when !ok
 };
 
 struct ParseOptions {
@@ -45,14 +54,20 @@ class Parser {
   Parser& operator=(const Parser&) = delete;
 
   // Parses {"MotorVehicleListObject":{"MotorVehicleObject":[...]}}. Also accepts a single
-  // {"MotorVehicleObject":{...}}. Appends one item per object to `out`.
+  // {"MotorVehicleObject":{...}}. Appends one item per object to `out`; on an error nothing
+  // is appended. PassTime is yyyyMMddHHmmss (or "yyyy-MM-dd HH:mm:ss") local time at
+  // opts.local_offset_seconds; TollgateID is the checkpoint, DeviceID when there is none.
+  // Rejections use GA/T 1400 names.
   Status ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
                                    std::vector<ParsedItem>* out);
 
   // Parses the platform's own form: a JSON array of objects, or NDJSON (one object per
   // line, blank lines ignored). Fields: id, checkpoint_id, pass_time (RFC 3339), device_id,
   // lane, plate, has_plate, plate_color (code or name), plate_class, speed_kmh,
-  // vehicle_class, vehicle_color, direction, image_refs. Appends one item per object.
+  // vehicle_class, vehicle_color, direction, image_refs. Appends one item per object. A UTF-8
+  // byte-order mark is skipped. In NDJSON a line that is not a JSON object becomes a !ok item
+  // with code "invalid_json" and the line as raw; a body with no valid line at all, an empty
+  // body or a broken JSON array is an error (nothing appended). Rejections use these names.
   Status ParsePassagesJson(std::string_view body, const ParseOptions& opts,
                            std::vector<ParsedItem>* out);
 
@@ -62,7 +77,9 @@ class Parser {
 };
 
 // The platform's own JSON form of a record (the inverse of ParsePassagesJson), with times in
-// RFC 3339 at `offset_seconds`.
+// RFC 3339 at `offset_seconds`. Members at their defaults are left out; "plate_status" and
+// "received" are written for readers and ignored by the parser (status is recomputed from
+// plate and has_plate; received comes from ParseOptions).
 std::string PassageToJson(const PassageRecord& r, int offset_seconds = 8 * 3600);
 
 }  // namespace quanyu::events

@@ -1,12 +1,13 @@
 // Vehicle passage records (过车记录): one vehicle seen by one checkpoint at one time.
 //
 // This is the platform's own form. GA/T 1400 MotorVehicleObject and the JSON/NDJSON bulk form
-// are parsed into it (gat1400.h, passage_json.h); it is what the event log stores and what the
+// are parsed into it (parse.h); it is what the event log stores and what the
 // rules see. Times are UTC microseconds. Thread safety: plain values.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -37,7 +38,7 @@ struct PassageRecord {
   std::string vehicle_color;  // VehicleColor code as sent
   std::string direction;      // Direction code as sent
   std::vector<std::string> image_refs;  // StorageUrl1..5 / image references; never image data
-  UnixMicros received = 0;    // when quanyu received it, UTC
+  UnixMicros received = 0;              // when quanyu received it, UTC
 
   bool operator==(const PassageRecord&) const = default;
 };
@@ -49,14 +50,14 @@ std::string_view SourceName(Source s);  // "gat1400", "api", "replay"
 // A record that failed validation, kept with its reason and original payload so it can be
 // listed, corrected and replayed (nothing received is lost).
 struct QuarantineEntry {
-  std::string id;             // assigned by the ingest pipeline, unique
+  std::string id;  // assigned by the ingest pipeline, unique
   UnixMicros received = 0;
   Source source = Source::kApi;
-  std::string record_id;      // MotorVehicleID if one could be read, else empty
-  std::string code;           // machine-readable reason ("invalid_plate", "unknown_checkpoint", ...)
-  std::string field;          // the field at fault, in the submitter's naming ("PlateNo")
-  std::string message;        // human-readable reason
-  std::string payload;        // the original object, as JSON text
+  std::string record_id;  // MotorVehicleID if one could be read, else empty
+  std::string code;       // machine-readable reason ("invalid_plate", "unknown_checkpoint", ...)
+  std::string field;      // the field at fault, in the submitter's naming ("PlateNo")
+  std::string message;    // human-readable reason
+  std::string payload;    // the original object, as JSON text
   // Lifecycle: "open" until replayed successfully ("replayed") or discarded ("discarded").
   std::string state = "open";
   UnixMicros resolved = 0;

@@ -9,9 +9,13 @@
 //   - suffix plates: province + letter + 4 letters/digits + one of 警 学 挂 领 港 澳 试 超
 //     ("川A1234警", "粤Z1234港"); 应急 plates ("川A1234应急").
 //   - armed police: "WJ" + optional province + 4-5 characters ("WJ川12345", "WJ12345").
-// A plate with unknown characters marked '?', '*' or '_' is kPartial. Empty text, "无牌",
-// "无车牌", "未识别", "车牌", "-" and all-zero strings are kUnreadable, or kAbsent when the
-// device says the vehicle has no plate. Thread safety: pure functions.
+//   Full-width letters and digits ("Ａ１") count as ASCII; the 31 province abbreviations are
+//   京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼.
+// A plate with unknown characters marked '?', '*' or '_' is kPartial and keeps what was read
+// (all wildcards: kUnreadable). "无牌", "无车牌" (and "无牌车", "无号牌") are kAbsent, as is
+// anything when the device says HasPlate = 0. Empty text, "未识别", "未知", "车牌", "-",
+// "unknown", "null" and all-zero strings are kUnreadable. kAbsent and kUnreadable have an empty
+// `normalized`. Thread safety: pure functions.
 #pragma once
 
 #include <optional>
@@ -40,8 +44,8 @@ PlateCheck CheckPlate(std::string_view raw, std::optional<bool> has_plate = std:
 bool IsPlateColorCode(int code);
 // English name of a code ("blue"), "unknown" for 0.
 std::string_view PlateColorName(int code);
-// Parses a code ("5", 5) or a name in English or Chinese ("blue", "蓝", "蓝色"); nullopt if
-// neither.
+// Parses a code ("5", 5) or a name in English or Chinese ("blue", "Grey"/"gray", "蓝", "蓝色");
+// "0" and "unknown" give 0; nullopt for anything else, codes outside the table included.
 std::optional<int> ParsePlateColor(std::string_view text);
 
 }  // namespace quanyu::events

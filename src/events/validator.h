@@ -17,9 +17,9 @@ namespace quanyu::events {
 // Why a record was rejected. `code` is a stable slug used in quarantine and metrics;
 // `field` names the input field in the submitter's naming (GA/T 1400 names for /VIID).
 struct Rejection {
-  std::string code;     // "invalid_plate", "invalid_plate_color", "unknown_checkpoint",
-                        // "inactive_checkpoint", "future_time", "expired_time", "invalid_speed",
-                        // "missing_field", "invalid_field", "duplicate_in_batch", "unsupported"
+  std::string code;  // "invalid_plate", "invalid_plate_color", "unknown_checkpoint",
+                     // "inactive_checkpoint", "future_time", "expired_time", "invalid_speed",
+                     // "missing_field", "invalid_field", "duplicate_in_batch", "unsupported"
   std::string field;
   std::string message;
   bool operator==(const Rejection&) const = default;
@@ -54,7 +54,12 @@ extern const FieldNames kGat1400Names;
 extern const FieldNames kApiNames;
 
 // Checks a parsed record. Returns nullopt if it is acceptable. The record's plate must
-// already have been classified by CheckPlate (parsers do this).
+// already have been classified by CheckPlate (parsers do this, and reject text that is not a
+// plate with "invalid_plate"); here "invalid_plate" only means a contradictory classification
+// (valid or partial without text). In order: id (missing, > 64 bytes, control characters),
+// checkpoint_id (same), pass_time missing, plate, plate_color (0 or a code), speed (-1 or
+// 0..max_speed_kmh), lane (0..64), checkpoint known and active (a faulty checkpoint's data is
+// refused too), pass_time within [now - retention, now + max_clock_skew].
 std::optional<Rejection> ValidatePassage(const PassageRecord& r, const ValidationOptions& opts,
                                          const CheckpointLookup& checkpoints, UnixMicros now,
                                          const FieldNames& names = kApiNames);

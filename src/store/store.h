@@ -16,13 +16,15 @@
 // internally. Reads do not block on writes (WAL).
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -32,8 +34,10 @@
 namespace quanyu::store {
 
 struct StoreOptions {
-  // "sqlite:PATH" (a file, created if missing), "sqlite::memory:" for tests, or
-  // "postgresql://..." once that backend exists. REQUIRES: non-empty.
+  // "sqlite:PATH" (a file, created if missing; "sqlite:///abs/path" also works),
+  // "sqlite::memory:" for tests (a private database that lives as long as the Store), or
+  // "postgresql://..." / "postgres://..." once that backend exists (Unimplemented until then).
+  // REQUIRES: non-empty.
   std::string url;
   // SQLite: synchronous=FULL if true, NORMAL if false. The event log, not the store, is what
   // makes acknowledged records durable, so NORMAL is the default.
@@ -42,29 +46,29 @@ struct StoreOptions {
 
 struct CheckpointQuery {
   std::optional<registry::CheckpointStatus> status;  // only this status
-  std::string after_id;                               // keyset pagination: ids > after_id
+  std::string after_id;                              // keyset pagination: ids > after_id
   size_t limit = 1000;
 };
 
 struct PassageQuery {
-  std::string plate;            // exact normalized plate; empty = any
-  std::string checkpoint_id;    // empty = any
-  UnixMicros from = 0;          // pass_time >= from
-  UnixMicros to = INT64_MAX;    // pass_time < to
-  size_t limit = 1000;          // newest first
+  std::string plate;          // exact normalized plate; empty = any
+  std::string checkpoint_id;  // empty = any
+  UnixMicros from = 0;        // pass_time >= from
+  UnixMicros to = INT64_MAX;  // pass_time < to
+  size_t limit = 1000;        // newest first (by pass_time; order among equal times unspecified)
 };
 
 struct QuarantineQuery {
-  std::string state;            // "open", "replayed", "discarded"; empty = any
-  std::string code;             // reason code; empty = any
-  std::string after_id;         // pagination: entries with id > after_id (ids sort by time)
+  std::string state;     // "open", "replayed", "discarded"; empty = any
+  std::string code;      // reason code; empty = any
+  std::string after_id;  // pagination: entries with id > after_id (ids sort by time)
   size_t limit = 100;
 };
 
 struct PassageStats {
-  int64_t passages = 0;          // stored passage records
-  int64_t quarantined_open = 0;  // quarantine entries still open
-  int64_t quarantined_total = 0; // all quarantine entries ever kept
+  int64_t passages = 0;                               // stored passage records
+  int64_t quarantined_open = 0;                       // quarantine entries still open
+  int64_t quarantined_total = 0;                      // all quarantine entries ever kept
   std::map<std::string, int64_t> quarantine_by_code;  // open entries by reason code
   std::optional<UnixMicros> oldest_pass_time, newest_pass_time;
 };
@@ -77,12 +81,16 @@ struct QuarantineResolution {
   std::string note;
 };
 
-// One unit of work from the ingest pipeline, applied atomically.
+// One unit of work from the ingest pipeline, applied atomically and idempotently, in this
+// order: passages are inserted (a passage whose id is already stored is ignored, whatever its
+// content), quarantine entries are inserted (an entry whose id is already stored is ignored,
+// so it keeps any resolution it has), resolutions are applied, log positions are upserted.
+// Applying the same batch twice leaves the store as applying it once.
 struct ApplyBatch {
-  std::vector<events::PassageRecord> passages;     // duplicates by id are ignored
+  std::vector<events::PassageRecord> passages;  // duplicates by id are ignored
   std::vector<events::QuarantineEntry> quarantine;
   std::vector<QuarantineResolution> resolutions;
-  std::map<int, uint64_t> log_positions;          // partition -> next sequence to apply
+  std::map<int, uint64_t> log_positions;  // partition -> next sequence to apply
 };
 
 class Store {
@@ -92,7 +100,8 @@ class Store {
   // Opens the backend named by options.url and migrates its schema.
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
-  // The schema version in effect, and the newest one this build knows.
+  // The schema version in effect, and the newest one this build knows. Versions are shared by
+  // all backends: version N means the same logical schema everywhere.
   virtual int SchemaVersion() = 0;
   static int LatestSchemaVersion();
 
@@ -101,23 +110,34 @@ class Store {
   virtual Status PutCheckpoint(const registry::Checkpoint& c) = 0;
   // Inserts many in one transaction; the whole call fails or succeeds.
   virtual Status PutCheckpoints(const std::vector<registry::Checkpoint>& cs) = 0;
+  // NotFound if absent.
   virtual StatusOr<registry::Checkpoint> GetCheckpoint(const std::string& id) = 0;
+  // In id order.
   virtual StatusOr<std::vector<registry::Checkpoint>> ListCheckpoints(const CheckpointQuery& q) = 0;
   // NotFound if absent.
   virtual Status DeleteCheckpoint(const std::string& id) = 0;
 
   // --- passages and quarantine (written by the ingest pipeline only) ---
+  // Applies the whole batch in one transaction, or nothing of it. InvalidArgument (field
+  // "passages[i].id", "quarantine[i].id", "resolutions[i].state", ...) for an empty id or a
+  // resolution state other than "replayed"/"discarded"; NotFound if a resolution names a
+  // quarantine entry that is neither stored nor in the batch.
   virtual Status Apply(const ApplyBatch& batch) = 0;
   // Partition -> next log sequence to apply, as recorded by the last Apply.
   virtual StatusOr<std::map<int, uint64_t>> LogPositions() = 0;
   virtual StatusOr<std::vector<events::PassageRecord>> FindPassages(const PassageQuery& q) = 0;
   virtual StatusOr<std::optional<events::PassageRecord>> GetPassage(const std::string& id) = 0;
-  // Ids of passages with pass_time >= since, for warming the duplicate filter at start-up.
+  // Ids of passages with pass_time >= since, for warming the duplicate filter at start-up, in
+  // no particular order. The view is valid only during the call. REQUIRES: fn does not call
+  // this Store (a backend may hold a connection or a lock while it runs).
   virtual Status ForEachPassageIdSince(UnixMicros since,
                                        const std::function<void(std::string_view)>& fn) = 0;
   virtual StatusOr<PassageStats> GetPassageStats() = 0;
 
-  virtual StatusOr<std::vector<events::QuarantineEntry>> ListQuarantine(const QuarantineQuery& q) = 0;
+  // Entries in id order (ids sort by time), filtered and paginated as the query says.
+  virtual StatusOr<std::vector<events::QuarantineEntry>> ListQuarantine(
+      const QuarantineQuery& q) = 0;
+  // NotFound if absent.
   virtual StatusOr<events::QuarantineEntry> GetQuarantine(const std::string& id) = 0;
 };
 

@@ -1,0 +1,66 @@
+// App: one quanyu server process on the embedded default — a data directory holding the
+// SQLite store (quanyu.db) and the event log (log/), the ingest pipeline, and the HTTP server.
+// `quanyu serve` is App::Open + Start + wait for a signal + Stop; integration tests run it the
+// same way in-process.
+//
+// The data directory is locked (DIR/LOCK, flock) while an App has it open, so two servers,
+// or an import and a server, never write one directory at the same time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/http_server.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "events/validator.h"
+#include "store/store.h"
+
+namespace quanyu::api {
+
+struct AppOptions {
+  std::string data_dir = "./data";
+  ServerOptions server;
+  int log_partitions = 4;             // event-log partitions. Default: 4.
+  bool log_sync = true;               // fdatasync the event log. Default: true.
+  events::ValidationOptions validation;
+  int local_offset_seconds = 8 * 3600;
+  const Clock* clock = nullptr;       // Default: the system clock.
+  std::string version = "0.1.0";
+};
+
+class App {
+ public:
+  static StatusOr<std::unique_ptr<App>> Open(const AppOptions& options);
+  ~App();
+
+  Status Start();       // listen and serve
+  uint16_t port() const;
+  // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
+  // record to the store, close the log. Idempotent.
+  void Stop();
+
+ private:
+  App();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Holds the data directory's lock for the lifetime of the object.
+class DataDirLock {
+ public:
+  // Creates DIR if missing and takes DIR/LOCK. FailedPrecondition if another process has it.
+  static StatusOr<std::unique_ptr<DataDirLock>> Acquire(const std::string& dir);
+  ~DataDirLock();
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// The store URL of a data directory (its SQLite database), and the store opened from it.
+// REQUIRES: the caller holds the directory's DataDirLock.
+std::string StoreUrlFor(const std::string& data_dir);
+StatusOr<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir);
+
+}  // namespace quanyu::api

@@ -1,0 +1,419 @@
+#include "api/handlers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/time_format.h"
+#include "events/parse.h"
+#include "registry/checkpoint.h"
+
+namespace quanyu::api {
+namespace {
+
+using nlohmann::json;
+
+Response JsonResponse(int status, const json& j) { return Response::Json(status, j.dump()); }
+
+// Parses a request body as a JSON object, or an InvalidArgument naming "body".
+StatusOr<json> BodyObject(const Request& req) {
+  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgument("body", "request body is not valid JSON");
+  if (!j.is_object()) return InvalidArgument("body", "request body must be a JSON object");
+  return j;
+}
+
+StatusOr<size_t> LimitParam(const Request& req, size_t def, size_t max) {
+  std::string v = req.Query("limit");
+  if (v.empty()) return def;
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (end == v.c_str() || *end != '\0' || n < 1 || static_cast<size_t>(n) > max) {
+    return InvalidArgument("limit", "must be a whole number from 1 to " + std::to_string(max));
+  }
+  return static_cast<size_t>(n);
+}
+
+json QuarantineToJson(const events::QuarantineEntry& q, int offset) {
+  json payload = json::parse(q.payload, nullptr, false);
+  json j = {{"id", q.id},
+            {"received", FormatRfc3339(q.received, offset)},
+            {"source", std::string(events::SourceName(q.source))},
+            {"record_id", q.record_id},
+            {"code", q.code},
+            {"field", q.field},
+            {"message", q.message},
+            {"state", q.state}};
+  // The payload is kept as received; show it as JSON when it is JSON, else as text.
+  j["payload"] = payload.is_discarded() ? json(q.payload) : payload;
+  if (q.state != "open") {
+    j["resolved"] = FormatRfc3339(q.resolved, offset);
+    j["resolution_note"] = q.resolution_note;
+  }
+  return j;
+}
+
+json ResultToJson(const ingest::ItemResult& r) {
+  json j = {{"id", r.id}, {"status", std::string(ingest::OutcomeName(r.outcome))}};
+  if (r.outcome == ingest::Outcome::kRejected) {
+    j["quarantine_id"] = r.quarantine_id;
+    j["error"] = {{"code", r.rejection.code},
+                  {"field", r.rejection.field},
+                  {"message", r.rejection.message}};
+  }
+  return j;
+}
+
+events::Parser& ThreadParser() {
+  thread_local events::Parser parser;
+  return parser;
+}
+
+// One status per submitted object, in GA/T 1400's reply form. StatusCode "0" is OK; "8"
+// (invalid JSON content) for a rejected object, whose StatusString gives field and reason.
+json Gat1400Statuses(const std::string& url, const std::vector<ingest::ItemResult>& results,
+                     const std::string& local_time) {
+  json list = json::array();
+  for (const auto& r : results) {
+    json s = {{"RequestURL", url}, {"Id", r.id}, {"LocalTime", local_time}};
+    switch (r.outcome) {
+      case ingest::Outcome::kAccepted:
+        s["StatusCode"] = "0";
+        s["StatusString"] = "OK";
+        break;
+      case ingest::Outcome::kDuplicate:
+        s["StatusCode"] = "0";
+        s["StatusString"] = "OK (duplicate of a stored record)";
+        break;
+      case ingest::Outcome::kRejected:
+        s["StatusCode"] = "8";
+        s["StatusString"] = r.rejection.field + ": " + r.rejection.message + " (quarantine " +
+                            r.quarantine_id + ")";
+        break;
+    }
+    list.push_back(std::move(s));
+  }
+  return {{"ResponseStatusListObject", {{"ResponseStatusObject", list}}}};
+}
+
+// A GA/T 1400 error reply that is also a quanyu error body.
+Response Gat1400Error(const std::string& url, const Status& st, const std::string& gat_code,
+                      const std::string& local_time) {
+  Response r = Response::Error(st);
+  json body = json::parse(r.body);
+  body["ResponseStatusObject"] = {{"RequestURL", url},
+                                  {"StatusCode", gat_code},
+                                  {"StatusString", st.ToString()},
+                                  {"Id", ""},
+                                  {"LocalTime", local_time}};
+  r.body = body.dump();
+  return r;
+}
+
+class Routes {
+ public:
+  explicit Routes(const Services* s) : s_(s) {}
+
+  Response Health(Request&) {
+    return JsonResponse(200, {{"status", "ok"}, {"version", s_->version}});
+  }
+
+  Response MetricsText(Request&) {
+    return Response::Text(200, s_->metrics->RenderPrometheus(),
+                          "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  Response OpenApi(Request&) {
+    return Response::Text(200, std::string(OpenApiYaml()), "application/yaml");
+  }
+
+  // --- checkpoints ---
+  Response ListCheckpoints(Request& req) {
+    store::CheckpointQuery q;
+    auto limit = LimitParam(req, 1000, 10000);
+    if (!limit.ok()) return Response::Error(limit.status());
+    q.limit = *limit;
+    q.after_id = req.Query("after");
+    if (std::string st = req.Query("status"); !st.empty()) {
+      auto parsed = registry::ParseCheckpointStatus(st);
+      if (!parsed.ok()) return Response::Error(parsed.status());
+      q.status = *parsed;
+    }
+    auto list = s_->store->ListCheckpoints(q);
+    if (!list.ok()) return Response::Error(list.status());
+    json items = json::array();
+    for (const auto& c : *list) items.push_back(registry::CheckpointToJson(c));
+    json out = {{"items", items}};
+    out["next_after"] = list->size() == q.limit ? json(list->back().id) : json(nullptr);
+    return JsonResponse(200, out);
+  }
+
+  Response GetCheckpoint(Request& req) {
+    auto c = s_->store->GetCheckpoint(req.path_params["id"]);
+    if (!c.ok()) return Response::Error(c.status());
+    return JsonResponse(200, registry::CheckpointToJson(*c));
+  }
+
+  Response CreateCheckpoint(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    auto c = registry::CheckpointFromJson(*body, geo::Crs::kWgs84);
+    if (!c.ok()) return Response::Error(c.status());
+    if (s_->store->GetCheckpoint(c->id).ok()) {
+      return Response::Error(
+          Status(StatusCode::kAlreadyExists, "checkpoint " + c->id + " exists; use PUT to replace",
+                 "id"));
+    }
+    return Save(std::move(c).value(), 201);
+  }
+
+  Response PutCheckpoint(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    const std::string& id = req.path_params["id"];
+    if (body->contains("id") && (*body)["id"] != id) {
+      return Response::Error(InvalidArgument("id", "the id in the body differs from the URL"));
+    }
+    (*body)["id"] = id;
+    auto c = registry::CheckpointFromJson(*body, geo::Crs::kWgs84);
+    if (!c.ok()) return Response::Error(c.status());
+    return Save(std::move(c).value(), 200);
+  }
+
+  // PATCH merges the given fields into the stored checkpoint (RFC 7386 merge patch).
+  Response PatchCheckpoint(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    const std::string& id = req.path_params["id"];
+    auto existing = s_->store->GetCheckpoint(id);
+    if (!existing.ok()) return Response::Error(existing.status());
+    json merged = registry::CheckpointToJson(*existing);
+    if (body->contains("id") && (*body)["id"] != id) {
+      return Response::Error(InvalidArgument("id", "the id of a checkpoint cannot be changed"));
+    }
+    if (body->contains("crs") && (body->contains("lng") || body->contains("lat")) &&
+        !(body->contains("lng") && body->contains("lat"))) {
+      return Response::Error(InvalidArgument("lng", "give both lng and lat with crs"));
+    }
+    merged.merge_patch(*body);
+    auto c = registry::CheckpointFromJson(merged, geo::Crs::kWgs84);
+    if (!c.ok()) return Response::Error(c.status());
+    c->created = existing->created;
+    return Save(std::move(c).value(), 200);
+  }
+
+  Response DeleteCheckpoint(Request& req) {
+    const std::string& id = req.path_params["id"];
+    Status st = s_->store->DeleteCheckpoint(id);
+    if (!st.ok()) return Response::Error(st);
+    s_->pipeline->OnCheckpointDeleted(id);
+    return Response::Json(204, "");
+  }
+
+  // --- ingest ---
+  Response Gat1400MotorVehicles(Request& req) {
+    const std::string url = "/VIID/MotorVehicles";
+    std::string local_time = FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds);
+    std::vector<events::ParsedItem> items;
+    events::ParseOptions opts;
+    opts.local_offset_seconds = s_->local_offset_seconds;
+    opts.received = s_->clock->Now();
+    Status st = ThreadParser().ParseGat1400MotorVehicles(req.body, opts, &items);
+    if (!st.ok()) {
+      bool not_json = st.field().empty() || st.field() == "body";
+      return Gat1400Error(url, st, not_json ? "7" : "8", local_time);
+    }
+    std::vector<ingest::ItemResult> results;
+    st = s_->pipeline->Submit(events::Source::kGat1400, items, &results);
+    if (!st.ok()) return Gat1400Error(url, st, "2", local_time);  // 2: device busy
+    return JsonResponse(200, Gat1400Statuses(url, results, local_time));
+  }
+
+  // Biometric and person objects are outside what quanyu does.
+  Response Gat1400NotSupported(Request& req) {
+    std::string local_time = FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds);
+    return Gat1400Error(
+        req.path,
+        Unimplemented("not supported: quanyu does not accept face, person or other biometric "
+                      "records; only vehicle passage records (/VIID/MotorVehicles)"),
+        "4", local_time);
+  }
+
+  Response Gat1400Time(Request&) {
+    UnixMicros now = s_->clock->Now();
+    return JsonResponse(200, {{"SystemTimeObject",
+                               {{"VIIDServerID", s_->server_id},
+                                {"TimeMode", "1"},
+                                {"LocalTime", FormatCompactLocalTime(now, s_->local_offset_seconds)},
+                                {"TimeZone", "Asia/Shanghai"}}}});
+  }
+
+  Response PostPassages(Request& req) {
+    std::vector<events::ParsedItem> items;
+    events::ParseOptions opts;
+    opts.local_offset_seconds = s_->local_offset_seconds;
+    opts.received = s_->clock->Now();
+    Status st = ThreadParser().ParsePassagesJson(req.body, opts, &items);
+    if (!st.ok()) return Response::Error(st);
+    std::vector<ingest::ItemResult> results;
+    st = s_->pipeline->Submit(events::Source::kApi, items, &results);
+    if (!st.ok()) return Response::Error(st);
+    size_t accepted = 0, dups = 0, rejected = 0;
+    json list = json::array();
+    for (const auto& r : results) {
+      accepted += r.outcome == ingest::Outcome::kAccepted;
+      dups += r.outcome == ingest::Outcome::kDuplicate;
+      rejected += r.outcome == ingest::Outcome::kRejected;
+      list.push_back(ResultToJson(r));
+    }
+    return JsonResponse(200, {{"accepted", accepted},
+                              {"duplicates", dups},
+                              {"rejected", rejected},
+                              {"results", list}});
+  }
+
+  Response PassageStats(Request&) {
+    auto stats = s_->store->GetPassageStats();
+    if (!stats.ok()) return Response::Error(stats.status());
+    ingest::PipelineStats p = s_->pipeline->Stats();
+    json out = {{"stored", stats->passages},
+                {"quarantined_open", stats->quarantined_open},
+                {"quarantined_total", stats->quarantined_total},
+                {"quarantine_by_code", stats->quarantine_by_code},
+                {"pending_store", p.queued},
+                {"since_start",
+                 {{"accepted", p.accepted}, {"duplicates", p.duplicates}, {"rejected", p.rejected}}}};
+    out["oldest_pass_time"] = stats->oldest_pass_time
+                                  ? json(FormatRfc3339(*stats->oldest_pass_time, s_->local_offset_seconds))
+                                  : json(nullptr);
+    out["newest_pass_time"] = stats->newest_pass_time
+                                  ? json(FormatRfc3339(*stats->newest_pass_time, s_->local_offset_seconds))
+                                  : json(nullptr);
+    return JsonResponse(200, out);
+  }
+
+  // --- quarantine ---
+  Response ListQuarantine(Request& req) {
+    store::QuarantineQuery q;
+    auto limit = LimitParam(req, 100, 1000);
+    if (!limit.ok()) return Response::Error(limit.status());
+    q.limit = *limit;
+    q.state = req.Query("state");
+    if (!q.state.empty() && q.state != "open" && q.state != "replayed" && q.state != "discarded") {
+      return Response::Error(InvalidArgument("state", "must be open, replayed or discarded"));
+    }
+    q.code = req.Query("code");
+    q.after_id = req.Query("after");
+    auto list = s_->store->ListQuarantine(q);
+    if (!list.ok()) return Response::Error(list.status());
+    json items = json::array();
+    for (const auto& e : *list) items.push_back(QuarantineToJson(e, s_->local_offset_seconds));
+    json out = {{"items", items}};
+    out["next_after"] = list->size() == q.limit ? json(list->back().id) : json(nullptr);
+    return JsonResponse(200, out);
+  }
+
+  Response GetQuarantine(Request& req) {
+    auto e = s_->store->GetQuarantine(req.path_params["id"]);
+    if (!e.ok()) return Response::Error(e.status());
+    return JsonResponse(200, QuarantineToJson(*e, s_->local_offset_seconds));
+  }
+
+  // Body (optional): {"record": {corrected object in its original form}, "note": "..."}.
+  Response ReplayQuarantine(Request& req) {
+    std::optional<std::string> corrected;
+    std::string note;
+    if (!req.body.empty()) {
+      auto body = BodyObject(req);
+      if (!body.ok()) return Response::Error(body.status());
+      if (auto it = body->find("record"); it != body->end()) {
+        if (!it->is_object()) return Response::Error(InvalidArgument("record", "must be an object"));
+        corrected = it->dump();
+      }
+      note = body->value("note", "");
+    }
+    auto r = s_->pipeline->Replay(req.path_params["id"], corrected, note);
+    if (!r.ok()) return Response::Error(r.status());
+    if (r->outcome == ingest::Outcome::kRejected) {
+      json out = ResultToJson(*r);
+      out["error"]["message"] = "still rejected: " + r->rejection.message;
+      return JsonResponse(422, out);
+    }
+    return JsonResponse(200, ResultToJson(*r));
+  }
+
+  Response DiscardQuarantine(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    Status st = s_->pipeline->Discard(req.path_params["id"], body->value("note", ""));
+    if (!st.ok()) return Response::Error(st);
+    auto e = s_->store->GetQuarantine(req.path_params["id"]);
+    if (!e.ok()) return Response::Error(e.status());
+    return JsonResponse(200, QuarantineToJson(*e, s_->local_offset_seconds));
+  }
+
+ private:
+  Response Save(registry::Checkpoint c, int status) {
+    UnixMicros now = s_->clock->Now();
+    if (c.created == 0) {
+      auto existing = s_->store->GetCheckpoint(c.id);
+      c.created = existing.ok() ? existing->created : now;
+    }
+    c.updated = now;
+    Status st = s_->store->PutCheckpoint(c);
+    if (!st.ok()) return Response::Error(st);
+    s_->pipeline->OnCheckpointChanged(c);
+    return JsonResponse(status, registry::CheckpointToJson(c));
+  }
+
+  const Services* s_;
+};
+
+}  // namespace
+
+void RegisterRoutes(Router* router, const Services* services) {
+  auto routes = std::make_shared<Routes>(services);
+  auto bind = [routes](Response (Routes::*fn)(Request&)) {
+    return [routes, fn](Request& req) { return ((*routes).*fn)(req); };
+  };
+  router->Add("GET", "/healthz", "Liveness", bind(&Routes::Health));
+  router->Add("GET", "/metrics", "Prometheus metrics", bind(&Routes::MetricsText));
+  router->Add("GET", "/api/v1/openapi.yaml", "This API's OpenAPI 3 description",
+              bind(&Routes::OpenApi));
+
+  router->AddWebSocket("/api/v1/stream", "Live events (WebSocket)",
+                       [services](Request& req, std::shared_ptr<WsConnection> conn) {
+                         return services->hub->Handler()(req, std::move(conn));
+                       });
+
+  router->Add("GET", "/api/v1/checkpoints", "List checkpoints", bind(&Routes::ListCheckpoints));
+  router->Add("POST", "/api/v1/checkpoints", "Create a checkpoint",
+              bind(&Routes::CreateCheckpoint));
+  router->Add("GET", "/api/v1/checkpoints/{id}", "Get a checkpoint", bind(&Routes::GetCheckpoint));
+  router->Add("PUT", "/api/v1/checkpoints/{id}", "Create or replace a checkpoint",
+              bind(&Routes::PutCheckpoint));
+  router->Add("PATCH", "/api/v1/checkpoints/{id}", "Change some fields of a checkpoint",
+              bind(&Routes::PatchCheckpoint));
+  router->Add("DELETE", "/api/v1/checkpoints/{id}", "Delete a checkpoint",
+              bind(&Routes::DeleteCheckpoint));
+
+  router->Add("POST", "/VIID/MotorVehicles", "GA/T 1400 vehicle passage records",
+              bind(&Routes::Gat1400MotorVehicles));
+  router->Add("POST", "/VIID/Faces", "Not supported (biometric)", bind(&Routes::Gat1400NotSupported));
+  router->Add("POST", "/VIID/Persons", "Not supported (biometric)",
+              bind(&Routes::Gat1400NotSupported));
+  router->Add("GET", "/VIID/System/Time", "GA/T 1400 server time", bind(&Routes::Gat1400Time));
+
+  router->Add("POST", "/api/v1/passages", "Bulk passage records (JSON array or NDJSON)",
+              bind(&Routes::PostPassages));
+  router->Add("GET", "/api/v1/passages/stats", "Stored and quarantined counts",
+              bind(&Routes::PassageStats));
+
+  router->Add("GET", "/api/v1/quarantine", "List rejected records", bind(&Routes::ListQuarantine));
+  router->Add("GET", "/api/v1/quarantine/{id}", "Get a rejected record",
+              bind(&Routes::GetQuarantine));
+  router->Add("POST", "/api/v1/quarantine/{id}/replay", "Correct and replay a rejected record",
+              bind(&Routes::ReplayQuarantine));
+  router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
+              bind(&Routes::DiscardQuarantine));
+}
+
+}  // namespace quanyu::api

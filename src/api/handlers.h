@@ -1,0 +1,34 @@
+// quanyu's HTTP API: the routes and what they call. Handlers translate between HTTP/JSON and
+// the modules' C++ interfaces; this is the only place a Status becomes an HTTP status.
+// The routes registered here are the ones api/openapi.yaml describes (a test checks that).
+#pragma once
+
+#include <string>
+
+#include "api/router.h"
+#include "api/stream.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "ingest/pipeline.h"
+#include "store/store.h"
+
+namespace quanyu::api {
+
+struct Services {
+  store::Store* store = nullptr;
+  ingest::Pipeline* pipeline = nullptr;
+  const Clock* clock = nullptr;
+  Metrics* metrics = nullptr;
+  StreamHub* hub = nullptr;
+  int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
+  std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
+  std::string version;
+};
+
+// Registers every route. `services` must outlive the router.
+void RegisterRoutes(Router* router, const Services* services);
+
+// The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
+std::string_view OpenApiYaml();
+
+}  // namespace quanyu::api

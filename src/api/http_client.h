@@ -1,0 +1,46 @@
+// A small synchronous HTTP/1.1 client with keep-alive, for the load generator, the demo
+// traffic and the integration tests. One connection per client, reconnecting when the server
+// closes it. Thread safety: one client per thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace quanyu::api {
+
+struct ClientResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case keys
+};
+
+class HttpClient {
+ public:
+  HttpClient(std::string host, uint16_t port);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends one request and reads the whole response. `headers` are added as given.
+  StatusOr<ClientResponse> Send(const std::string& method, const std::string& target,
+                                const std::string& body = {},
+                                const std::map<std::string, std::string>& headers = {});
+
+  StatusOr<ClientResponse> Get(const std::string& target) { return Send("GET", target); }
+  StatusOr<ClientResponse> Post(const std::string& target, const std::string& body,
+                                const std::string& content_type = "application/json") {
+    return Send("POST", target, body, {{"Content-Type", content_type}});
+  }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "http://host:port" or "host:port" into host and port.
+Status ParseHostPort(const std::string& text, std::string* host, uint16_t* port);
+
+}  // namespace quanyu::api

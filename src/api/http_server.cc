@@ -1,0 +1,424 @@
+#include "api/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace quanyu::api {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class Session;
+
+// Shared state of the server that sessions reach through a shared_ptr (sessions may outlive
+// Stop by a few handler invocations).
+struct Shared {
+  const Router* router;
+  ServerOptions options;
+  Metrics* metrics;
+  Histogram* latency;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::set<std::shared_ptr<void>> sessions;  // strong refs to live sessions for shutdown
+  std::function<void(const std::shared_ptr<void>&)> closer;
+  std::atomic<uint64_t> request_counter{0};
+  std::string id_prefix;
+  std::atomic<int64_t> open_connections{0};
+};
+
+std::string MakeRequestId(Shared& s) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s-%08llx", s.id_prefix.c_str(),
+                static_cast<unsigned long long>(s.request_counter.fetch_add(1)));
+  return buf;
+}
+
+Request ToRequest(const http::request<http::string_body>& in, const std::string& remote) {
+  Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  std::string_view t(in.target().data(), in.target().size());
+  size_t q = t.find('?');
+  r.path = UrlDecode(t.substr(0, q), false);
+  if (q != std::string_view::npos) r.query = ParseQuery(t.substr(q + 1));
+  for (const auto& f : in) {
+    std::string k(f.name_string());
+    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[k] = std::string(f.value());
+  }
+  r.body = in.body();
+  r.remote = remote;
+  return r;
+}
+
+// A WebSocket connection: writes are queued and sent one at a time on the connection's strand.
+class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> {
+ public:
+  WsConn(tcp::socket&& socket, std::shared_ptr<Shared> shared)
+      : ws_(std::move(socket)), shared_(std::move(shared)) {}
+
+  void Run(http::request<http::string_body> req, WsHandler handler, Request api_req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = shared_from_this(), handler = std::move(handler),
+                           api_req = std::move(api_req)](beast::error_code ec) mutable {
+      if (ec) return;
+      auto session = handler(api_req, self);
+      if (!session.ok()) {
+        self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error,
+                                                      session.status().message()),
+                              [self](beast::error_code) {});
+        return;
+      }
+      self->session_ = std::move(session).value();
+      self->open_ = true;
+      self->Read();
+    });
+  }
+
+  void Send(std::string text) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      if (!self->open_) return;
+      self->out_.push_back(std::move(text));
+      if (self->out_.size() == 1) self->WriteNext();
+    });
+  }
+
+  void Close() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      if (!self->open_) return;
+      self->open_ = false;
+      self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
+    });
+  }
+
+  bool IsOpen() const override { return open_; }
+
+ private:
+  void Read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->Closed();
+        return;
+      }
+      std::string msg = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      if (self->session_.on_message) self->session_.on_message(msg);
+      self->Read();
+    });
+  }
+
+  void WriteNext() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(out_.front()),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      if (ec) {
+                        self->Closed();
+                        return;
+                      }
+                      self->out_.pop_front();
+                      if (!self->out_.empty()) self->WriteNext();
+                    });
+  }
+
+  void Closed() {
+    bool was_open = open_.exchange(false);
+    out_.clear();
+    if (!closed_notified_ && session_.on_close) {
+      closed_notified_ = true;
+      session_.on_close();
+    }
+    (void)was_open;
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<Shared> shared_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> out_;
+  WsSession session_;
+  std::atomic<bool> open_{false};
+  bool closed_notified_ = false;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    shared_->open_connections.fetch_add(1);
+  }
+  ~Session() { shared_->open_connections.fetch_sub(1); }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Called at shutdown: an idle connection is closed now; a busy one after its response.
+  void Shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(shared_->options.body_limit);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
+    busy_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+      return Close();
+    }
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        return SendError(413, "payload_too_large", "request body exceeds the limit of " +
+                                                       std::to_string(shared_->options.body_limit) +
+                                                       " bytes");
+      }
+      return SendError(400, "bad_request", "malformed HTTP request: " + ec.message());
+    }
+    busy_ = true;
+    int64_t t0 = MonotonicNanos();
+    http::request<http::string_body> req = parser_->release();
+    Request api_req = ToRequest(req, remote_);
+    api_req.request_id = api_req.Header("x-request-id");
+    if (api_req.request_id.empty() || api_req.request_id.size() > 128) {
+      api_req.request_id = MakeRequestId(*shared_);
+    }
+
+    if (websocket::is_upgrade(req)) {
+      bool known = false;
+      const Route* route = shared_->router->Match(api_req, &known);
+      if (route != nullptr && route->ws) {
+        stream_.expires_never();
+        auto conn = std::make_shared<WsConn>(stream_.release_socket(), shared_);
+        conn->Run(std::move(req), route->ws, std::move(api_req));
+        Count("GET", route->pattern, 101, t0);
+        std::lock_guard lock(shared_->mu);
+        shared_->sessions.erase(shared_from_this());
+        return;  // this HTTP session ends; the WebSocket lives on
+      }
+    }
+
+    std::string route;
+    Response resp;
+    if (shared_->stopping.load()) {
+      resp = Response::Error(Unavailable("the server is shutting down"));
+    } else {
+      resp = shared_->router->Handle(api_req, &route);
+    }
+    Count(api_req.method, route.empty() ? "unmatched" : route, resp.status, t0);
+
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(req.version());
+    res->result(static_cast<http::status>(resp.status));
+    res->set(http::field::server, "quanyu");
+    res->set(http::field::content_type, resp.content_type);
+    res->set("X-Request-Id", api_req.request_id);
+    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    bool keep = req.keep_alive() && !shared_->stopping.load();
+    res->keep_alive(keep);
+    if (req.method() != http::verb::head) res->body() = std::move(resp.body);
+    res->prepare_payload();
+    Write(res);
+  }
+
+  void Count(const std::string& method, const std::string& route, int status, int64_t t0) {
+    double secs = static_cast<double>(MonotonicNanos() - t0) / 1e9;
+    shared_->metrics
+        ->GetCounter("quanyu_http_requests_total", "HTTP requests answered",
+                     {{"method", method}, {"route", route}, {"code", std::to_string(status)}})
+        ->Inc();
+    shared_->latency->Observe(secs);
+    shared_->metrics
+        ->GetHistogram("quanyu_http_route_duration_seconds", "Request latency by route",
+                       LatencyBuckets(), {{"route", route}})
+        ->Observe(secs);
+  }
+
+  void SendError(int status, const std::string& code, const std::string& message) {
+    busy_ = true;
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<http::status>(status));
+    res->set(http::field::content_type, "application/json");
+    res->set(http::field::server, "quanyu");
+    res->keep_alive(false);
+    res->body() = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message +
+                  "\",\"field\":null}}";
+    res->prepare_payload();
+    Write(res);
+  }
+
+  void Write(std::shared_ptr<http::response<http::string_body>> res) {
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !res->keep_alive()) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    busy_ = false;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::lock_guard lock(shared_->mu);
+    shared_->sessions.erase(shared_from_this());
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<Shared> shared_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  std::atomic<bool> busy_{false};
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  bool stopped = false;
+  uint16_t port = 0;
+
+  explicit Impl(int threads_hint) : ioc(threads_hint) {}
+
+  void Accept() {
+    acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || shared->stopping.load()) return;
+        spdlog::warn("accept failed: {}", ec.message());
+      } else {
+        beast::error_code ignore;
+        s.set_option(tcp::no_delay(true), ignore);
+        auto session = std::make_shared<Session>(std::move(s), shared);
+        {
+          std::lock_guard lock(shared->mu);
+          shared->sessions.insert(session);
+        }
+        session->Start();
+      }
+      if (!shared->stopping.load()) Accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(const Router* router, ServerOptions options, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::max(1, options.threads))) {
+  impl_->shared->router = router;
+  impl_->shared->options = std::move(options);
+  impl_->shared->metrics = metrics;
+  impl_->shared->latency = metrics->GetHistogram(
+      "quanyu_http_request_duration_seconds", "HTTP request latency, receipt to response",
+      LatencyBuckets());
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06x", rd() & 0xffffff);
+  impl_->shared->id_prefix = buf;
+  metrics->AddGaugeCallback(
+      "quanyu_http_open_connections", "Open HTTP connections", {},
+      [s = impl_->shared] { return static_cast<double>(s->open_connections.load()); }, this);
+}
+
+HttpServer::~HttpServer() {
+  Stop();
+  impl_->shared->metrics->RemoveCallbacks(this);
+}
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  auto addr = net::ip::make_address(impl_->shared->options.host, ec);
+  if (ec) {
+    return InvalidArgument("listen", "not an IP address: " + impl_->shared->options.host);
+  }
+  tcp::endpoint ep(addr, impl_->shared->options.port);
+  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor->open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(ep, ec);
+  if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("cannot listen on " + impl_->shared->options.host + ":" +
+                       std::to_string(impl_->shared->options.port) + ": " + ec.message());
+  }
+  impl_->port = impl_->acceptor->local_endpoint().port();
+  impl_->guard.emplace(net::make_work_guard(impl_->ioc));
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->shared->options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->shared->stopping.store(true);
+  if (impl_->acceptor) {
+    net::post(impl_->ioc, [this] {
+      beast::error_code ec;
+      impl_->acceptor->close(ec);
+    });
+  }
+  std::vector<std::shared_ptr<void>> live;
+  {
+    std::lock_guard lock(impl_->shared->mu);
+    live.assign(impl_->shared->sessions.begin(), impl_->shared->sessions.end());
+  }
+  for (auto& s : live) std::static_pointer_cast<Session>(s)->Shutdown();
+  // Give requests in flight up to 10 s to be answered, then stop the loop.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(impl_->shared->mu);
+      if (impl_->shared->sessions.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  impl_->guard.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  std::lock_guard lock(impl_->shared->mu);
+  impl_->shared->sessions.clear();
+}
+
+}  // namespace quanyu::api

@@ -1,0 +1,528 @@
+#include "ingest/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "events/codec.h"
+
+namespace quanyu::ingest {
+namespace {
+
+constexpr uint8_t kEntryPassage = 1;
+constexpr uint8_t kEntryQuarantine = 2;
+constexpr uint8_t kEntryResolution = 3;
+
+// A resolution is four NUL-separated fields: id, state, resolved (decimal micros), note.
+std::string EncodeResolution(const store::QuarantineResolution& r) {
+  std::string out = r.id;
+  out += '\0';
+  out += r.state;
+  out += '\0';
+  out += std::to_string(r.resolved);
+  out += '\0';
+  out += r.note;
+  return out;
+}
+
+bool DecodeResolution(std::string_view in, store::QuarantineResolution* r) {
+  size_t a = in.find('\0');
+  if (a == std::string_view::npos) return false;
+  size_t b = in.find('\0', a + 1);
+  if (b == std::string_view::npos) return false;
+  size_t c = in.find('\0', b + 1);
+  if (c == std::string_view::npos) return false;
+  r->id = std::string(in.substr(0, a));
+  r->state = std::string(in.substr(a + 1, b - a - 1));
+  r->resolved = std::strtoll(std::string(in.substr(b + 1, c - b - 1)).c_str(), nullptr, 10);
+  r->note = std::string(in.substr(c + 1));
+  return true;
+}
+
+uint64_t HashId(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+events::CheckpointState ToState(registry::CheckpointStatus s) {
+  switch (s) {
+    case registry::CheckpointStatus::kActive: return events::CheckpointState::kActive;
+    case registry::CheckpointStatus::kFaulty: return events::CheckpointState::kFaulty;
+    case registry::CheckpointStatus::kRetired: return events::CheckpointState::kRetired;
+  }
+  return events::CheckpointState::kUnknown;
+}
+
+// Reload the registry from the store on an unknown checkpoint at most this often, so that
+// checkpoints added by another process (quanyu import) are seen without a restart.
+constexpr int64_t kReloadIntervalNanos = 5'000'000'000;
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kAccepted: return "accepted";
+    case Outcome::kDuplicate: return "duplicate";
+    case Outcome::kRejected: return "rejected";
+  }
+  return "accepted";
+}
+
+Pipeline::Pipeline(store::Store* store, bus::EventLog* log, const Clock* clock,
+                   PipelineOptions options, Metrics* metrics)
+    : store_(store), log_(log), clock_(clock), options_(options), metrics_(metrics) {
+  m_dup_ = metrics_->GetCounter("quanyu_records_duplicate_total",
+                                "Passage records acknowledged as resends of a stored record");
+  m_apply_seconds_ = metrics_->GetHistogram("quanyu_store_apply_seconds",
+                                            "Time to apply one batch of log entries to the store",
+                                            LatencyBuckets());
+  m_applied_ = metrics_->GetCounter("quanyu_store_applied_entries_total",
+                                    "Event-log entries applied to the store");
+  metrics_->AddGaugeCallback(
+      "quanyu_ingest_queue_depth", "Log entries acknowledged but not yet applied to the store", {},
+      [this] {
+        std::lock_guard lock(q_mu_);
+        return static_cast<double>(queued_entries_);
+      },
+      this);
+}
+
+StatusOr<std::unique_ptr<Pipeline>> Pipeline::Open(store::Store* store, bus::EventLog* log,
+                                                   const Clock* clock, PipelineOptions options,
+                                                   Metrics* metrics) {
+  std::unique_ptr<Pipeline> p(new Pipeline(store, log, clock, options, metrics));
+  RETURN_IF_ERROR(p->ReloadCheckpoints());
+  RETURN_IF_ERROR(p->Recover());
+  p->applier_ = std::thread([raw = p.get()] { raw->ApplierLoop(); });
+  return p;
+}
+
+Pipeline::~Pipeline() {
+  Close();
+  metrics_->RemoveCallbacks(this);
+}
+
+Status Pipeline::ReloadCheckpoints() const {
+  std::unordered_map<std::string, events::CheckpointState> fresh;
+  store::CheckpointQuery q;
+  q.limit = 10'000;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<registry::Checkpoint> page, store_->ListCheckpoints(q));
+    for (const auto& c : page) fresh[c.id] = ToState(c.status);
+    if (page.size() < q.limit) break;
+    q.after_id = page.back().id;
+  }
+  std::unique_lock lock(cp_mu_);
+  checkpoints_.swap(fresh);
+  last_reload_nanos_.store(MonotonicNanos());
+  return Status::Ok();
+}
+
+events::CheckpointState Pipeline::Lookup(std::string_view checkpoint_id) const {
+  {
+    std::shared_lock lock(cp_mu_);
+    auto it = checkpoints_.find(std::string(checkpoint_id));
+    if (it != checkpoints_.end()) return it->second;
+  }
+  int64_t now = MonotonicNanos();
+  int64_t last = last_reload_nanos_.load();
+  if (now - last > kReloadIntervalNanos && last_reload_nanos_.compare_exchange_strong(last, now)) {
+    Status s = ReloadCheckpoints();
+    if (!s.ok()) spdlog::warn("reloading checkpoints failed: {}", s.ToString());
+    std::shared_lock lock(cp_mu_);
+    auto it = checkpoints_.find(std::string(checkpoint_id));
+    if (it != checkpoints_.end()) return it->second;
+  }
+  return events::CheckpointState::kUnknown;
+}
+
+void Pipeline::OnCheckpointChanged(const registry::Checkpoint& c) {
+  std::unique_lock lock(cp_mu_);
+  checkpoints_[c.id] = ToState(c.status);
+}
+
+void Pipeline::OnCheckpointDeleted(const std::string& id) {
+  std::unique_lock lock(cp_mu_);
+  checkpoints_.erase(id);
+}
+
+Status Pipeline::Recover() {
+  ASSIGN_OR_RETURN(auto positions, store_->LogPositions());
+  size_t replayed = 0;
+  for (int p = 0; p < log_->partitions(); ++p) {
+    uint64_t from = positions.count(p) ? positions[p] : 0;
+    applied_upto_[p] = from;
+    store::ApplyBatch batch;
+    uint64_t next = from;
+    Status apply_status;
+    auto flush = [&]() {
+      batch.log_positions[p] = next;
+      apply_status = store_->Apply(batch);
+      batch = store::ApplyBatch();
+    };
+    RETURN_IF_ERROR(log_->Replay(p, from, [&](uint64_t seq, const bus::LogEntry& e) {
+      DecodeInto(e, &batch);
+      next = seq + 1;
+      ++replayed;
+      if (batch.passages.size() + batch.quarantine.size() + batch.resolutions.size() >=
+          options_.apply_batch) {
+        flush();
+        if (!apply_status.ok()) return false;
+      }
+      return true;
+    }));
+    RETURN_IF_ERROR(apply_status);
+    if (next > from) flush();
+    RETURN_IF_ERROR(apply_status);
+    applied_upto_[p] = next;
+  }
+  if (replayed > 0) spdlog::info("replayed {} event-log entries into the store", replayed);
+  // Warm the duplicate filter with the ids accepted within the window.
+  UnixMicros now = clock_->Now();
+  dedup_rotated_ = now;
+  return store_->ForEachPassageIdSince(now - options_.dedup_window, [this](std::string_view id) {
+    dedup_current_.insert(HashId(id));
+  });
+}
+
+void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) const {
+  switch (e.type) {
+    case kEntryPassage: {
+      events::PassageRecord r;
+      if (events::DecodePassage(e.payload, &r)) {
+        batch->passages.push_back(std::move(r));
+        return;
+      }
+      break;
+    }
+    case kEntryQuarantine: {
+      events::QuarantineEntry q;
+      if (events::DecodeQuarantine(e.payload, &q)) {
+        batch->quarantine.push_back(std::move(q));
+        return;
+      }
+      break;
+    }
+    case kEntryResolution: {
+      store::QuarantineResolution r;
+      if (DecodeResolution(e.payload, &r)) {
+        batch->resolutions.push_back(std::move(r));
+        return;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  spdlog::error("event-log entry of type {} ({} bytes) could not be decoded; skipped", e.type,
+                e.payload.size());
+}
+
+bool Pipeline::SeenBefore(const std::string& id) {
+  UnixMicros now = clock_->Now();
+  if (now - dedup_rotated_ > options_.dedup_window / 2) {
+    dedup_previous_.swap(dedup_current_);
+    dedup_current_.clear();
+    dedup_rotated_ = now;
+  }
+  uint64_t h = HashId(id);
+  bool hit = dedup_current_.count(h) > 0 || dedup_previous_.count(h) > 0;
+  if (hit) {
+    // Confirm: a hash collision must never drop a record.
+    if (unapplied_ids_.count(id) > 0) return true;
+    auto stored = store_->GetPassage(id);
+    if (stored.ok() && stored->has_value()) return true;
+  }
+  dedup_current_.insert(h);
+  unapplied_ids_.insert(id);
+  return false;
+}
+
+std::string Pipeline::NextQuarantineId(UnixMicros now) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "q%016llx%06llx", static_cast<unsigned long long>(now),
+                static_cast<unsigned long long>(quarantine_counter_.fetch_add(1) & 0xffffff));
+  return buf;
+}
+
+Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& items,
+                        std::vector<ItemResult>* results) {
+  if (!accepting_.load()) return Unavailable("the ingest pipeline is shutting down");
+  {
+    std::lock_guard lock(q_mu_);
+    if (queued_entries_ > options_.max_queue) {
+      return ResourceExhausted("the store is behind by " + std::to_string(queued_entries_) +
+                               " records; retry shortly");
+    }
+  }
+  const UnixMicros now = clock_->Now();
+  const events::FieldNames& names =
+      source == events::Source::kGat1400 ? events::kGat1400Names : events::kApiNames;
+  results->clear();
+  results->resize(items.size());
+  std::map<int, std::vector<bus::LogEntry>> by_partition;
+  const int partitions = log_->partitions();
+
+  // Validation needs no lock.
+  for (size_t i = 0; i < items.size(); ++i) {
+    events::ParsedItem& item = items[i];
+    ItemResult& res = (*results)[i];
+    res.id = item.ok ? item.record.id : item.record_id;
+    if (item.ok) {
+      if (auto rej = events::ValidatePassage(item.record, options_.validation, *this, now, names)) {
+        item.ok = false;
+        item.rejection = std::move(*rej);
+      }
+    }
+  }
+  // Deduplicate under the lock, then encode.
+  std::vector<std::string> taken_ids;
+  {
+    std::lock_guard lock(dedup_mu_);
+    for (size_t i = 0; i < items.size(); ++i) {
+      events::ParsedItem& item = items[i];
+      ItemResult& res = (*results)[i];
+      if (!item.ok) continue;
+      if (SeenBefore(item.record.id)) {
+        res.outcome = Outcome::kDuplicate;
+        continue;
+      }
+      taken_ids.push_back(item.record.id);
+    }
+  }
+  size_t accepted = 0, rejected = 0, dups = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    events::ParsedItem& item = items[i];
+    ItemResult& res = (*results)[i];
+    if (res.outcome == Outcome::kDuplicate) {
+      ++dups;
+      continue;
+    }
+    bus::LogEntry e;
+    int partition;
+    if (item.ok) {
+      item.record.received = now;
+      e.type = kEntryPassage;
+      events::EncodePassage(item.record, &e.payload);
+      partition = bus::PartitionFor(
+          item.record.plate.empty() ? item.record.id : item.record.plate, partitions);
+      res.outcome = Outcome::kAccepted;
+      ++accepted;
+    } else {
+      events::QuarantineEntry q;
+      q.id = NextQuarantineId(now);
+      q.received = now;
+      q.source = source;
+      q.record_id = item.record_id;
+      q.code = item.rejection.code;
+      q.field = item.rejection.field;
+      q.message = item.rejection.message;
+      q.payload = std::move(item.raw);
+      e.type = kEntryQuarantine;
+      events::EncodeQuarantine(q, &e.payload);
+      partition = bus::PartitionFor(q.id, partitions);
+      res.outcome = Outcome::kRejected;
+      res.rejection = item.rejection;
+      res.quarantine_id = q.id;
+      ++rejected;
+      metrics_
+          ->GetCounter("quanyu_records_rejected_total", "Passage records rejected to quarantine",
+                       {{"source", std::string(events::SourceName(source))}, {"code", q.code}})
+          ->Inc();
+    }
+    by_partition[partition].push_back(std::move(e));
+  }
+  Status s = LogAndQueue(by_partition);
+  if (!s.ok()) {
+    // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
+    std::lock_guard lock(dedup_mu_);
+    for (const auto& id : taken_ids) unapplied_ids_.erase(id);
+    for (const auto& id : taken_ids) dedup_current_.erase(HashId(id));
+    return s;
+  }
+  n_accepted_ += accepted;
+  n_rejected_ += rejected;
+  n_dup_ += dups;
+  m_dup_->Inc(dups);
+  metrics_
+      ->GetCounter("quanyu_records_accepted_total", "Passage records accepted and durable",
+                   {{"source", std::string(events::SourceName(source))}})
+      ->Inc(accepted);
+  return Status::Ok();
+}
+
+Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition) {
+  for (auto& [partition, entries] : by_partition) {
+    ASSIGN_OR_RETURN(uint64_t first, log_->Append(partition, entries));
+    EnqueueForApply(Pending{partition, first, std::move(entries)});
+  }
+  return Status::Ok();
+}
+
+void Pipeline::EnqueueForApply(Pending p) {
+  std::lock_guard lock(q_mu_);
+  queued_entries_ += p.entries.size();
+  enqueued_total_ += p.entries.size();
+  queue_.push_back(std::move(p));
+  q_cv_.notify_one();
+}
+
+void Pipeline::ApplierLoop() {
+  for (;;) {
+    std::vector<Pending> work;
+    {
+      std::unique_lock lock(q_mu_);
+      q_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      size_t n = 0;
+      while (!queue_.empty() && n < options_.apply_batch) {
+        n += queue_.front().entries.size();
+        work.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    store::ApplyBatch batch;
+    size_t entries = 0;
+    for (const Pending& p : work) {
+      for (const auto& e : p.entries) DecodeInto(e, &batch);
+      entries += p.entries.size();
+      // Advance the partition's contiguous applied prefix over this range.
+      auto& ranges = applied_ranges_[p.partition];
+      ranges[p.first_seq] = p.first_seq + p.entries.size();
+      uint64_t& upto = applied_upto_[p.partition];
+      for (auto it = ranges.begin(); it != ranges.end() && it->first <= upto;) {
+        upto = std::max(upto, it->second);
+        it = ranges.erase(it);
+      }
+      batch.log_positions[p.partition] = upto;
+    }
+    int64_t t0 = MonotonicNanos();
+    Status s = store_->Apply(batch);
+    while (!s.ok()) {
+      // The log still holds everything: retry, and on restart the log is replayed anyway.
+      spdlog::error("applying {} entries to the store failed: {}; retrying", entries, s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      s = store_->Apply(batch);
+    }
+    m_apply_seconds_->Observe(static_cast<double>(MonotonicNanos() - t0) / 1e9);
+    m_applied_->Inc(entries);
+    {
+      std::lock_guard lock(dedup_mu_);
+      for (const auto& r : batch.passages) unapplied_ids_.erase(r.id);
+    }
+    for (const auto& [partition, upto] : batch.log_positions) {
+      Status rs = log_->Release(partition, upto);
+      if (!rs.ok()) spdlog::warn("releasing log segments failed: {}", rs.ToString());
+    }
+    {
+      std::lock_guard lock(q_mu_);
+      queued_entries_ -= entries;
+      applied_total_ += entries;
+    }
+    q_done_cv_.notify_all();
+  }
+}
+
+Status Pipeline::Flush() {
+  std::unique_lock lock(q_mu_);
+  uint64_t target = enqueued_total_;
+  q_done_cv_.wait(lock, [&] { return applied_total_ >= target || (closed_ && queue_.empty()); });
+  return Status::Ok();
+}
+
+void Pipeline::Close() {
+  accepting_.store(false);
+  {
+    std::lock_guard lock(q_mu_);
+    if (closed_) return;
+    stopping_ = true;
+    closed_ = true;
+  }
+  q_cv_.notify_all();
+  if (applier_.joinable()) applier_.join();
+  q_done_cv_.notify_all();
+}
+
+PipelineStats Pipeline::Stats() const {
+  PipelineStats s;
+  s.accepted = n_accepted_.load();
+  s.duplicates = n_dup_.load();
+  s.rejected = n_rejected_.load();
+  std::lock_guard lock(const_cast<std::mutex&>(q_mu_));
+  s.queued = queued_entries_;
+  s.applied = applied_total_;
+  return s;
+}
+
+StatusOr<ItemResult> Pipeline::Replay(const std::string& quarantine_id,
+                                      const std::optional<std::string>& corrected,
+                                      const std::string& note) {
+  ASSIGN_OR_RETURN(events::QuarantineEntry q, store_->GetQuarantine(quarantine_id));
+  if (q.state != "open") {
+    return FailedPrecondition("quarantine entry " + quarantine_id + " is already " + q.state);
+  }
+  std::string object = corrected.value_or(q.payload);
+  events::Parser parser;
+  events::ParseOptions popts;
+  popts.received = clock_->Now();
+  std::vector<events::ParsedItem> items;
+  if (q.source == events::Source::kGat1400) {
+    RETURN_IF_ERROR(parser.ParseGat1400MotorVehicles(
+        "{\"MotorVehicleListObject\":{\"MotorVehicleObject\":[" + object + "]}}", popts, &items));
+  } else {
+    RETURN_IF_ERROR(parser.ParsePassagesJson("[" + object + "]", popts, &items));
+  }
+  if (items.size() != 1) {
+    return InvalidArgument("record", "a replay takes exactly one record object");
+  }
+  const events::FieldNames& names =
+      q.source == events::Source::kGat1400 ? events::kGat1400Names : events::kApiNames;
+  ItemResult res;
+  res.id = items[0].ok ? items[0].record.id : items[0].record_id;
+  if (items[0].ok) {
+    if (auto rej = events::ValidatePassage(items[0].record, options_.validation, *this,
+                                           clock_->Now(), names)) {
+      items[0].ok = false;
+      items[0].rejection = *rej;
+    }
+  }
+  if (!items[0].ok) {
+    // Still bad: the entry stays open and nothing new is quarantined.
+    res.outcome = Outcome::kRejected;
+    res.rejection = items[0].rejection;
+    res.quarantine_id = quarantine_id;
+    return res;
+  }
+  std::vector<ItemResult> results;
+  RETURN_IF_ERROR(Submit(q.source, items, &results));
+  res = results[0];
+  store::QuarantineResolution r{quarantine_id, "replayed", clock_->Now(),
+                                note.empty() ? "replayed as record " + res.id : note};
+  std::map<int, std::vector<bus::LogEntry>> by_partition;
+  by_partition[bus::PartitionFor(quarantine_id, log_->partitions())].push_back(
+      bus::LogEntry{kEntryResolution, EncodeResolution(r)});
+  RETURN_IF_ERROR(LogAndQueue(by_partition));
+  RETURN_IF_ERROR(Flush());
+  return res;
+}
+
+Status Pipeline::Discard(const std::string& quarantine_id, const std::string& note) {
+  ASSIGN_OR_RETURN(events::QuarantineEntry q, store_->GetQuarantine(quarantine_id));
+  if (q.state != "open") {
+    return FailedPrecondition("quarantine entry " + quarantine_id + " is already " + q.state);
+  }
+  if (note.empty()) return InvalidArgument("note", "a discard needs a note saying why");
+  store::QuarantineResolution r{quarantine_id, "discarded", clock_->Now(), note};
+  std::map<int, std::vector<bus::LogEntry>> by_partition;
+  by_partition[bus::PartitionFor(quarantine_id, log_->partitions())].push_back(
+      bus::LogEntry{kEntryResolution, EncodeResolution(r)});
+  RETURN_IF_ERROR(LogAndQueue(by_partition));
+  return Flush();
+}
+
+}  // namespace quanyu::ingest

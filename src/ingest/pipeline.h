@@ -1,0 +1,168 @@
+// The ingest pipeline: validate → deduplicate → durable event log → acknowledge → store.
+//
+// Every passage record that reaches quanyu goes through Pipeline::Submit. A record is either
+//   - accepted: appended to the event log (fsynced, group-committed) before Submit returns,
+//     then applied to the store by a background applier thread;
+//   - a duplicate: its MotorVehicleID was accepted before; acknowledged, not stored twice;
+//   - rejected: kept in quarantine with its reason and original payload (also through the
+//     log, so a rejection is as durable as an acceptance), listable and replayable.
+// Nothing received is lost. On Open the pipeline replays the log from the positions the store
+// recorded, so a crash at any point leaves the store with every acknowledged record.
+//
+// Records are partitioned by plate (or by id when there is no plate), so one vehicle's
+// records stay in one partition, in order.
+//
+// Thread safety: Submit, Replay, Discard, Flush and the checkpoint methods are thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bus/event_log.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "events/parse.h"
+#include "events/validator.h"
+#include "registry/checkpoint.h"
+#include "store/store.h"
+
+namespace quanyu::ingest {
+
+struct PipelineOptions {
+  events::ValidationOptions validation;
+  // How long accepted ids are remembered in memory to answer resends as duplicates. Older
+  // resends are still never stored twice (the store ignores them). Default: 2 days.
+  UnixMicros dedup_window = 2 * kMicrosPerDay;
+  // Records accepted but not yet applied to the store, beyond which Submit answers
+  // ResourceExhausted (back-pressure). Default: 500,000.
+  size_t max_queue = 500'000;
+  // Largest store transaction. Default: 10,000 records.
+  size_t apply_batch = 10'000;
+};
+
+enum class Outcome { kAccepted, kDuplicate, kRejected };
+std::string_view OutcomeName(Outcome o);  // "accepted", "duplicate", "rejected"
+
+struct ItemResult {
+  std::string id;             // record id as read (may be empty for unreadable input)
+  Outcome outcome = Outcome::kAccepted;
+  events::Rejection rejection;  // when kRejected
+  std::string quarantine_id;    // when kRejected
+};
+
+struct PipelineStats {
+  uint64_t accepted = 0, duplicates = 0, rejected = 0;
+  uint64_t queued = 0;   // accepted or quarantined, not yet in the store
+  uint64_t applied = 0;  // log entries applied to the store since start
+};
+
+class Pipeline : public events::CheckpointLookup {
+ public:
+  // Opens the pipeline over an open store and event log (both must outlive it), loads the
+  // checkpoint registry, replays the log tail into the store and starts the applier.
+  static StatusOr<std::unique_ptr<Pipeline>> Open(store::Store* store, bus::EventLog* log,
+                                                  const Clock* clock, PipelineOptions options,
+                                                  Metrics* metrics = &Metrics::Default());
+  ~Pipeline() override;
+
+  // Validates, deduplicates and durably logs `items` (from events::Parser), filling one
+  // result per item, in order. Returns ResourceExhausted without taking anything if the store
+  // is too far behind, Unavailable after Close, or an error of the log (then nothing of this
+  // call was acknowledged).
+  Status Submit(events::Source source, std::vector<events::ParsedItem>& items,
+                std::vector<ItemResult>* results);
+
+  // Runs quarantine entry `quarantine_id` through validation again: with `corrected` (an
+  // object in the entry's original form, GA/T 1400 or the own form) if given, else with its
+  // original payload. If accepted (or a duplicate), the entry is marked "replayed"; if it is
+  // rejected again, the entry stays open and the result carries the new reason.
+  StatusOr<ItemResult> Replay(const std::string& quarantine_id,
+                              const std::optional<std::string>& corrected, const std::string& note);
+  // Marks an open entry "discarded" with a note (kept, never deleted).
+  Status Discard(const std::string& quarantine_id, const std::string& note);
+
+  // Blocks until everything logged before the call is applied to the store.
+  Status Flush();
+
+  // Stops taking records, applies everything logged, stops the applier. Idempotent.
+  void Close();
+
+  PipelineStats Stats() const;
+
+  // The checkpoint registry as the validator sees it. Writers of checkpoints call these after
+  // changing the store.
+  events::CheckpointState Lookup(std::string_view checkpoint_id) const override;
+  void OnCheckpointChanged(const registry::Checkpoint& c);
+  void OnCheckpointDeleted(const std::string& id);
+
+ private:
+  Pipeline(store::Store* store, bus::EventLog* log, const Clock* clock, PipelineOptions options,
+           Metrics* metrics);
+  Status Recover();
+  Status ReloadCheckpoints() const;
+  void ApplierLoop();
+  bool SeenBefore(const std::string& id);  // REQUIRES: dedup_mu_ held
+  std::string NextQuarantineId(UnixMicros now);
+  // Appends encoded entries per partition and queues them for the store.
+  struct Pending {
+    int partition = 0;
+    uint64_t first_seq = 0;
+    std::vector<bus::LogEntry> entries;
+  };
+  Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition);
+  void EnqueueForApply(Pending p);
+  void DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) const;
+
+  store::Store* const store_;
+  bus::EventLog* const log_;
+  const Clock* const clock_;
+  const PipelineOptions options_;
+
+  // Checkpoint registry cache.
+  mutable std::shared_mutex cp_mu_;
+  mutable std::unordered_map<std::string, events::CheckpointState> checkpoints_;
+  mutable std::atomic<int64_t> last_reload_nanos_{0};
+
+  // Duplicate filter: two generations of id hashes rotated every dedup_window / 2, plus the
+  // ids not yet in the store (to confirm a hash hit without a store read).
+  std::mutex dedup_mu_;
+  std::unordered_set<uint64_t> dedup_current_, dedup_previous_;
+  UnixMicros dedup_rotated_ = 0;
+  std::unordered_set<std::string> unapplied_ids_;
+
+  // Apply queue.
+  std::mutex q_mu_;
+  std::condition_variable q_cv_, q_done_cv_;
+  std::deque<Pending> queue_;
+  uint64_t queued_entries_ = 0;
+  uint64_t enqueued_total_ = 0, applied_total_ = 0;
+  bool stopping_ = false;
+  bool closed_ = false;
+  std::thread applier_;
+  // Per partition: the contiguous applied prefix and the applied ranges beyond it.
+  std::map<int, uint64_t> applied_upto_;
+  std::map<int, std::map<uint64_t, uint64_t>> applied_ranges_;
+
+  std::atomic<uint64_t> quarantine_counter_{0};
+  std::atomic<bool> accepting_{true};
+
+  Metrics* metrics_;
+  Counter* m_dup_;
+  Histogram* m_apply_seconds_;
+  Counter* m_applied_;
+  std::atomic<uint64_t> n_accepted_{0}, n_dup_{0}, n_rejected_{0};
+};
+
+}  // namespace quanyu::ingest

@@ -1,0 +1,184 @@
+#include "ingest/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "core/time_format.h"
+
+namespace quanyu::ingest {
+namespace {
+
+constexpr UnixMicros kNow = 1795910400LL * kMicrosPerSecond;  // 2026-11-29T00:00:00Z
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "quanyu-pipe-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    store_ = OpenStore(dir_ + "/a.db");
+    bus::EventLogOptions lo;
+    lo.partitions = 3;
+    auto log = bus::EventLog::Open(dir_ + "/log", lo);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(log).value();
+    registry::Checkpoint cp;
+    cp.id = "K1";
+    cp.name = "卡口一";
+    cp.position = {104.07, 30.67};
+    ASSERT_TRUE(store_->PutCheckpoint(cp).ok());
+    cp.id = "K2";
+    cp.status = registry::CheckpointStatus::kFaulty;
+    ASSERT_TRUE(store_->PutCheckpoint(cp).ok());
+    pipeline_ = OpenPipeline(store_.get());
+  }
+  void TearDown() override {
+    pipeline_.reset();
+    log_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<store::Store> OpenStore(const std::string& path) {
+    store::StoreOptions so;
+    so.url = "sqlite:" + path;
+    auto s = store::Store::Open(so);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return std::move(s).value();
+  }
+  std::unique_ptr<Pipeline> OpenPipeline(store::Store* store) {
+    auto p = Pipeline::Open(store, log_.get(), &clock_, PipelineOptions{});
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return std::move(p).value();
+  }
+  std::vector<ItemResult> SubmitJson(const std::string& ndjson) {
+    events::Parser parser;
+    events::ParseOptions po;
+    po.received = clock_.Now();
+    std::vector<events::ParsedItem> items;
+    EXPECT_TRUE(parser.ParsePassagesJson(ndjson, po, &items).ok());
+    std::vector<ItemResult> results;
+    Status s = pipeline_->Submit(events::Source::kApi, items, &results);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return results;
+  }
+  static std::string Rec(const std::string& id, const std::string& cp, const std::string& plate,
+                         UnixMicros t = kNow) {
+    return R"({"id":")" + id + R"(","checkpoint_id":")" + cp + R"(","pass_time":")" +
+           FormatRfc3339(t, kChinaOffsetSeconds) + R"(","plate":")" + plate + "\"}\n";
+  }
+
+  std::string dir_;
+  ManualClock clock_{kNow};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<bus::EventLog> log_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(PipelineTest, AcceptsRejectsAndDeduplicates) {
+  auto r = SubmitJson(Rec("a", "K1", "川A12345") + Rec("b", "K2", "川A12345") +
+                      Rec("c", "K9", "川A12345") + Rec("d", "K1", "川A1") +
+                      Rec("e", "K1", "川S54321", kNow + 2 * kMicrosPerHour) + Rec("a", "K1", "川A12345"));
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].outcome, Outcome::kAccepted);
+  EXPECT_EQ(r[1].rejection.code, "inactive_checkpoint");
+  EXPECT_EQ(r[2].rejection.code, "unknown_checkpoint");
+  EXPECT_EQ(r[3].rejection.code, "invalid_plate");
+  EXPECT_EQ(r[4].rejection.code, "future_time");
+  EXPECT_EQ(r[5].outcome, Outcome::kDuplicate);  // within the same batch
+  EXPECT_FALSE(r[1].quarantine_id.empty());
+  // A resend in a later batch, after the record reached the store.
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  EXPECT_EQ(SubmitJson(Rec("a", "K1", "川A12345"))[0].outcome, Outcome::kDuplicate);
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  auto stats = store_->GetPassageStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->passages, 1);
+  EXPECT_EQ(stats->quarantined_open, 4);
+  auto q = store_->GetQuarantine(r[3].quarantine_id);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->field, "plate");
+  EXPECT_NE(q->payload.find("川A1"), std::string::npos);
+}
+
+TEST_F(PipelineTest, CheckpointChangesTakeEffectAtOnce) {
+  EXPECT_EQ(pipeline_->Lookup("K2"), events::CheckpointState::kFaulty);
+  registry::Checkpoint cp;
+  cp.id = "K2";
+  cp.name = "修好了";
+  cp.position = {104.07, 30.67};
+  pipeline_->OnCheckpointChanged(cp);
+  EXPECT_EQ(SubmitJson(Rec("x", "K2", "川A12345"))[0].outcome, Outcome::kAccepted);
+  pipeline_->OnCheckpointDeleted("K2");
+  EXPECT_EQ(SubmitJson(Rec("y", "K2", "川A12345"))[0].rejection.code, "unknown_checkpoint");
+}
+
+TEST_F(PipelineTest, ReplayingTheLogRebuildsTheSameStore) {
+  std::string batch;
+  for (int i = 0; i < 300; ++i) {
+    batch += Rec("r" + std::to_string(i), i % 7 == 0 ? "K9" : "K1",
+                 "川A" + std::to_string(10000 + i));
+  }
+  SubmitJson(batch);
+  auto q = store_->ListQuarantine({});
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  pipeline_->Close();
+  auto before = store_->GetPassageStats();
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->passages, 300 - 43);
+
+  // A fresh store over the same log: Open replays everything.
+  auto fresh = OpenStore(dir_ + "/b.db");
+  registry::Checkpoint cp;
+  cp.id = "K1";
+  cp.name = "卡口一";
+  cp.position = {104.07, 30.67};
+  ASSERT_TRUE(fresh->PutCheckpoint(cp).ok());
+  auto p2 = OpenPipeline(fresh.get());
+  auto after = fresh->GetPassageStats();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->passages, before->passages);
+  EXPECT_EQ(after->quarantined_total, before->quarantined_total);
+  auto one = fresh->GetPassage("r1");
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ((*one)->plate, "川A10001");
+}
+
+TEST_F(PipelineTest, ReplayAndDiscardQuarantineEntries) {
+  auto r = SubmitJson(Rec("q1", "K9", "川A12345") + Rec("q2", "K1", "川A1"));
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  // Unchanged, still rejected: stays open.
+  auto again = pipeline_->Replay(r[0].quarantine_id, std::nullopt, "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, Outcome::kRejected);
+  EXPECT_EQ(store_->GetQuarantine(r[0].quarantine_id)->state, "open");
+  // Corrected: accepted and closed.
+  auto fixed = pipeline_->Replay(r[0].quarantine_id,
+                                 Rec("q1", "K1", "川A12345").substr(0, Rec("q1", "K1", "川A12345").size() - 1),
+                                 "checkpoint id corrected");
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_EQ(fixed->outcome, Outcome::kAccepted);
+  auto closed = store_->GetQuarantine(r[0].quarantine_id);
+  EXPECT_EQ(closed->state, "replayed");
+  EXPECT_EQ(closed->resolution_note, "checkpoint id corrected");
+  EXPECT_EQ(pipeline_->Replay(r[0].quarantine_id, std::nullopt, "").status().code(),
+            StatusCode::kFailedPrecondition);
+  // Discard needs a note.
+  EXPECT_EQ(pipeline_->Discard(r[1].quarantine_id, "").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(pipeline_->Discard(r[1].quarantine_id, "test record from installer").ok());
+  EXPECT_EQ(store_->GetQuarantine(r[1].quarantine_id)->state, "discarded");
+}
+
+TEST_F(PipelineTest, ClosedPipelineRefuses) {
+  pipeline_->Close();
+  events::Parser parser;
+  std::vector<events::ParsedItem> items;
+  ASSERT_TRUE(parser.ParsePassagesJson(Rec("z", "K1", "川A12345"), {}, &items).ok());
+  std::vector<ItemResult> results;
+  EXPECT_EQ(pipeline_->Submit(events::Source::kApi, items, &results).code(),
+            StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace quanyu::ingest

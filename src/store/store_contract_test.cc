@@ -1,0 +1,665 @@
+#include "store/store_contract_test.h"
+
+#include <gmock/gmock.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace quanyu::store::testing {
+
+std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+void StoreContractTest::SetUp() {
+  std::string skip_reason;
+  target_ = GetParam().make_target(&skip_reason);
+  if (target_ == nullptr) GTEST_SKIP() << skip_reason;
+  StatusOr<std::unique_ptr<Store>> s = target_->Open();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  store_ = std::move(s).value();
+}
+
+void StoreContractTest::TearDown() {
+  store_.reset();
+  target_.reset();
+}
+
+void StoreContractTest::Reopen() {
+  store_.reset();
+  StatusOr<std::unique_ptr<Store>> s = target_->Open();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  store_ = std::move(s).value();
+}
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+using events::PassageRecord;
+using events::PlateStatus;
+using events::QuarantineEntry;
+using registry::Checkpoint;
+using registry::CheckpointStatus;
+
+constexpr UnixMicros kT0 = 1'767'225'600 * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
+
+Checkpoint MakeCheckpoint(std::string id, CheckpointStatus status = CheckpointStatus::kActive) {
+  Checkpoint c;
+  c.id = std::move(id);
+  c.name = "卡口 " + c.id;
+  c.position = {107.4678901234567, 31.2098765432109};
+  c.directions = {90, 270};
+  c.lanes = 4;
+  c.status = status;
+  c.division_code = "511702";
+  c.created = kT0;
+  c.updated = kT0;
+  return c;
+}
+
+PassageRecord MakePassage(std::string id, std::string plate, std::string checkpoint_id,
+                          UnixMicros pass_time) {
+  PassageRecord p;
+  p.id = std::move(id);
+  p.device_id = "51170200001190000001";
+  p.checkpoint_id = std::move(checkpoint_id);
+  p.pass_time = pass_time;
+  p.lane = 2;
+  p.plate_status = plate.empty() ? PlateStatus::kUnreadable : PlateStatus::kValid;
+  p.plate = std::move(plate);
+  p.plate_color = 2;
+  p.plate_class = "02";
+  p.speed_kmh = 42.5;
+  p.vehicle_class = "K33";
+  p.vehicle_color = "A";
+  p.direction = "1";
+  p.image_refs = {"http://img.example/" + p.id + ".jpg"};
+  p.received = pass_time + 3 * kMicrosPerSecond;
+  return p;
+}
+
+QuarantineEntry MakeQuarantine(std::string id, std::string code, UnixMicros received) {
+  QuarantineEntry q;
+  q.id = std::move(id);
+  q.received = received;
+  q.source = events::Source::kGat1400;
+  q.record_id = "rec-" + q.id;
+  q.code = std::move(code);
+  q.field = "PlateNo";
+  q.message = "not a Chinese plate number";
+  q.payload = R"({"MotorVehicleID":"rec-)" + q.id + R"(","PlateNo":"川A12?45"})";
+  return q;
+}
+
+std::vector<std::string> Ids(const std::vector<PassageRecord>& ps) {
+  std::vector<std::string> ids;
+  for (const auto& p : ps) ids.push_back(p.id);
+  return ids;
+}
+std::vector<std::string> Ids(const std::vector<QuarantineEntry>& qs) {
+  std::vector<std::string> ids;
+  for (const auto& q : qs) ids.push_back(q.id);
+  return ids;
+}
+std::vector<std::string> Ids(const std::vector<Checkpoint>& cs) {
+  std::vector<std::string> ids;
+  for (const auto& c : cs) ids.push_back(c.id);
+  return ids;
+}
+
+// --- schema
+
+TEST_P(StoreContractTest, FreshStoreIsEmptyAndAtLatestSchema) {
+  EXPECT_EQ(store_->SchemaVersion(), Store::LatestSchemaVersion());
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 0);
+  EXPECT_EQ(stats.quarantined_open, 0);
+  EXPECT_EQ(stats.quarantined_total, 0);
+  EXPECT_THAT(stats.quarantine_by_code, IsEmpty());
+  EXPECT_FALSE(stats.oldest_pass_time.has_value());
+  EXPECT_FALSE(stats.newest_pass_time.has_value());
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_THAT(positions, IsEmpty());
+  QY_ASSERT_OK_AND_ASSIGN(auto checkpoints, store_->ListCheckpoints({}));
+  EXPECT_THAT(checkpoints, IsEmpty());
+  QY_ASSERT_OK_AND_ASSIGN(auto passages, store_->FindPassages({}));
+  EXPECT_THAT(passages, IsEmpty());
+  QY_ASSERT_OK_AND_ASSIGN(auto quarantine, store_->ListQuarantine({}));
+  EXPECT_THAT(quarantine, IsEmpty());
+}
+
+// --- checkpoints
+
+TEST_P(StoreContractTest, CheckpointRoundTripsEveryField) {
+  Checkpoint a = MakeCheckpoint("51170200001210000001", CheckpointStatus::kFaulty);
+  a.created = kT0 + 1;
+  a.updated = kT0 + 2;
+  Checkpoint b = MakeCheckpoint("local-cp_2.east", CheckpointStatus::kRetired);
+  b.directions.clear();  // all directions
+  b.lanes = 0;
+  b.division_code = "";
+  QY_ASSERT_OK(store_->PutCheckpoint(a));
+  QY_ASSERT_OK(store_->PutCheckpoint(b));
+  QY_ASSERT_OK_AND_ASSIGN(Checkpoint got_a, store_->GetCheckpoint(a.id));
+  EXPECT_EQ(got_a, a);
+  QY_ASSERT_OK_AND_ASSIGN(Checkpoint got_b, store_->GetCheckpoint(b.id));
+  EXPECT_EQ(got_b, b);
+}
+
+TEST_P(StoreContractTest, MissingCheckpointIsNotFound) {
+  QY_ASSERT_OK(store_->PutCheckpoint(MakeCheckpoint("cp-1")));
+  EXPECT_EQ(store_->GetCheckpoint("cp-2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteCheckpoint("cp-2").code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, UpdatingACheckpointKeepsItsCreatedTime) {
+  Checkpoint c = MakeCheckpoint("cp-1");
+  c.created = kT0;
+  c.updated = kT0;
+  QY_ASSERT_OK(store_->PutCheckpoint(c));
+
+  Checkpoint changed = c;
+  changed.name = "renamed";
+  changed.status = CheckpointStatus::kFaulty;
+  changed.position = {104.06, 30.65};
+  changed.directions = {0};
+  changed.lanes = 6;
+  changed.created = kT0 + kMicrosPerDay;  // must not replace the stored one
+  changed.updated = kT0 + kMicrosPerDay;
+  QY_ASSERT_OK(store_->PutCheckpoint(changed));
+
+  QY_ASSERT_OK_AND_ASSIGN(Checkpoint got, store_->GetCheckpoint("cp-1"));
+  Checkpoint want = changed;
+  want.created = kT0;
+  EXPECT_EQ(got, want);
+
+  // PutCheckpoints keeps created too.
+  changed.name = "renamed again";
+  QY_ASSERT_OK(store_->PutCheckpoints({changed}));
+  QY_ASSERT_OK_AND_ASSIGN(got, store_->GetCheckpoint("cp-1"));
+  EXPECT_EQ(got.name, "renamed again");
+  EXPECT_EQ(got.created, kT0);
+}
+
+TEST_P(StoreContractTest, PutCheckpointsWritesAllOfThem) {
+  QY_ASSERT_OK(store_->PutCheckpoints(
+      {MakeCheckpoint("cp-3"), MakeCheckpoint("cp-1"), MakeCheckpoint("cp-2")}));
+  QY_ASSERT_OK(store_->PutCheckpoints({}));
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListCheckpoints({}));
+  EXPECT_THAT(Ids(all), ElementsAre("cp-1", "cp-2", "cp-3"));
+}
+
+TEST_P(StoreContractTest, ListCheckpointsFiltersByStatusAndPaginatesById) {
+  const CheckpointStatus kA = CheckpointStatus::kActive, kF = CheckpointStatus::kFaulty,
+                         kR = CheckpointStatus::kRetired;
+  QY_ASSERT_OK(store_->PutCheckpoints({
+      MakeCheckpoint("cp-05", kA),
+      MakeCheckpoint("cp-01", kA),
+      MakeCheckpoint("cp-07", kF),
+      MakeCheckpoint("cp-03", kF),
+      MakeCheckpoint("cp-02", kR),
+      MakeCheckpoint("cp-06", kA),
+      MakeCheckpoint("cp-04", kF),
+  }));
+
+  std::vector<std::vector<std::string>> pages;
+  CheckpointQuery q{.limit = 3};
+  for (int i = 0; i < 5; ++i) {
+    QY_ASSERT_OK_AND_ASSIGN(auto page, store_->ListCheckpoints(q));
+    if (page.empty()) break;
+    pages.push_back(Ids(page));
+    q.after_id = page.back().id;
+  }
+  EXPECT_THAT(pages, ElementsAre(ElementsAre("cp-01", "cp-02", "cp-03"),
+                                 ElementsAre("cp-04", "cp-05", "cp-06"), ElementsAre("cp-07")));
+
+  QY_ASSERT_OK_AND_ASSIGN(auto faulty, store_->ListCheckpoints({.status = kF}));
+  EXPECT_THAT(Ids(faulty), ElementsAre("cp-03", "cp-04", "cp-07"));
+  QY_ASSERT_OK_AND_ASSIGN(auto faulty_page,
+                          store_->ListCheckpoints({.status = kF, .after_id = "cp-03", .limit = 1}));
+  EXPECT_THAT(Ids(faulty_page), ElementsAre("cp-04"));
+  QY_ASSERT_OK_AND_ASSIGN(auto retired, store_->ListCheckpoints({.status = kR}));
+  EXPECT_THAT(Ids(retired), ElementsAre("cp-02"));
+}
+
+TEST_P(StoreContractTest, DeleteCheckpointRemovesOnlyIt) {
+  QY_ASSERT_OK(store_->PutCheckpoints({MakeCheckpoint("cp-1"), MakeCheckpoint("cp-2")}));
+  QY_ASSERT_OK(store_->DeleteCheckpoint("cp-1"));
+  EXPECT_EQ(store_->GetCheckpoint("cp-1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteCheckpoint("cp-1").code(), StatusCode::kNotFound);
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListCheckpoints({}));
+  EXPECT_THAT(Ids(all), ElementsAre("cp-2"));
+}
+
+// --- Apply: passages
+
+TEST_P(StoreContractTest, AppliedPassagesRoundTripEveryField) {
+  PassageRecord full = MakePassage("p-full", "川A12345", "cp-1", kT0);
+  full.image_refs = {"http://img.example/a.jpg?x=1&y=\"2\"", "C:\\images\\b.jpg",
+                     "达州/通川/图像 3.jpg", "line\nbreak\ttab", ""};
+  full.speed_kmh = 63.25;
+  full.lane = 7;
+  full.plate_color = 5;
+  PassageRecord bare = MakePassage("p-bare", "", "cp-1", kT0 + 1);
+  bare.plate_status = PlateStatus::kAbsent;
+  bare.device_id = "";
+  bare.plate_class = "";
+  bare.vehicle_class = "";
+  bare.vehicle_color = "";
+  bare.direction = "";
+  bare.image_refs.clear();
+  bare.speed_kmh = -1;
+  bare.lane = 0;
+  bare.plate_color = 0;
+  PassageRecord partial = MakePassage("p-partial", "川A1?3*5", "cp-2", kT0 + 2);
+  partial.plate_status = PlateStatus::kPartial;
+
+  QY_ASSERT_OK(store_->Apply({.passages = {full, bare, partial}}));
+
+  for (const PassageRecord& want : {full, bare, partial}) {
+    QY_ASSERT_OK_AND_ASSIGN(std::optional<PassageRecord> got, store_->GetPassage(want.id));
+    ASSERT_TRUE(got.has_value()) << want.id;
+    EXPECT_EQ(*got, want);
+  }
+  QY_ASSERT_OK_AND_ASSIGN(std::optional<PassageRecord> missing, store_->GetPassage("p-none"));
+  EXPECT_FALSE(missing.has_value());
+}
+
+TEST_P(StoreContractTest, ApplyIgnoresPassagesWhoseIdIsStored) {
+  PassageRecord a = MakePassage("p-a", "川A00001", "cp-1", kT0);
+  PassageRecord b = MakePassage("p-b", "川A00002", "cp-1", kT0 + 1);
+  QY_ASSERT_OK(store_->Apply({.passages = {a, b}}));
+
+  // A resend with different content, and a new record.
+  PassageRecord a_again = MakePassage("p-a", "川Z99999", "cp-9", kT0 + 5);
+  PassageRecord c = MakePassage("p-c", "川A00003", "cp-1", kT0 + 2);
+  QY_ASSERT_OK(store_->Apply({.passages = {a_again, c}}));
+  // The same id twice in one batch: the first one wins.
+  PassageRecord d = MakePassage("p-d", "川A00004", "cp-1", kT0 + 3);
+  PassageRecord d_again = MakePassage("p-d", "川A00005", "cp-2", kT0 + 4);
+  QY_ASSERT_OK(store_->Apply({.passages = {d, d_again}}));
+  // A replayed batch changes nothing.
+  QY_ASSERT_OK(store_->Apply({.passages = {a, b}}));
+
+  QY_ASSERT_OK_AND_ASSIGN(auto got_a, store_->GetPassage("p-a"));
+  EXPECT_EQ(got_a, a);
+  QY_ASSERT_OK_AND_ASSIGN(auto got_d, store_->GetPassage("p-d"));
+  EXPECT_EQ(got_d, d);
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 4);
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->FindPassages({}));
+  EXPECT_THAT(Ids(all), ElementsAre("p-d", "p-c", "p-b", "p-a"));
+}
+
+// --- Apply: quarantine, resolutions, log positions
+
+TEST_P(StoreContractTest, AppliedQuarantineEntriesRoundTripAndAreKeptOnce) {
+  QuarantineEntry q1 = MakeQuarantine("q-0001", "invalid_plate", kT0);
+  QuarantineEntry q2 = MakeQuarantine("q-0002", "unknown_checkpoint", kT0 + 1);
+  q2.source = events::Source::kApi;
+  q2.record_id = "";
+  q2.field = "TollgateID";
+  q2.message = "卡口 not registered";
+  QuarantineEntry q3 = MakeQuarantine("q-0003", "invalid_time", kT0 + 2);
+  q3.source = events::Source::kReplay;
+  QY_ASSERT_OK(store_->Apply({.quarantine = {q1, q2, q3}}));
+
+  // Replaying the log inserts the same entries again; a changed copy does not overwrite.
+  QuarantineEntry q1_changed = q1;
+  q1_changed.message = "changed";
+  QY_ASSERT_OK(store_->Apply({.quarantine = {q1_changed, q2, q3}}));
+
+  for (const QuarantineEntry& want : {q1, q2, q3}) {
+    QY_ASSERT_OK_AND_ASSIGN(QuarantineEntry got, store_->GetQuarantine(want.id));
+    EXPECT_EQ(got, want);
+  }
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.quarantined_total, 3);
+  EXPECT_EQ(stats.quarantined_open, 3);
+  EXPECT_EQ(store_->GetQuarantine("q-none").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, ResolutionsChangeQuarantineState) {
+  QuarantineEntry q1 = MakeQuarantine("q-0001", "invalid_plate", kT0);
+  QuarantineEntry q2 = MakeQuarantine("q-0002", "invalid_plate", kT0 + 1);
+  QuarantineEntry q3 = MakeQuarantine("q-0003", "invalid_time", kT0 + 2);
+  QY_ASSERT_OK(store_->Apply({.quarantine = {q1, q2, q3}}));
+
+  QY_ASSERT_OK(store_->Apply({
+      .passages = {MakePassage("rec-q-0001", "川A12345", "cp-1", kT0)},
+      .resolutions =
+          {{.id = "q-0001", .state = "replayed", .resolved = kT0 + 10, .note = "plate corrected"},
+           {.id = "q-0002", .state = "discarded", .resolved = kT0 + 11, .note = "test device"}},
+  }));
+
+  QY_ASSERT_OK_AND_ASSIGN(QuarantineEntry got1, store_->GetQuarantine("q-0001"));
+  EXPECT_EQ(got1.state, "replayed");
+  EXPECT_EQ(got1.resolved, kT0 + 10);
+  EXPECT_EQ(got1.resolution_note, "plate corrected");
+  EXPECT_EQ(got1.payload, q1.payload);  // the original is kept
+  QY_ASSERT_OK_AND_ASSIGN(QuarantineEntry got2, store_->GetQuarantine("q-0002"));
+  EXPECT_EQ(got2.state, "discarded");
+  EXPECT_EQ(got2.resolution_note, "test device");
+  QY_ASSERT_OK_AND_ASSIGN(QuarantineEntry got3, store_->GetQuarantine("q-0003"));
+  EXPECT_EQ(got3, q3);
+
+  // Replaying the log's original insert does not reopen a resolved entry.
+  QY_ASSERT_OK(store_->Apply({.quarantine = {q1}}));
+  QY_ASSERT_OK_AND_ASSIGN(got1, store_->GetQuarantine("q-0001"));
+  EXPECT_EQ(got1.state, "replayed");
+
+  // An entry and its resolution in one batch.
+  QuarantineEntry q4 = MakeQuarantine("q-0004", "invalid_plate", kT0 + 3);
+  QY_ASSERT_OK(store_->Apply(
+      {.quarantine = {q4},
+       .resolutions = {{.id = "q-0004", .state = "discarded", .resolved = kT0 + 12}}}));
+  QY_ASSERT_OK_AND_ASSIGN(QuarantineEntry got4, store_->GetQuarantine("q-0004"));
+  EXPECT_EQ(got4.state, "discarded");
+
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.quarantined_total, 4);
+  EXPECT_EQ(stats.quarantined_open, 1);
+}
+
+TEST_P(StoreContractTest, ApplyRecordsLogPositions) {
+  QY_ASSERT_OK(store_->Apply({.passages = {MakePassage("p-1", "川A00001", "cp-1", kT0)},
+                              .log_positions = {{0, 10}, {1, 5}}}));
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 10}, {1, 5}}));
+
+  QY_ASSERT_OK(store_->Apply({.log_positions = {{1, 7}, {2, 3}}}));
+  QY_ASSERT_OK_AND_ASSIGN(positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 10}, {1, 7}, {2, 3}}));
+
+  QY_ASSERT_OK(store_->Apply({}));  // an empty batch changes nothing
+  QY_ASSERT_OK_AND_ASSIGN(positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 10}, {1, 7}, {2, 3}}));
+}
+
+TEST_P(StoreContractTest, ApplyIsAllOrNothing) {
+  QY_ASSERT_OK(store_->Apply({.log_positions = {{0, 1}}}));
+
+  // The resolution names an entry that does not exist: nothing of the batch is kept.
+  Status s = store_->Apply({
+      .passages = {MakePassage("p-1", "川A00001", "cp-1", kT0)},
+      .quarantine = {MakeQuarantine("q-0001", "invalid_plate", kT0)},
+      .resolutions = {{.id = "q-none", .state = "replayed", .resolved = kT0}},
+      .log_positions = {{0, 2}, {1, 1}},
+  });
+  EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
+
+  QY_ASSERT_OK_AND_ASSIGN(auto p, store_->GetPassage("p-1"));
+  EXPECT_FALSE(p.has_value());
+  EXPECT_EQ(store_->GetQuarantine("q-0001").status().code(), StatusCode::kNotFound);
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 1}}));
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 0);
+  EXPECT_EQ(stats.quarantined_total, 0);
+
+  // Malformed batches are refused before anything is written.
+  s = store_->Apply({.passages = {MakePassage("p-2", "川A00002", "cp-1", kT0),
+                                  MakePassage("", "川A00003", "cp-1", kT0)}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "passages[1].id");
+  QY_ASSERT_OK(store_->Apply({.quarantine = {MakeQuarantine("q-0002", "x", kT0)}}));
+  s = store_->Apply({.resolutions = {{.id = "q-0002", .state = "open", .resolved = kT0}}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "resolutions[0].state");
+  QY_ASSERT_OK_AND_ASSIGN(p, store_->GetPassage("p-2"));
+  EXPECT_FALSE(p.has_value());
+}
+
+// --- passage queries
+
+TEST_P(StoreContractTest, FindPassagesFiltersByPlateCheckpointAndTimeNewestFirst) {
+  // t: 0..9 minutes; plates A/B alternate; checkpoints X for t < 5, Y from 5.
+  std::vector<PassageRecord> ps;
+  for (int i = 0; i < 10; ++i) {
+    ps.push_back(MakePassage("p-" + std::to_string(i), i % 2 == 0 ? "川A11111" : "川B22222",
+                             i < 5 ? "cp-x" : "cp-y", kT0 + i * kMicrosPerMinute));
+  }
+  ps.push_back(MakePassage("p-noplate", "", "cp-x", kT0 + 30 * kMicrosPerSecond));
+  // Insert out of time order: the store orders by pass_time, not by arrival.
+  std::reverse(ps.begin(), ps.end());
+  std::swap(ps[2], ps[7]);
+  QY_ASSERT_OK(store_->Apply({.passages = ps}));
+
+  auto find = [&](PassageQuery q) {
+    StatusOr<std::vector<PassageRecord>> r = store_->FindPassages(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  const UnixMicros kMin = kMicrosPerMinute;
+
+  EXPECT_THAT(find({.plate = "川A11111"}), ElementsAre("p-8", "p-6", "p-4", "p-2", "p-0"));
+  EXPECT_THAT(find({.checkpoint_id = "cp-x"}),
+              ElementsAre("p-4", "p-3", "p-2", "p-1", "p-noplate", "p-0"));
+  EXPECT_THAT(find({.plate = "川B22222", .checkpoint_id = "cp-y"}),
+              ElementsAre("p-9", "p-7", "p-5"));
+  // from is inclusive, to exclusive.
+  EXPECT_THAT(find({.from = kT0 + 2 * kMin, .to = kT0 + 5 * kMin}),
+              ElementsAre("p-4", "p-3", "p-2"));
+  EXPECT_THAT(find({.plate = "川A11111", .from = kT0 + 2 * kMin, .to = kT0 + 6 * kMin}),
+              ElementsAre("p-4", "p-2"));
+  EXPECT_THAT(find({.checkpoint_id = "cp-y", .from = kT0 + 7 * kMin}),
+              ElementsAre("p-9", "p-8", "p-7"));
+  // limit keeps the newest.
+  EXPECT_THAT(find({.limit = 3}), ElementsAre("p-9", "p-8", "p-7"));
+  EXPECT_THAT(find({.plate = "川B22222", .limit = 2}), ElementsAre("p-9", "p-7"));
+  // Everything, newest first; the record without a plate is found by time, not by plate.
+  EXPECT_THAT(find({}), ElementsAre("p-9", "p-8", "p-7", "p-6", "p-5", "p-4", "p-3", "p-2", "p-1",
+                                    "p-noplate", "p-0"));
+  EXPECT_THAT(find({.plate = "川C33333"}), IsEmpty());
+  EXPECT_THAT(find({.checkpoint_id = "cp-z"}), IsEmpty());
+  EXPECT_THAT(find({.from = kT0 + 20 * kMin}), IsEmpty());
+
+  // Returned records are complete.
+  QY_ASSERT_OK_AND_ASSIGN(auto one, store_->FindPassages({.plate = "川A11111", .limit = 1}));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0], MakePassage("p-8", "川A11111", "cp-y", kT0 + 8 * kMin));
+}
+
+TEST_P(StoreContractTest, ForEachPassageIdSinceVisitsRecentIds) {
+  std::vector<PassageRecord> ps;
+  for (int i = 0; i < 10; ++i) {
+    ps.push_back(MakePassage("p-" + std::to_string(i), "川A11111", "cp-x", kT0 + i));
+  }
+  QY_ASSERT_OK(store_->Apply({.passages = ps}));
+  std::vector<std::string> seen;
+  QY_ASSERT_OK(
+      store_->ForEachPassageIdSince(kT0 + 7, [&](std::string_view id) { seen.emplace_back(id); }));
+  EXPECT_THAT(seen, UnorderedElementsAre("p-7", "p-8", "p-9"));
+  seen.clear();
+  QY_ASSERT_OK(store_->ForEachPassageIdSince(kT0 + 100,
+                                             [&](std::string_view id) { seen.emplace_back(id); }));
+  EXPECT_THAT(seen, IsEmpty());
+  QY_ASSERT_OK(
+      store_->ForEachPassageIdSince(0, [&](std::string_view id) { seen.emplace_back(id); }));
+  EXPECT_EQ(seen.size(), 10u);
+}
+
+TEST_P(StoreContractTest, PassageStatsCountRecordsAndOpenQuarantineByCode) {
+  QY_ASSERT_OK(store_->Apply({
+      .passages = {MakePassage("p-1", "川A00001", "cp-1", kT0 + 5 * kMicrosPerHour),
+                   MakePassage("p-2", "", "cp-1", kT0 - kMicrosPerDay),
+                   MakePassage("p-3", "川A00003", "cp-2", kT0)},
+      .quarantine = {MakeQuarantine("q-0001", "invalid_plate", kT0),
+                     MakeQuarantine("q-0002", "invalid_plate", kT0 + 1),
+                     MakeQuarantine("q-0003", "unknown_checkpoint", kT0 + 2),
+                     MakeQuarantine("q-0004", "invalid_time", kT0 + 3)},
+  }));
+  QY_ASSERT_OK(store_->Apply({
+      .passages = {MakePassage("p-1", "川A00001", "cp-1", kT0)},  // duplicate: not counted
+      .resolutions = {{.id = "q-0004", .state = "discarded", .resolved = kT0 + 9}},
+  }));
+
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 3);
+  EXPECT_EQ(stats.quarantined_total, 4);
+  EXPECT_EQ(stats.quarantined_open, 3);
+  EXPECT_EQ(stats.quarantine_by_code,
+            (std::map<std::string, int64_t>{{"invalid_plate", 2}, {"unknown_checkpoint", 1}}));
+  EXPECT_EQ(stats.oldest_pass_time, kT0 - kMicrosPerDay);
+  EXPECT_EQ(stats.newest_pass_time, kT0 + 5 * kMicrosPerHour);
+}
+
+TEST_P(StoreContractTest, ListQuarantineFiltersAndPaginatesById) {
+  std::vector<QuarantineEntry> qs;
+  for (int i = 1; i <= 9; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "q-%04d", i);
+    qs.push_back(MakeQuarantine(id, i % 3 == 0 ? "invalid_time" : "invalid_plate", kT0 + i));
+  }
+  std::reverse(qs.begin(), qs.end());
+  QY_ASSERT_OK(store_->Apply({.quarantine = qs}));
+  QY_ASSERT_OK(store_->Apply({.resolutions = {
+                                  {.id = "q-0002", .state = "replayed", .resolved = kT0},
+                                  {.id = "q-0003", .state = "discarded", .resolved = kT0},
+                                  {.id = "q-0005", .state = "discarded", .resolved = kT0},
+                              }}));
+
+  auto list = [&](QuarantineQuery q) {
+    StatusOr<std::vector<QuarantineEntry>> r = store_->ListQuarantine(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  EXPECT_THAT(list({}), ElementsAre("q-0001", "q-0002", "q-0003", "q-0004", "q-0005", "q-0006",
+                                    "q-0007", "q-0008", "q-0009"));
+  EXPECT_THAT(list({.state = "open"}),
+              ElementsAre("q-0001", "q-0004", "q-0006", "q-0007", "q-0008", "q-0009"));
+  EXPECT_THAT(list({.state = "discarded"}), ElementsAre("q-0003", "q-0005"));
+  EXPECT_THAT(list({.state = "replayed"}), ElementsAre("q-0002"));
+  EXPECT_THAT(list({.code = "invalid_time"}), ElementsAre("q-0003", "q-0006", "q-0009"));
+  EXPECT_THAT(list({.state = "open", .code = "invalid_time"}), ElementsAre("q-0006", "q-0009"));
+  EXPECT_THAT(list({.code = "no_such_code"}), IsEmpty());
+
+  // Pages of two through the open entries.
+  std::vector<std::vector<std::string>> pages;
+  QuarantineQuery q{.state = "open", .limit = 2};
+  for (int i = 0; i < 6; ++i) {
+    std::vector<std::string> page = list(q);
+    if (page.empty()) break;
+    pages.push_back(page);
+    q.after_id = page.back();
+  }
+  EXPECT_THAT(pages, ElementsAre(ElementsAre("q-0001", "q-0004"), ElementsAre("q-0006", "q-0007"),
+                                 ElementsAre("q-0008", "q-0009")));
+}
+
+// --- durability and concurrency
+
+TEST_P(StoreContractTest, DataSurvivesReopen) {
+  if (!target_->persistent()) GTEST_SKIP() << "backend keeps nothing across reopen";
+  Checkpoint c = MakeCheckpoint("cp-1");
+  PassageRecord p = MakePassage("p-1", "川A12345", "cp-1", kT0);
+  QuarantineEntry q = MakeQuarantine("q-0001", "invalid_plate", kT0);
+  QY_ASSERT_OK(store_->PutCheckpoint(c));
+  QY_ASSERT_OK(store_->Apply({.passages = {p}, .quarantine = {q}, .log_positions = {{3, 99}}}));
+
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(store_->SchemaVersion(), Store::LatestSchemaVersion());
+  QY_ASSERT_OK_AND_ASSIGN(Checkpoint got_c, store_->GetCheckpoint("cp-1"));
+  EXPECT_EQ(got_c, c);
+  QY_ASSERT_OK_AND_ASSIGN(auto got_p, store_->GetPassage("p-1"));
+  EXPECT_EQ(got_p, p);
+  QY_ASSERT_OK_AND_ASSIGN(QuarantineEntry got_q, store_->GetQuarantine("q-0001"));
+  EXPECT_EQ(got_q, q);
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{3, 99}}));
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 1);
+
+  // The reopened store still ignores the stored id.
+  QY_ASSERT_OK(store_->Apply({.passages = {MakePassage("p-1", "川B00000", "cp-2", kT0)}}));
+  QY_ASSERT_OK_AND_ASSIGN(got_p, store_->GetPassage("p-1"));
+  EXPECT_EQ(got_p, p);
+}
+
+TEST_P(StoreContractTest, ReadsSucceedWhileApplyRuns) {
+  constexpr int kBatches = 20;
+  constexpr int kBatchSize = 100;
+  QY_ASSERT_OK(store_->PutCheckpoint(MakeCheckpoint("cp-load")));
+
+  std::atomic<bool> writer_done{false};
+  std::mutex failures_mu;
+  std::vector<std::string> failures;
+  auto fail = [&](std::string what) {
+    std::lock_guard lock(failures_mu);
+    failures.push_back(std::move(what));
+  };
+
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      ApplyBatch batch;
+      for (int i = 0; i < kBatchSize; ++i) {
+        int n = b * kBatchSize + i;
+        batch.passages.push_back(
+            MakePassage("p-" + std::to_string(n), "川A" + std::to_string(n), "cp-load", kT0 + n));
+      }
+      batch.log_positions[0] = static_cast<uint64_t>(b + 1);
+      Status s = store_->Apply(batch);
+      if (!s.ok()) fail("Apply: " + s.ToString());
+    }
+    writer_done = true;
+  });
+
+  // Readers check that every read succeeds and that a batch is seen whole or not at all.
+  auto reader = [&] {
+    int64_t last_seen = 0;
+    int rounds = 0;
+    while (!writer_done || rounds < 2) {
+      ++rounds;
+      StatusOr<std::vector<PassageRecord>> found =
+          store_->FindPassages({.checkpoint_id = "cp-load", .limit = SIZE_MAX});
+      if (!found.ok()) {
+        fail("FindPassages: " + found.status().ToString());
+        continue;
+      }
+      if (found->size() % kBatchSize != 0) {
+        fail("saw a partial batch: " + std::to_string(found->size()) + " passages");
+      }
+      StatusOr<PassageStats> stats = store_->GetPassageStats();
+      if (!stats.ok()) {
+        fail("GetPassageStats: " + stats.status().ToString());
+        continue;
+      }
+      if (stats->passages < last_seen) fail("passage count went backwards");
+      if (stats->passages % kBatchSize != 0) fail("stats saw a partial batch");
+      last_seen = stats->passages;
+      StatusOr<std::map<int, uint64_t>> positions = store_->LogPositions();
+      if (!positions.ok()) fail("LogPositions: " + positions.status().ToString());
+      StatusOr<std::optional<PassageRecord>> p = store_->GetPassage("p-0");
+      if (!p.ok()) fail("GetPassage: " + p.status().ToString());
+      StatusOr<std::vector<Checkpoint>> cps = store_->ListCheckpoints({});
+      if (!cps.ok() || cps->size() != 1) fail("ListCheckpoints");
+      // Leave the writer room where a backend serializes reads with writes.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  std::thread reader1(reader), reader2(reader);
+  writer.join();
+  reader1.join();
+  reader2.join();
+
+  EXPECT_THAT(failures, IsEmpty());
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, kBatches * kBatchSize);
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, kBatches}}));
+}
+
+}  // namespace
+}  // namespace quanyu::store::testing

@@ -1,0 +1,181 @@
+#include "tools/loadgen.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "api/http_client.h"
+#include "core/clock.h"
+#include "core/progress.h"
+#include "sim/traffic.h"
+
+namespace quanyu::tools {
+namespace {
+
+size_t CountOf(const std::string& hay, std::string_view needle) {
+  size_t n = 0;
+  for (size_t pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+StatusOr<std::vector<std::string>> ActiveCheckpoints(const std::string& host, uint16_t port) {
+  api::HttpClient client(host, port);
+  std::vector<std::string> ids;
+  std::string after;
+  for (;;) {
+    ASSIGN_OR_RETURN(api::ClientResponse r,
+                     client.Get("/api/v1/checkpoints?status=active&limit=10000" +
+                                (after.empty() ? "" : "&after=" + after)));
+    if (r.status != 200) {
+      return Unavailable("listing checkpoints failed: HTTP " + std::to_string(r.status) + " " +
+                         r.body);
+    }
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (j.is_discarded()) return Internal("checkpoint list is not JSON");
+    for (const auto& c : j["items"]) ids.push_back(c["id"].get<std::string>());
+    if (j["next_after"].is_null()) break;
+    after = j["next_after"].get<std::string>();
+  }
+  return ids;
+}
+
+}  // namespace
+
+StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
+  std::string host;
+  uint16_t port = 0;
+  RETURN_IF_ERROR(api::ParseHostPort(o.target, &host, &port));
+  if (o.format != "gat1400" && o.format != "ndjson") {
+    return InvalidArgument("format", "must be gat1400 or ndjson");
+  }
+  if (o.batch == 0) return InvalidArgument("batch", "must be at least 1");
+  ASSIGN_OR_RETURN(std::vector<std::string> checkpoints, ActiveCheckpoints(host, port));
+  if (checkpoints.empty()) {
+    return FailedPrecondition("the server has no active checkpoints; import some first "
+                              "(quanyu import checkpoints FILE)");
+  }
+  const bool gat = o.format == "gat1400";
+  const std::string path = gat ? "/VIID/MotorVehicles" : "/api/v1/passages";
+  const std::string ctype = gat ? "application/VIID+JSON" : "application/x-ndjson";
+
+  // Pre-generated bodies (benchmark mode).
+  std::vector<std::string> bodies;
+  if (o.records > 0) {
+    sim::TrafficOptions to;
+    to.seed = o.seed;
+    to.invalid_share = o.invalid_share;
+    to.run_tag = "LG" + std::to_string(SystemClock::Get()->Now() / 1000 % 100000000);
+    sim::TrafficGenerator gen(checkpoints, to);
+    size_t n = (o.records + o.batch - 1) / o.batch;
+    Progress prep("generating simulated records", o.records, "records");
+    UnixMicros now = SystemClock::Get()->Now();
+    for (size_t i = 0; i < n; ++i) {
+      size_t k = std::min<uint64_t>(o.batch, o.records - i * o.batch);
+      bodies.push_back(gat ? gen.Gat1400Body(k, now) : gen.NdjsonBody(k, now));
+      prep.Update((i + 1) * o.batch);
+    }
+    prep.Finish();
+  }
+
+  std::atomic<uint64_t> next_request{0}, records{0}, requests{0}, failed{0}, accepted{0},
+      rejected{0};
+  std::atomic<bool> stop{false};
+  std::mutex lat_mu;
+  std::vector<double> latencies_ms;
+  const int64_t t0 = MonotonicNanos();
+  const int64_t deadline =
+      o.duration_seconds > 0 ? t0 + static_cast<int64_t>(o.duration_seconds * 1e9) : INT64_MAX;
+  Progress progress(o.records > 0 ? "sending" : "sending simulated traffic", o.records, "records");
+
+  auto worker = [&](int index) {
+    api::HttpClient client(host, port);
+    sim::TrafficOptions to;
+    to.seed = o.seed * 7919 + static_cast<uint64_t>(index) + 1;
+    to.invalid_share = o.invalid_share;
+    to.run_tag = "SIM" + std::to_string(SystemClock::Get()->Now() / 1000 % 100000000) + "-" +
+                 std::to_string(index) + "-";
+    std::optional<sim::TrafficGenerator> gen;
+    if (bodies.empty()) gen.emplace(checkpoints, to);
+    std::vector<double> local;
+    for (;;) {
+      if (stop.load()) break;
+      uint64_t k = next_request.fetch_add(1);
+      if (!bodies.empty() && k >= bodies.size()) break;
+      if (o.rate > 0) {
+        int64_t due = t0 + static_cast<int64_t>(static_cast<double>(k * o.batch) / o.rate * 1e9);
+        int64_t wait = due - MonotonicNanos();
+        if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+      }
+      if (MonotonicNanos() > deadline) break;
+      std::string generated;
+      const std::string* body;
+      if (bodies.empty()) {
+        UnixMicros now = SystemClock::Get()->Now();
+        generated = gat ? gen->Gat1400Body(o.batch, now) : gen->NdjsonBody(o.batch, now);
+        body = &generated;
+      } else {
+        body = &bodies[k];
+      }
+      int64_t s = MonotonicNanos();
+      auto r = client.Post(path, *body, ctype);
+      local.push_back(static_cast<double>(MonotonicNanos() - s) / 1e6);
+      requests.fetch_add(1);
+      if (!r.ok() || r->status != 200) {
+        failed.fetch_add(1);
+        if (!r.ok()) {
+          spdlog::warn("request failed: {}", r.status().ToString());
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        continue;
+      }
+      uint64_t n = gat ? CountOf(*body, "\"MotorVehicleID\"") : CountOf(*body, "\n");
+      records.fetch_add(n);
+      if (gat) {
+        accepted.fetch_add(CountOf(r->body, "\"StatusCode\":\"0\""));
+        rejected.fetch_add(CountOf(r->body, "\"StatusCode\":\"8\""));
+      } else {
+        auto j = nlohmann::json::parse(r->body, nullptr, false);
+        if (!j.is_discarded()) {
+          accepted.fetch_add(j.value("accepted", 0) + j.value("duplicates", 0));
+          rejected.fetch_add(j.value("rejected", 0));
+        }
+      }
+      if (!o.quiet) progress.Update(records.load());
+    }
+    std::lock_guard lock(lat_mu);
+    latencies_ms.insert(latencies_ms.end(), local.begin(), local.end());
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, o.connections); ++i) threads.emplace_back(worker, i);
+  for (auto& t : threads) t.join();
+  if (!o.quiet) progress.Finish();
+
+  LoadgenReport rep;
+  rep.seconds = static_cast<double>(MonotonicNanos() - t0) / 1e9;
+  rep.records = records.load();
+  rep.requests = requests.load();
+  rep.failed_requests = failed.load();
+  rep.accepted = accepted.load();
+  rep.rejected = rejected.load();
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  if (!latencies_ms.empty()) {
+    auto pct = [&](double p) {
+      return latencies_ms[std::min(latencies_ms.size() - 1,
+                                   static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
+    };
+    rep.p50_ms = pct(0.50);
+    rep.p99_ms = pct(0.99);
+    rep.max_ms = latencies_ms.back();
+  }
+  return rep;
+}
+
+}  // namespace quanyu::tools

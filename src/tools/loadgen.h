@@ -1,0 +1,35 @@
+// `quanyu loadgen`: simulated checkpoint traffic sent to a running server over HTTP, for the
+// demo (a steady rate, forever) and for end-to-end ingest benchmarks (as fast as possible,
+// bodies generated before the clock starts). All traffic it sends is simulated.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace quanyu::tools {
+
+struct LoadgenOptions {
+  std::string target = "http://127.0.0.1:8080";
+  std::string format = "gat1400";  // "gat1400" → /VIID/MotorVehicles, "ndjson" → /api/v1/passages
+  size_t batch = 500;              // records per request
+  int connections = 4;             // concurrent keep-alive connections
+  uint64_t records = 0;            // >0: pre-generate this many, send as fast as allowed, stop
+  double rate = 0;                 // records/s; 0 = unlimited
+  double duration_seconds = 0;     // with records == 0: stop after this long; 0 = until killed
+  double invalid_share = 0;        // share of deliberately invalid records (quarantine)
+  uint64_t seed = 1;
+  bool quiet = false;
+};
+
+struct LoadgenReport {
+  uint64_t records = 0, requests = 0, failed_requests = 0;
+  uint64_t accepted = 0, rejected = 0;  // from the server's answers
+  double seconds = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // request latency
+};
+
+StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& options);
+
+}  // namespace quanyu::tools
