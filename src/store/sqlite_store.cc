@@ -838,10 +838,7 @@ class SqliteStore final : public Store {
         if (rc != SQLITE_DONE) {
           return SqliteError(rc, "resolving quarantine entry " + r.id, c.db());
         }
-        if (sqlite3_changes(c.db()) == 0) {
-          return NotFound("quarantine entry \"" + r.id + "\" not found");
-        }
-        st.Reset();
+        st.Reset();  // no such entry: ignored (see store.h)
       }
     }
 
@@ -1028,7 +1025,7 @@ class SqliteStore final : public Store {
     ASSIGN_OR_RETURN(wal_checkpointer_, Connection::Open(path_, SQLITE_OPEN_READWRITE));
     // synchronous is per connection; the checkpointer is the one that syncs.
     RETURN_IF_ERROR(wal_checkpointer_->Exec(options.sync_full ? "PRAGMA synchronous = FULL"
-                                                          : "PRAGMA synchronous = NORMAL"));
+                                                              : "PRAGMA synchronous = NORMAL"));
     sqlite3_wal_hook(writer_->db(), &SqliteStore::OnWalCommit, this);
     wal_checkpoint_thread_ = std::thread([this] { WalCheckpointLoop(); });
     return Status::Ok();
@@ -1204,7 +1201,7 @@ class SqliteStore final : public Store {
 
   // Background WAL checkpoints (file databases only); see StartWalCheckpointer.
   std::unique_ptr<Connection> wal_checkpointer_;  // used only by wal_checkpoint_thread_
-  int wal_checkpoint_pages_ = 0;              // set before the WAL hook is installed
+  int wal_checkpoint_pages_ = 0;                  // set before the WAL hook is installed
   int max_wal_pages_ = 0;
   std::mutex wal_ckpt_mu_;
   std::condition_variable wal_ckpt_cv_;

@@ -119,9 +119,11 @@ class Store {
 
   // --- passages and quarantine (written by the ingest pipeline only) ---
   // Applies the whole batch in one transaction, or nothing of it. InvalidArgument (field
-  // "passages[i].id", "quarantine[i].id", "resolutions[i].state", ...) for an empty id or a
-  // resolution state other than "replayed"/"discarded"; NotFound if a resolution names a
-  // quarantine entry that is neither stored nor in the batch.
+  // "passages[i].id", "quarantine[i].state", "resolutions[i].state", ...) for an empty id or
+  // an unknown state. A resolution naming an entry that is neither stored nor in the batch is
+  // ignored, not an error: callers retry a failed Apply, and a replay (e.g. over a store
+  // restored from a backup) must not stall on it. Any other error is the environment's
+  // (disk full, I/O), worth retrying.
   virtual Status Apply(const ApplyBatch& batch) = 0;
   // Partition -> next log sequence to apply, as recorded by the last Apply.
   virtual StatusOr<std::map<int, uint64_t>> LogPositions() = 0;

@@ -391,14 +391,15 @@ TEST_P(StoreContractTest, ApplyRecordsLogPositions) {
 TEST_P(StoreContractTest, ApplyIsAllOrNothing) {
   QY_ASSERT_OK(store_->Apply({.log_positions = {{0, 1}}}));
 
-  // The resolution names an entry that does not exist: nothing of the batch is kept.
+  // A malformed resolution at the end: nothing of the batch is kept.
   Status s = store_->Apply({
       .passages = {MakePassage("p-1", "川A00001", "cp-1", kT0)},
       .quarantine = {MakeQuarantine("q-0001", "invalid_plate", kT0)},
-      .resolutions = {{.id = "q-none", .state = "replayed", .resolved = kT0}},
+      .resolutions = {{.id = "q-0001", .state = "open", .resolved = kT0}},
       .log_positions = {{0, 2}, {1, 1}},
   });
-  EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_EQ(s.field(), "resolutions[0].state");
 
   QY_ASSERT_OK_AND_ASSIGN(auto p, store_->GetPassage("p-1"));
   EXPECT_FALSE(p.has_value());
@@ -409,17 +410,36 @@ TEST_P(StoreContractTest, ApplyIsAllOrNothing) {
   EXPECT_EQ(stats.passages, 0);
   EXPECT_EQ(stats.quarantined_total, 0);
 
-  // Malformed batches are refused before anything is written.
+  // A passage without an id, after a good one.
   s = store_->Apply({.passages = {MakePassage("p-2", "川A00002", "cp-1", kT0),
-                                  MakePassage("", "川A00003", "cp-1", kT0)}});
+                                  MakePassage("", "川A00003", "cp-1", kT0)},
+                     .log_positions = {{0, 3}}});
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.field(), "passages[1].id");
-  QY_ASSERT_OK(store_->Apply({.quarantine = {MakeQuarantine("q-0002", "x", kT0)}}));
-  s = store_->Apply({.resolutions = {{.id = "q-0002", .state = "open", .resolved = kT0}}});
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.field(), "resolutions[0].state");
   QY_ASSERT_OK_AND_ASSIGN(p, store_->GetPassage("p-2"));
   EXPECT_FALSE(p.has_value());
+  // A quarantine entry in an unknown state.
+  QuarantineEntry bad = MakeQuarantine("q-0002", "invalid_plate", kT0);
+  bad.state = "pending";
+  s = store_->Apply({.quarantine = {MakeQuarantine("q-0003", "invalid_plate", kT0), bad}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "quarantine[1].state");
+  EXPECT_EQ(store_->GetQuarantine("q-0003").status().code(), StatusCode::kNotFound);
+  QY_ASSERT_OK_AND_ASSIGN(positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 1}}));
+}
+
+TEST_P(StoreContractTest, ResolutionOfAnUnknownEntryIsIgnored) {
+  QY_ASSERT_OK(store_->Apply({
+      .passages = {MakePassage("p-1", "川A00001", "cp-1", kT0)},
+      .resolutions = {{.id = "q-none", .state = "replayed", .resolved = kT0}},
+      .log_positions = {{0, 5}},
+  }));
+  EXPECT_EQ(store_->GetQuarantine("q-none").status().code(), StatusCode::kNotFound);
+  QY_ASSERT_OK_AND_ASSIGN(auto p, store_->GetPassage("p-1"));
+  EXPECT_TRUE(p.has_value());
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 5}}));
 }
 
 // --- passage queries
