@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
                "monitoring, ingest of GA/T 1400 passage records, and more.\n"
                "Every command that reads or changes state takes --data DIR."};
   cli.require_subcommand(1);
+  cli.fallthrough();  // global options may also follow the subcommand
   cli.set_version_flag("--version", kVersion);
   std::string log_level = "info";
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")

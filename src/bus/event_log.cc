@@ -396,6 +396,17 @@ class Partition {
 
   StatusOr<uint64_t> Append(const std::vector<LogEntry>& entries) {
     thread_local EncodeBuffer buffer;
+    AppendRequest req;
+    RETURN_IF_ERROR(Enqueue(entries, &buffer, &req));
+    Status st = Await(&req);
+    buffer.Trim();
+    if (!st.ok()) return st;
+    return req.first_seq;
+  }
+
+  // Encodes `entries` into `buffer` and queues them for the writer. `req` and `buffer` must
+  // stay alive until Await(req) returns. On error nothing was queued.
+  Status Enqueue(const std::vector<LogEntry>& entries, EncodeBuffer* buffer, AppendRequest* req) {
     size_t bytes = 0;
     for (size_t i = 0; i < entries.size(); ++i) {
       if (entries[i].payload.size() > kMaxLogPayloadBytes) {
@@ -405,11 +416,10 @@ class Partition {
       }
       bytes += kHeaderBytes + entries[i].payload.size();
     }
-    char* p = buffer.Reserve(bytes);
-    AppendRequest req;
-    req.data = p;
-    req.bytes = bytes;
-    req.count = entries.size();
+    char* p = buffer->Reserve(bytes);
+    req->data = p;
+    req->bytes = bytes;
+    req->count = entries.size();
     for (const LogEntry& e : entries) {
       const size_t n = e.payload.size();
       PutFixed32(p, static_cast<uint32_t>(n));
@@ -418,18 +428,20 @@ class Partition {
       if (n > 0) std::memcpy(p + kHeaderBytes, e.payload.data(), n);
       p += kHeaderBytes + n;
     }
-    {
-      std::unique_lock lock(mu_);
-      if (closing_) return Unavailable("event log is closed");
-      if (!failed_.ok()) return failed_;
-      queue_.push_back(&req);
-      pending_entries_.fetch_add(req.count, std::memory_order_relaxed);
-      if (writer_idle_) writer_cv_.notify_one();
-      done_cv_.wait(lock, [&] { return req.done; });
-    }
-    buffer.Trim();
-    if (!req.status.ok()) return req.status;
-    return req.first_seq;
+    std::lock_guard lock(mu_);
+    if (closing_) return Unavailable("event log is closed");
+    if (!failed_.ok()) return failed_;
+    queue_.push_back(req);
+    pending_entries_.fetch_add(req->count, std::memory_order_relaxed);
+    if (writer_idle_) writer_cv_.notify_one();
+    return Status::Ok();
+  }
+
+  // Waits until the writer has committed (or failed) `req`.
+  Status Await(AppendRequest* req) {
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return req->done; });
+    return req->status;
   }
 
   uint64_t NextSequence() const { return committed_next_.load(std::memory_order_acquire); }
@@ -723,6 +735,37 @@ class FileEventLog final : public EventLog {
   StatusOr<uint64_t> Append(int partition, const std::vector<LogEntry>& entries) override {
     RETURN_IF_ERROR(CheckPartition(partition));
     return parts_[partition]->Append(entries);
+  }
+
+  Status AppendMany(const std::vector<std::pair<int, const std::vector<LogEntry>*>>& batches,
+                    std::vector<uint64_t>* firsts) override {
+    firsts->assign(batches.size(), kNotAppended);
+    for (const auto& b : batches) RETURN_IF_ERROR(CheckPartition(b.first));
+    thread_local std::vector<std::unique_ptr<EncodeBuffer>> buffers;
+    while (buffers.size() < batches.size()) buffers.push_back(std::make_unique<EncodeBuffer>());
+    std::vector<AppendRequest> reqs(batches.size());
+    std::vector<bool> queued(batches.size(), false);
+    Status first_error;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      Status st = parts_[batches[i].first]->Enqueue(*batches[i].second, buffers[i].get(), &reqs[i]);
+      if (st.ok()) {
+        queued[i] = true;
+      } else if (first_error.ok()) {
+        first_error = st;
+      }
+    }
+    firsts->assign(batches.size(), kNotAppended);
+    for (size_t i = 0; i < batches.size(); ++i) {
+      if (!queued[i]) continue;
+      Status st = parts_[batches[i].first]->Await(&reqs[i]);
+      if (st.ok()) {
+        (*firsts)[i] = reqs[i].first_seq;
+      } else if (first_error.ok()) {
+        first_error = st;
+      }
+    }
+    for (size_t i = 0; i < batches.size(); ++i) buffers[i]->Trim();
+    return first_error;
   }
 
   uint64_t NextSequence(int partition) const override {

@@ -29,11 +29,13 @@
 // (of any process) at a time.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -89,6 +91,14 @@ class EventLog {
   // Close, Internal if a write or sync failed (the partition then refuses every further
   // Append until the log is reopened).
   virtual StatusOr<uint64_t> Append(int partition, const std::vector<LogEntry>& entries) = 0;
+
+  // Appends to several partitions at once: every batch is queued before any is waited for, so
+  // their group commits overlap instead of running one after another. Sets (*firsts)[i] to the
+  // first sequence number of batch i once all are durable, or to kNotAppended for a batch that
+  // failed; returns the first error met (other batches may still have been appended).
+  static constexpr uint64_t kNotAppended = UINT64_MAX;
+  virtual Status AppendMany(const std::vector<std::pair<int, const std::vector<LogEntry>*>>& batches,
+                            std::vector<uint64_t>* firsts) = 0;
 
   // The sequence number the next Append to `partition` will get (with Appends in flight: the
   // number of entries already durable).

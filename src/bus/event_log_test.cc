@@ -774,3 +774,40 @@ TEST(EventLogCrashTest, AcknowledgedEntriesSurviveSigkill) {
 
 }  // namespace
 }  // namespace quanyu::bus
+
+namespace quanyu::bus {
+namespace {
+
+TEST(EventLogAppendManyTest, AppendsToSeveralPartitionsAndReportsEachFirstSequence) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "quanyu-many-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  EventLogOptions o;
+  o.partitions = 3;
+  {
+    auto log = EventLog::Open(tmpl, o);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    std::vector<LogEntry> a = {{1, "a0"}, {1, "a1"}}, b = {{2, "b0"}}, c = {{3, "c0"}};
+    ASSERT_TRUE((*log)->Append(1, b).ok());  // partition 1 starts at 1 below
+    std::vector<uint64_t> firsts;
+    ASSERT_TRUE((*log)->AppendMany({{0, &a}, {1, &b}, {2, &c}}, &firsts).ok());
+    EXPECT_EQ(firsts, (std::vector<uint64_t>{0, 1, 0}));
+    EXPECT_EQ((*log)->NextSequence(0), 2u);
+    // A bad partition fails the call before anything is queued.
+    EXPECT_FALSE((*log)->AppendMany({{0, &a}, {7, &b}}, &firsts).ok());
+    EXPECT_EQ(firsts[0], EventLog::kNotAppended);
+    EXPECT_EQ((*log)->NextSequence(0), 2u);
+  }
+  auto log = EventLog::Open(tmpl, o);
+  ASSERT_TRUE(log.ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE((*log)->Replay(1, 0, [&](uint64_t, const LogEntry& e) {
+    seen.push_back(e.payload);
+    return true;
+  }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"b0", "b0"}));
+  (*log)->Close();
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace quanyu::bus

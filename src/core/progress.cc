@@ -13,6 +13,7 @@ Progress::Progress(std::string label, uint64_t total, std::string unit)
       unit_(std::move(unit)),
       total_(total),
       start_ns_(MonotonicNanos()),
+      last_ns_(start_ns_),
       tty_(::isatty(STDERR_FILENO) != 0) {}
 
 Progress::~Progress() { Finish(); }

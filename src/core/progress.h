@@ -26,7 +26,7 @@ class Progress {
   uint64_t total_;
   std::atomic<uint64_t> done_{0};
   std::mutex mu_;
-  int64_t start_ns_, last_ns_ = 0;
+  int64_t start_ns_, last_ns_;
   bool tty_;
   bool finished_ = false;
 };

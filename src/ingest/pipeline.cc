@@ -357,11 +357,20 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
 }
 
 Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition) {
+  std::vector<std::pair<int, const std::vector<bus::LogEntry>*>> batches;
+  for (auto& [partition, entries] : by_partition) batches.emplace_back(partition, &entries);
+  std::vector<uint64_t> firsts;
+  Status st = log_->AppendMany(batches, &firsts);
+  // What was appended is applied even when another partition failed, so that every
+  // partition's applied position keeps advancing over contiguous ranges.
+  size_t i = 0;
   for (auto& [partition, entries] : by_partition) {
-    ASSIGN_OR_RETURN(uint64_t first, log_->Append(partition, entries));
-    EnqueueForApply(Pending{partition, first, std::move(entries)});
+    uint64_t first = firsts[i++];
+    if (first != bus::EventLog::kNotAppended) {
+      EnqueueForApply(Pending{partition, first, std::move(entries)});
+    }
   }
-  return Status::Ok();
+  return st;
 }
 
 void Pipeline::EnqueueForApply(Pending p) {
