@@ -48,9 +48,10 @@ int Serve(const quanyu::api::AppOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"quanyu (全域): public-safety operations platform — ring-layer checkpoint "
-               "monitoring, ingest of GA/T 1400 passage records, and more.\n"
-               "Every command that reads or changes state takes --data DIR."};
+  CLI::App cli{
+      "quanyu (全域): public-safety operations platform — ring-layer checkpoint "
+      "monitoring, ingest of GA/T 1400 passage records, and more.\n"
+      "Every command that reads or changes state takes --data DIR."};
   cli.require_subcommand(1);
   cli.fallthrough();  // global options may also follow the subcommand
   cli.set_version_flag("--version", kVersion);
@@ -63,8 +64,9 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:8080";
   int clock_skew_s = 300;
   int retention_days = 30;
-  auto* serve = cli.add_subcommand("serve", "Run the server on a data directory (embedded: no "
-                                            "other server needed)");
+  auto* serve = cli.add_subcommand("serve",
+                                   "Run the server on a data directory (embedded: no "
+                                   "other server needed)");
   serve->add_option("--data", app_opts.data_dir, "Data directory (created if missing)")
       ->capture_default_str();
   serve->add_option("--listen", listen, "Address to listen on, HOST:PORT (port 0: any free port)")
@@ -72,29 +74,33 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", app_opts.server.threads, "HTTP worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  serve->add_option("--partitions", app_opts.log_partitions,
-                    "Event-log partitions (fixed when the data directory is created)")
+  serve
+      ->add_option("--partitions", app_opts.log_partitions,
+                   "Event-log partitions (fixed when the data directory is created)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  serve->add_option("--max-clock-skew", clock_skew_s,
-                    "Seconds a pass time may lie in the future (device clock skew)")
+  serve
+      ->add_option("--max-clock-skew", clock_skew_s,
+                   "Seconds a pass time may lie in the future (device clock skew)")
       ->capture_default_str();
-  serve->add_option("--passage-retention-days", retention_days,
-                    "Passage records older than this are rejected (and later deleted)")
+  serve
+      ->add_option("--passage-retention-days", retention_days,
+                   "Passage records older than this are rejected (and later deleted)")
       ->capture_default_str();
-  serve->add_option("--max-speed", app_opts.validation.max_speed_kmh,
-                    "Highest plausible speed, km/h")
+  serve
+      ->add_option("--max-speed", app_opts.validation.max_speed_kmh,
+                   "Highest plausible speed, km/h")
       ->capture_default_str();
 
   // import
   auto* import = cli.add_subcommand("import", "Load data from files into a data directory");
   import->require_subcommand(1);
-  std::string import_file, import_crs = "wgs84", import_format = "auto",
-                           import_data = "./data";
+  std::string import_file, import_crs = "wgs84", import_format = "auto", import_data = "./data";
   bool import_strict = false;
   auto* import_cp = import->add_subcommand(
-      "checkpoints", "Import checkpoints (卡口) from GeoJSON points or CSV (id,name,lng,lat,"
-                     "directions,lanes,status); existing ids are replaced");
+      "checkpoints",
+      "Import checkpoints (卡口) from GeoJSON points or CSV (id,name,lng,lat,"
+      "directions,lanes,status); existing ids are replaced");
   import_cp->add_option("FILE", import_file, "GeoJSON (.geojson/.json) or CSV (.csv) file")
       ->required()
       ->check(CLI::ExistingFile);
@@ -110,8 +116,10 @@ int main(int argc, char** argv) {
   auto* loadgen = cli.add_subcommand(
       "loadgen", "Send simulated checkpoint traffic to a running server (demo and benchmarks)");
   loadgen->add_option("--target", lg.target, "Server URL")->capture_default_str();
-  loadgen->add_option("--format", lg.format, "gat1400 (/VIID/MotorVehicles) or ndjson "
-                                             "(/api/v1/passages)")
+  loadgen
+      ->add_option("--format", lg.format,
+                   "gat1400 (/VIID/MotorVehicles) or ndjson "
+                   "(/api/v1/passages)")
       ->capture_default_str();
   loadgen->add_option("--batch", lg.batch, "Records per request")->capture_default_str();
   loadgen->add_option("--connections", lg.connections, "Concurrent connections")
@@ -120,11 +128,13 @@ int main(int argc, char** argv) {
                       "Pre-generate this many records and send them (benchmark mode)");
   loadgen->add_option("--rate", lg.rate, "Records per second (0: as fast as possible)")
       ->capture_default_str();
-  loadgen->add_option("--duration", lg.duration_seconds,
-                      "Seconds to run without --records (0: until interrupted)")
+  loadgen
+      ->add_option("--duration", lg.duration_seconds,
+                   "Seconds to run without --records (0: until interrupted)")
       ->capture_default_str();
-  loadgen->add_option("--invalid-share", lg.invalid_share,
-                      "Share of deliberately invalid records, to exercise the quarantine")
+  loadgen
+      ->add_option("--invalid-share", lg.invalid_share,
+                   "Share of deliberately invalid records, to exercise the quarantine")
       ->capture_default_str();
   loadgen->add_option("--seed", lg.seed, "Random seed")->capture_default_str();
 
@@ -145,7 +155,8 @@ int main(int argc, char** argv) {
     if (!st.ok()) return Fail(st);
     app_opts.server.host = host;
     app_opts.server.port = port;
-    app_opts.validation.max_clock_skew = static_cast<int64_t>(clock_skew_s) * quanyu::kMicrosPerSecond;
+    app_opts.validation.max_clock_skew =
+        static_cast<int64_t>(clock_skew_s) * quanyu::kMicrosPerSecond;
     app_opts.validation.retention = static_cast<int64_t>(retention_days) * quanyu::kMicrosPerDay;
     app_opts.version = kVersion;
     return Serve(app_opts);
@@ -157,8 +168,7 @@ int main(int argc, char** argv) {
     if (!lock.ok()) return Fail(lock.status());
     auto store = quanyu::api::OpenStore(import_data);
     if (!store.ok()) return Fail(store.status());
-    auto summary =
-        quanyu::tools::ImportCheckpoints(store->get(), import_file, *crs, import_format);
+    auto summary = quanyu::tools::ImportCheckpoints(store->get(), import_file, *crs, import_format);
     if (!summary.ok()) return Fail(summary.status());
     for (const auto& r : summary->rejections) std::fprintf(stderr, "rejected %s\n", r.c_str());
     std::printf("checkpoints: %zu rows, %zu imported, %zu rejected\n", summary->rows,

@@ -7,14 +7,14 @@
 
 #include <cerrno>
 #include <condition_variable>
-#include <thread>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "api/handlers.h"
 #include "api/stream.h"
-#include "core/time_format.h"
 #include "bus/event_log.h"
+#include "core/time_format.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
@@ -102,8 +102,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   bus::EventLogOptions lo;
   lo.partitions = options.log_partitions;
   lo.sync = options.log_sync;
-  ASSIGN_OR_RETURN(m.log,
-                   bus::EventLog::Open((std::filesystem::path(options.data_dir) / "log").string(), lo));
+  ASSIGN_OR_RETURN(
+      m.log, bus::EventLog::Open((std::filesystem::path(options.data_dir) / "log").string(), lo));
   ingest::PipelineOptions po;
   po.validation = options.validation;
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));

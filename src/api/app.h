@@ -21,11 +21,11 @@ namespace quanyu::api {
 struct AppOptions {
   std::string data_dir = "./data";
   ServerOptions server;
-  int log_partitions = 4;             // event-log partitions. Default: 4.
-  bool log_sync = true;               // fdatasync the event log. Default: true.
+  int log_partitions = 4;  // event-log partitions. Default: 4.
+  bool log_sync = true;    // fdatasync the event log. Default: true.
   events::ValidationOptions validation;
   int local_offset_seconds = 8 * 3600;
-  const Clock* clock = nullptr;       // Default: the system clock.
+  const Clock* clock = nullptr;  // Default: the system clock.
   std::string version = "0.1.0";
 };
 
@@ -34,7 +34,7 @@ class App {
   static StatusOr<std::unique_ptr<App>> Open(const AppOptions& options);
   ~App();
 
-  Status Start();       // listen and serve
+  Status Start();  // listen and serve
   uint16_t port() const;
   // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
   // record to the store, close the log. Idempotent.

@@ -55,9 +55,8 @@ json ResultToJson(const ingest::ItemResult& r) {
   json j = {{"id", r.id}, {"status", std::string(ingest::OutcomeName(r.outcome))}};
   if (r.outcome == ingest::Outcome::kRejected) {
     j["quarantine_id"] = r.quarantine_id;
-    j["error"] = {{"code", r.rejection.code},
-                  {"field", r.rejection.field},
-                  {"message", r.rejection.message}};
+    j["error"] = {
+        {"code", r.rejection.code}, {"field", r.rejection.field}, {"message", r.rejection.message}};
   }
   return j;
 }
@@ -158,9 +157,8 @@ class Routes {
     auto c = registry::CheckpointFromJson(*body, geo::Crs::kWgs84);
     if (!c.ok()) return Response::Error(c.status());
     if (s_->store->GetCheckpoint(c->id).ok()) {
-      return Response::Error(
-          Status(StatusCode::kAlreadyExists, "checkpoint " + c->id + " exists; use PUT to replace",
-                 "id"));
+      return Response::Error(Status(StatusCode::kAlreadyExists,
+                                    "checkpoint " + c->id + " exists; use PUT to replace", "id"));
     }
     return Save(std::move(c).value(), 201);
   }
@@ -239,11 +237,12 @@ class Routes {
 
   Response Gat1400Time(Request&) {
     UnixMicros now = s_->clock->Now();
-    return JsonResponse(200, {{"SystemTimeObject",
-                               {{"VIIDServerID", s_->server_id},
-                                {"TimeMode", "1"},
-                                {"LocalTime", FormatCompactLocalTime(now, s_->local_offset_seconds)},
-                                {"TimeZone", "Asia/Shanghai"}}}});
+    return JsonResponse(200,
+                        {{"SystemTimeObject",
+                          {{"VIIDServerID", s_->server_id},
+                           {"TimeMode", "1"},
+                           {"LocalTime", FormatCompactLocalTime(now, s_->local_offset_seconds)},
+                           {"TimeZone", "Asia/Shanghai"}}}});
   }
 
   Response PostPassages(Request& req) {
@@ -264,29 +263,31 @@ class Routes {
       rejected += r.outcome == ingest::Outcome::kRejected;
       list.push_back(ResultToJson(r));
     }
-    return JsonResponse(200, {{"accepted", accepted},
-                              {"duplicates", dups},
-                              {"rejected", rejected},
-                              {"results", list}});
+    return JsonResponse(
+        200,
+        {{"accepted", accepted}, {"duplicates", dups}, {"rejected", rejected}, {"results", list}});
   }
 
   Response PassageStats(Request&) {
     auto stats = s_->store->GetPassageStats();
     if (!stats.ok()) return Response::Error(stats.status());
     ingest::PipelineStats p = s_->pipeline->Stats();
-    json out = {{"stored", stats->passages},
-                {"quarantined_open", stats->quarantined_open},
-                {"quarantined_total", stats->quarantined_total},
-                {"quarantine_by_code", stats->quarantine_by_code},
-                {"pending_store", p.queued},
-                {"since_start",
-                 {{"accepted", p.accepted}, {"duplicates", p.duplicates}, {"rejected", p.rejected}}}};
-    out["oldest_pass_time"] = stats->oldest_pass_time
-                                  ? json(FormatRfc3339(*stats->oldest_pass_time, s_->local_offset_seconds))
-                                  : json(nullptr);
-    out["newest_pass_time"] = stats->newest_pass_time
-                                  ? json(FormatRfc3339(*stats->newest_pass_time, s_->local_offset_seconds))
-                                  : json(nullptr);
+    json out = {
+        {"stored", stats->passages},
+        {"quarantined_open", stats->quarantined_open},
+        {"quarantined_total", stats->quarantined_total},
+        {"quarantine_by_code", stats->quarantine_by_code},
+        {"pending_store", p.queued},
+        {"since_start",
+         {{"accepted", p.accepted}, {"duplicates", p.duplicates}, {"rejected", p.rejected}}}};
+    out["oldest_pass_time"] =
+        stats->oldest_pass_time
+            ? json(FormatRfc3339(*stats->oldest_pass_time, s_->local_offset_seconds))
+            : json(nullptr);
+    out["newest_pass_time"] =
+        stats->newest_pass_time
+            ? json(FormatRfc3339(*stats->newest_pass_time, s_->local_offset_seconds))
+            : json(nullptr);
     return JsonResponse(200, out);
   }
 
@@ -325,7 +326,8 @@ class Routes {
       auto body = BodyObject(req);
       if (!body.ok()) return Response::Error(body.status());
       if (auto it = body->find("record"); it != body->end()) {
-        if (!it->is_object()) return Response::Error(InvalidArgument("record", "must be an object"));
+        if (!it->is_object())
+          return Response::Error(InvalidArgument("record", "must be an object"));
         corrected = it->dump();
       }
       note = body->value("note", "");
@@ -397,7 +399,8 @@ void RegisterRoutes(Router* router, const Services* services) {
 
   router->Add("POST", "/VIID/MotorVehicles", "GA/T 1400 vehicle passage records",
               bind(&Routes::Gat1400MotorVehicles));
-  router->Add("POST", "/VIID/Faces", "Not supported (biometric)", bind(&Routes::Gat1400NotSupported));
+  router->Add("POST", "/VIID/Faces", "Not supported (biometric)",
+              bind(&Routes::Gat1400NotSupported));
   router->Add("POST", "/VIID/Persons", "Not supported (biometric)",
               bind(&Routes::Gat1400NotSupported));
   router->Add("GET", "/VIID/System/Time", "GA/T 1400 server time", bind(&Routes::Gat1400Time));

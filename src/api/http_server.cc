@@ -190,10 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(64 * 1024);
     stream_.expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
     busy_ = false;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -203,9 +202,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) {
       if (ec == http::error::body_limit) {
-        return SendError(413, "payload_too_large", "request body exceeds the limit of " +
-                                                       std::to_string(shared_->options.body_limit) +
-                                                       " bytes");
+        return SendError(413, "payload_too_large",
+                         "request body exceeds the limit of " +
+                             std::to_string(shared_->options.body_limit) + " bytes");
       }
       return SendError(400, "bad_request", "malformed HTTP request: " + ec.message());
     }
@@ -276,8 +275,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, "application/json");
     res->set(http::field::server, "quanyu");
     res->keep_alive(false);
-    res->body() = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message +
-                  "\",\"field\":null}}";
+    res->body() =
+        "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\",\"field\":null}}";
     res->prepare_payload();
     Write(res);
   }
@@ -344,9 +343,9 @@ HttpServer::HttpServer(const Router* router, ServerOptions options, Metrics* met
   impl_->shared->router = router;
   impl_->shared->options = std::move(options);
   impl_->shared->metrics = metrics;
-  impl_->shared->latency = metrics->GetHistogram(
-      "quanyu_http_request_duration_seconds", "HTTP request latency, receipt to response",
-      LatencyBuckets());
+  impl_->shared->latency =
+      metrics->GetHistogram("quanyu_http_request_duration_seconds",
+                            "HTTP request latency, receipt to response", LatencyBuckets());
   std::random_device rd;
   char buf[16];
   std::snprintf(buf, sizeof buf, "%06x", rd() & 0xffffff);

@@ -80,18 +80,30 @@ Response Response::Text(int status, std::string body, std::string content_type) 
 
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kFailedPrecondition: return 409;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kResourceExhausted: return 503;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kUnimplemented: return 501;
-    case StatusCode::kDataLoss: return 500;
-    case StatusCode::kInternal: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kResourceExhausted:
+      return 503;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kUnimplemented:
+      return 501;
+    case StatusCode::kDataLoss:
+      return 500;
+    case StatusCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -105,8 +117,8 @@ Response Response::Error(const Status& s) {
 }
 
 void Router::Add(std::string method, std::string pattern, std::string summary, Handler h) {
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(summary), std::move(h),
-                          nullptr});
+  routes_.push_back(
+      Route{std::move(method), std::move(pattern), std::move(summary), std::move(h), nullptr});
 }
 
 void Router::AddWebSocket(std::string pattern, std::string summary, WsHandler h) {

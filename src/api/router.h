@@ -18,9 +18,9 @@
 namespace quanyu::api {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string, percent-decoded
-  std::string target;  // as received
+  std::string method;                              // "GET", "POST", ...
+  std::string path;                                // without the query string, percent-decoded
+  std::string target;                              // as received
   std::map<std::string, std::string> query;        // decoded
   std::map<std::string, std::string> headers;      // keys lower-case
   std::map<std::string, std::string> path_params;  // from {name} segments
@@ -68,15 +68,14 @@ struct WsSession {
 using Handler = std::function<Response(Request&)>;
 // Accepts a WebSocket upgrade: returns the session's handlers, or an error Response (as a
 // non-OK Status) to refuse it.
-using WsHandler =
-    std::function<StatusOr<WsSession>(Request&, std::shared_ptr<WsConnection>)>;
+using WsHandler = std::function<StatusOr<WsSession>(Request&, std::shared_ptr<WsConnection>)>;
 
 struct Route {
   std::string method;
   std::string pattern;
   std::string summary;
-  Handler handler;     // for HTTP routes
-  WsHandler ws;        // for WebSocket routes (method "GET", upgrade)
+  Handler handler;  // for HTTP routes
+  WsHandler ws;     // for WebSocket routes (method "GET", upgrade)
 };
 
 class Router {

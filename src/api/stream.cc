@@ -12,7 +12,8 @@ WsHandler StreamHub::Handler() {
       size_t start = 0;
       while (start <= t.size()) {
         size_t comma = t.find(',', start);
-        std::string topic = t.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string topic =
+            t.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (!topic.empty()) sub->topics.insert(topic);
         if (comma == std::string::npos) break;
         start = comma + 1;
@@ -24,13 +25,16 @@ WsHandler StreamHub::Handler() {
     }
     WsSession session;
     std::weak_ptr<Sub> weak = sub;
-    session.on_message = [this, weak, conn_weak = std::weak_ptr<WsConnection>(conn)](std::string_view msg) {
+    session.on_message = [this, weak,
+                          conn_weak = std::weak_ptr<WsConnection>(conn)](std::string_view msg) {
       auto s = weak.lock();
       auto c = conn_weak.lock();
       if (!s || !c) return;
       auto j = nlohmann::json::parse(msg, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("subscribe") || !j["subscribe"].is_array()) {
-        c->Send(R"({"error":{"code":"invalid_argument","message":"expected {\"subscribe\": [topics]}","field":"subscribe"}})");
+      if (j.is_discarded() || !j.is_object() || !j.contains("subscribe") ||
+          !j["subscribe"].is_array()) {
+        c->Send(
+            R"({"error":{"code":"invalid_argument","message":"expected {\"subscribe\": [topics]}","field":"subscribe"}})");
         return;
       }
       std::lock_guard lock(mu_);
@@ -61,8 +65,8 @@ void StreamHub::Publish(const std::string& topic, const std::string& data_json,
     }
   }
   if (targets.empty()) return;
-  std::string msg = R"({"topic":")" + topic + R"(","seq":)" + std::to_string(seq) +
-                    R"(,"time":")" + time + R"(","data":)" + data_json + "}";
+  std::string msg = R"({"topic":")" + topic + R"(","seq":)" + std::to_string(seq) + R"(,"time":")" +
+                    time + R"(","data":)" + data_json + "}";
   for (auto& c : targets) c->Send(msg);
 }
 

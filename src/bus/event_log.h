@@ -97,8 +97,9 @@ class EventLog {
   // first sequence number of batch i once all are durable, or to kNotAppended for a batch that
   // failed; returns the first error met (other batches may still have been appended).
   static constexpr uint64_t kNotAppended = UINT64_MAX;
-  virtual Status AppendMany(const std::vector<std::pair<int, const std::vector<LogEntry>*>>& batches,
-                            std::vector<uint64_t>* firsts) = 0;
+  virtual Status AppendMany(
+      const std::vector<std::pair<int, const std::vector<LogEntry>*>>& batches,
+      std::vector<uint64_t>* firsts) = 0;
 
   // The sequence number the next Append to `partition` will get (with Appends in flight: the
   // number of entries already durable).

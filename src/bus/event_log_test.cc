@@ -800,10 +800,13 @@ TEST(EventLogAppendManyTest, AppendsToSeveralPartitionsAndReportsEachFirstSequen
   auto log = EventLog::Open(tmpl, o);
   ASSERT_TRUE(log.ok());
   std::vector<std::string> seen;
-  ASSERT_TRUE((*log)->Replay(1, 0, [&](uint64_t, const LogEntry& e) {
-    seen.push_back(e.payload);
-    return true;
-  }).ok());
+  ASSERT_TRUE((*log)
+                  ->Replay(1, 0,
+                           [&](uint64_t, const LogEntry& e) {
+                             seen.push_back(e.payload);
+                             return true;
+                           })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"b0", "b0"}));
   (*log)->Close();
   std::filesystem::remove_all(tmpl);

@@ -70,9 +70,8 @@ Histogram::Snapshot Histogram::Take() const {
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-          0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1,
-          2.5,     5,      10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
 }
 
 Metrics::Series* Metrics::FindOrAdd(const std::string& name, const std::string& help,
@@ -114,8 +113,7 @@ Histogram* Metrics::GetHistogram(const std::string& name, const std::string& hel
 }
 
 void Metrics::AddGaugeCallback(const std::string& name, const std::string& help,
-                               MetricLabels labels, std::function<double()> fn,
-                               const void* owner) {
+                               MetricLabels labels, std::function<double()> fn, const void* owner) {
   std::lock_guard lock(mu_);
   Family& f = families_[name];
   if (f.type.empty()) {

@@ -2,9 +2,8 @@
 //
 // Usage:
 //   Metrics& m = Metrics::Default();
-//   Counter* c = m.GetCounter("quanyu_records_accepted_total", "Records accepted", {{"source","gat1400"}});
-//   c->Inc();
-//   std::string text = m.RenderPrometheus();
+//   Counter* c = m.GetCounter("quanyu_records_accepted_total", "Records accepted",
+//   {{"source","gat1400"}}); c->Inc(); std::string text = m.RenderPrometheus();
 //
 // Get* returns a pointer that stays valid for the registry's lifetime; look it up once and
 // keep it. Inc/Set/Observe are lock-free and thread-safe; Get* and Render take a mutex.

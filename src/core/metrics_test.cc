@@ -14,9 +14,11 @@ TEST(MetricsTest, RendersPrometheusText) {
   h->Observe(0.005);
   h->Observe(5);
   int depth = 7;
-  m.AddGaugeCallback("queue_depth", "Depth", {}, [&] { return depth; }, &depth);
+  m.AddGaugeCallback(
+      "queue_depth", "Depth", {}, [&] { return depth; }, &depth);
   std::string text = m.RenderPrometheus();
-  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{kind=\"a\"} 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{kind=\"a\"} 4\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("lat_seconds_bucket{le=\"0.001\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("lat_seconds_bucket{le=\"0.01\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("lat_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);

@@ -92,8 +92,8 @@ inline Status ResourceExhausted(std::string message) {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(const T& value) : v_(value) {}         // NOLINT(google-explicit-constructor)
-  StatusOr(T&& value) : v_(std::move(value)) {}   // NOLINT(google-explicit-constructor)
+  StatusOr(const T& value) : v_(value) {}            // NOLINT(google-explicit-constructor)
+  StatusOr(T&& value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "StatusOr constructed from an OK Status");
   }
@@ -120,10 +120,10 @@ class [[nodiscard]] StatusOr {
 #define QY_CONCAT(a, b) QY_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` yields a non-OK Status.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::quanyu::Status qy_status_ = (expr);      \
-    if (!qy_status_.ok()) return qy_status_;   \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::quanyu::Status qy_status_ = (expr);    \
+    if (!qy_status_.ok()) return qy_status_; \
   } while (0)
 
 // ASSIGN_OR_RETURN(auto x, Foo()): declares x from a StatusOr or returns its error.

@@ -80,8 +80,8 @@ StatusOr<UnixMicros> ParseCompactLocalTime(std::string_view text, int offset_sec
   if (!Digits(text, 0, 4, &y) || !Digits(text, 4, 2, &mo) || !Digits(text, 6, 2, &d) ||
       !Digits(text, 8, 2, &h) || !Digits(text, 10, 2, &mi) || !Digits(text, 12, 2, &s) ||
       (text.size() == 17 && !Digits(text, 14, 3, &ms))) {
-    return InvalidArgument(std::string(field),
-                           "expected only digits (yyyyMMddHHmmss), got \"" + std::string(text) + "\"");
+    return InvalidArgument(std::string(field), "expected only digits (yyyyMMddHHmmss), got \"" +
+                                                   std::string(text) + "\"");
   }
   RETURN_IF_ERROR(CheckFields(y, mo, d, h, mi, s, field, text));
   return Compose(y, mo, d, h, mi, s) + ms * 1000 -
@@ -90,16 +90,16 @@ StatusOr<UnixMicros> ParseCompactLocalTime(std::string_view text, int offset_sec
 
 StatusOr<UnixMicros> ParseRfc3339(std::string_view text, std::string_view field) {
   auto bad = [&](const std::string& why) {
-    return InvalidArgument(std::string(field), why + " (expected RFC 3339 such as "
-                                                     "2026-11-29T08:30:00+08:00), got \"" +
+    return InvalidArgument(std::string(field), why +
+                                                   " (expected RFC 3339 such as "
+                                                   "2026-11-29T08:30:00+08:00), got \"" +
                                                    std::string(text) + "\"");
   };
   int64_t y, mo, d, h, mi, s;
-  if (text.size() < 20 || !Digits(text, 0, 4, &y) || text[4] != '-' ||
-      !Digits(text, 5, 2, &mo) || text[7] != '-' || !Digits(text, 8, 2, &d) ||
+  if (text.size() < 20 || !Digits(text, 0, 4, &y) || text[4] != '-' || !Digits(text, 5, 2, &mo) ||
+      text[7] != '-' || !Digits(text, 8, 2, &d) ||
       (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !Digits(text, 11, 2, &h) ||
-      text[13] != ':' || !Digits(text, 14, 2, &mi) || text[16] != ':' ||
-      !Digits(text, 17, 2, &s)) {
+      text[13] != ':' || !Digits(text, 14, 2, &mi) || text[16] != ':' || !Digits(text, 17, 2, &s)) {
     return bad("malformed time");
   }
   RETURN_IF_ERROR(CheckFields(y, mo, d, h, mi, s, field, text));
@@ -138,7 +138,8 @@ StatusOr<UnixMicros> ParseRfc3339(std::string_view text, std::string_view field)
 
 std::string FormatRfc3339(UnixMicros t, int offset_seconds) {
   UnixMicros local = t + static_cast<int64_t>(offset_seconds) * kMicrosPerSecond;
-  int64_t secs = local >= 0 ? local / kMicrosPerSecond : (local - kMicrosPerSecond + 1) / kMicrosPerSecond;
+  int64_t secs =
+      local >= 0 ? local / kMicrosPerSecond : (local - kMicrosPerSecond + 1) / kMicrosPerSecond;
   int64_t micros = local - secs * kMicrosPerSecond;
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t sod = secs - days * 86400;

@@ -51,9 +51,12 @@ uint64_t HashId(std::string_view s) {
 
 events::CheckpointState ToState(registry::CheckpointStatus s) {
   switch (s) {
-    case registry::CheckpointStatus::kActive: return events::CheckpointState::kActive;
-    case registry::CheckpointStatus::kFaulty: return events::CheckpointState::kFaulty;
-    case registry::CheckpointStatus::kRetired: return events::CheckpointState::kRetired;
+    case registry::CheckpointStatus::kActive:
+      return events::CheckpointState::kActive;
+    case registry::CheckpointStatus::kFaulty:
+      return events::CheckpointState::kFaulty;
+    case registry::CheckpointStatus::kRetired:
+      return events::CheckpointState::kRetired;
   }
   return events::CheckpointState::kUnknown;
 }
@@ -66,9 +69,12 @@ constexpr int64_t kReloadIntervalNanos = 5'000'000'000;
 
 std::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kAccepted: return "accepted";
-    case Outcome::kDuplicate: return "duplicate";
-    case Outcome::kRejected: return "rejected";
+    case Outcome::kAccepted:
+      return "accepted";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kRejected:
+      return "rejected";
   }
   return "accepted";
 }
@@ -309,8 +315,8 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
       item.record.received = now;
       e.type = kEntryPassage;
       events::EncodePassage(item.record, &e.payload);
-      partition = bus::PartitionFor(
-          item.record.plate.empty() ? item.record.id : item.record.plate, partitions);
+      partition = bus::PartitionFor(item.record.plate.empty() ? item.record.id : item.record.plate,
+                                    partitions);
       res.outcome = Outcome::kAccepted;
       ++accepted;
     } else {

@@ -56,7 +56,7 @@ enum class Outcome { kAccepted, kDuplicate, kRejected };
 std::string_view OutcomeName(Outcome o);  // "accepted", "duplicate", "rejected"
 
 struct ItemResult {
-  std::string id;             // record id as read (may be empty for unreadable input)
+  std::string id;  // record id as read (may be empty for unreadable input)
   Outcome outcome = Outcome::kAccepted;
   events::Rejection rejection;  // when kRejected
   std::string quarantine_id;    // when kRejected

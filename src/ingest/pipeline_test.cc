@@ -79,7 +79,8 @@ class PipelineTest : public ::testing::Test {
 TEST_F(PipelineTest, AcceptsRejectsAndDeduplicates) {
   auto r = SubmitJson(Rec("a", "K1", "川A12345") + Rec("b", "K2", "川A12345") +
                       Rec("c", "K9", "川A12345") + Rec("d", "K1", "川A1") +
-                      Rec("e", "K1", "川S54321", kNow + 2 * kMicrosPerHour) + Rec("a", "K1", "川A12345"));
+                      Rec("e", "K1", "川S54321", kNow + 2 * kMicrosPerHour) +
+                      Rec("a", "K1", "川A12345"));
   ASSERT_EQ(r.size(), 6u);
   EXPECT_EQ(r[0].outcome, Outcome::kAccepted);
   EXPECT_EQ(r[1].rejection.code, "inactive_checkpoint");
@@ -117,8 +118,8 @@ TEST_F(PipelineTest, CheckpointChangesTakeEffectAtOnce) {
 TEST_F(PipelineTest, ReplayingTheLogRebuildsTheSameStore) {
   std::string batch;
   for (int i = 0; i < 300; ++i) {
-    batch += Rec("r" + std::to_string(i), i % 7 == 0 ? "K9" : "K1",
-                 "川A" + std::to_string(10000 + i));
+    batch +=
+        Rec("r" + std::to_string(i), i % 7 == 0 ? "K9" : "K1", "川A" + std::to_string(10000 + i));
   }
   SubmitJson(batch);
   auto q = store_->ListQuarantine({});
@@ -154,9 +155,10 @@ TEST_F(PipelineTest, ReplayAndDiscardQuarantineEntries) {
   EXPECT_EQ(again->outcome, Outcome::kRejected);
   EXPECT_EQ(store_->GetQuarantine(r[0].quarantine_id)->state, "open");
   // Corrected: accepted and closed.
-  auto fixed = pipeline_->Replay(r[0].quarantine_id,
-                                 Rec("q1", "K1", "川A12345").substr(0, Rec("q1", "K1", "川A12345").size() - 1),
-                                 "checkpoint id corrected");
+  auto fixed = pipeline_->Replay(
+      r[0].quarantine_id,
+      Rec("q1", "K1", "川A12345").substr(0, Rec("q1", "K1", "川A12345").size() - 1),
+      "checkpoint id corrected");
   ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
   EXPECT_EQ(fixed->outcome, Outcome::kAccepted);
   auto closed = store_->GetQuarantine(r[0].quarantine_id);

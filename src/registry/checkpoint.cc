@@ -18,12 +18,12 @@ struct NamedDirection {
   int bearing;
 };
 constexpr NamedDirection kNamedDirections[] = {
-    {"N", 0},         {"NE", 45},       {"E", 90},        {"SE", 135},
-    {"S", 180},       {"SW", 225},      {"W", 270},       {"NW", 315},
-    {"NORTH", 0},     {"EAST", 90},     {"SOUTH", 180},   {"WEST", 270},
-    {"NORTHBOUND", 0}, {"EASTBOUND", 90}, {"SOUTHBOUND", 180}, {"WESTBOUND", 270},
-    {"南向北", 0},    {"西南向东北", 45}, {"西向东", 90},   {"西北向东南", 135},
-    {"北向南", 180},  {"东北向西南", 225}, {"东向西", 270},   {"东南向西北", 315},
+    {"N", 0},          {"NE", 45},          {"E", 90},           {"SE", 135},
+    {"S", 180},        {"SW", 225},         {"W", 270},          {"NW", 315},
+    {"NORTH", 0},      {"EAST", 90},        {"SOUTH", 180},      {"WEST", 270},
+    {"NORTHBOUND", 0}, {"EASTBOUND", 90},   {"SOUTHBOUND", 180}, {"WESTBOUND", 270},
+    {"南向北", 0},     {"西南向东北", 45},  {"西向东", 90},      {"西北向东南", 135},
+    {"北向南", 180},   {"东北向西南", 225}, {"东向西", 270},     {"东南向西北", 315},
 };
 
 std::string Upper(std::string_view s) {
@@ -70,9 +70,12 @@ bool IsLocalIdChar(char c) {
 
 std::string_view CheckpointStatusName(CheckpointStatus s) {
   switch (s) {
-    case CheckpointStatus::kActive: return "active";
-    case CheckpointStatus::kFaulty: return "faulty";
-    case CheckpointStatus::kRetired: return "retired";
+    case CheckpointStatus::kActive:
+      return "active";
+    case CheckpointStatus::kFaulty:
+      return "faulty";
+    case CheckpointStatus::kRetired:
+      return "retired";
   }
   return "active";
 }
@@ -82,8 +85,8 @@ StatusOr<CheckpointStatus> ParseCheckpointStatus(std::string_view s) {
   if (u == "ACTIVE" || s == "正常" || s == "在用") return CheckpointStatus::kActive;
   if (u == "FAULTY" || s == "故障") return CheckpointStatus::kFaulty;
   if (u == "RETIRED" || s == "停用" || s == "撤除") return CheckpointStatus::kRetired;
-  return InvalidArgument("status", "must be one of active, faulty, retired; got \"" +
-                                       std::string(s) + "\"");
+  return InvalidArgument("status",
+                         "must be one of active, faulty, retired; got \"" + std::string(s) + "\"");
 }
 
 bool IsGat1400Id(std::string_view id) {
@@ -99,8 +102,8 @@ Status ValidateCheckpoint(const Checkpoint& c) {
   if (c.id.size() > 64) return InvalidArgument("id", "must be at most 64 characters");
   for (char ch : c.id) {
     if (!IsLocalIdChar(ch)) {
-      return InvalidArgument("id", "may contain only letters, digits, '-', '_' and '.'; got \"" +
-                                       c.id + "\"");
+      return InvalidArgument(
+          "id", "may contain only letters, digits, '-', '_' and '.'; got \"" + c.id + "\"");
     }
   }
   if (c.name.empty()) return InvalidArgument("name", "is required");
@@ -136,8 +139,9 @@ StatusOr<int> ParseDirection(const json& v, std::string_view field) {
   for (const auto& nd : kNamedDirections) {
     if (u == nd.name || s == nd.name) return nd.bearing;
   }
-  return InvalidArgument(f, "unknown direction \"" + s +
-                                "\" (use a bearing in degrees, N/NE/E/SE/S/SW/W/NW, or 西向东 etc.)");
+  return InvalidArgument(f,
+                         "unknown direction \"" + s +
+                             "\" (use a bearing in degrees, N/NE/E/SE/S/SW/W/NW, or 西向东 etc.)");
 }
 
 StatusOr<Checkpoint> CheckpointFromJson(const json& obj, geo::Crs default_crs) {
@@ -281,8 +285,8 @@ StatusOr<std::vector<ImportRow>> ParseCheckpointsCsv(std::string_view text, geo:
   size_t pos = 0;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos
-                                                                          : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -319,8 +323,8 @@ StatusOr<std::vector<ImportRow>> ParseCheckpointsCsv(std::string_view text, geo:
         size_t start = 0;
         while (start <= v.size()) {
           size_t sep = v.find_first_of("|;", start);
-          std::string part = Trim(v.substr(start, sep == std::string::npos ? std::string::npos
-                                                                             : sep - start));
+          std::string part =
+              Trim(v.substr(start, sep == std::string::npos ? std::string::npos : sep - start));
           if (!part.empty()) arr.push_back(part);
           if (sep == std::string::npos) break;
           start = sep + 1;

@@ -7,11 +7,10 @@
 // Thread safety: plain values and pure functions.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -27,12 +26,12 @@ StatusOr<CheckpointStatus> ParseCheckpointStatus(std::string_view s);
 struct Checkpoint {
   std::string id;
   std::string name;
-  geo::LngLat position;               // WGS-84
-  std::vector<int> directions;        // compass bearings (0 = north, clockwise) of the
-                                      // traffic it watches; empty = all directions
-  int lanes = 0;                      // 0 = unknown
+  geo::LngLat position;         // WGS-84
+  std::vector<int> directions;  // compass bearings (0 = north, clockwise) of the
+                                // traffic it watches; empty = all directions
+  int lanes = 0;                // 0 = unknown
   CheckpointStatus status = CheckpointStatus::kActive;
-  std::string division_code;          // 6-digit administrative division, from a GA/T id
+  std::string division_code;  // 6-digit administrative division, from a GA/T id
   UnixMicros created = 0;
   UnixMicros updated = 0;
 

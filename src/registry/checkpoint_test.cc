@@ -10,9 +10,11 @@ namespace {
 using nlohmann::json;
 
 TEST(CheckpointTest, AcceptsGatAndLocalIds) {
-  auto c = CheckpointFromJson(
-      json{{"id", "51170200001210000001"}, {"name", "通川区西外卡口"}, {"lng", 107.47}, {"lat", 31.21}},
-      geo::Crs::kWgs84);
+  auto c = CheckpointFromJson(json{{"id", "51170200001210000001"},
+                                   {"name", "通川区西外卡口"},
+                                   {"lng", 107.47},
+                                   {"lat", 31.21}},
+                              geo::Crs::kWgs84);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->division_code, "511702");
   auto local = CheckpointFromJson(
@@ -26,7 +28,8 @@ TEST(CheckpointTest, AcceptsGatAndLocalIds) {
 }
 
 TEST(CheckpointTest, ErrorsNameTheField) {
-  auto no_name = CheckpointFromJson(json{{"id", "A1"}, {"lng", 104}, {"lat", 30}}, geo::Crs::kWgs84);
+  auto no_name =
+      CheckpointFromJson(json{{"id", "A1"}, {"lng", 104}, {"lat", 30}}, geo::Crs::kWgs84);
   EXPECT_EQ(no_name.status().field(), "name");
   auto bad_lat = CheckpointFromJson(json{{"id", "A1"}, {"name", "n"}, {"lng", 104}, {"lat", 95}},
                                     geo::Crs::kWgs84);
@@ -53,7 +56,8 @@ TEST(CheckpointTest, DirectionsFromBearingsCompassAndChinese) {
 }
 
 TEST(CheckpointTest, Gcj02InputIsConvertedToWgs84) {
-  // Published pair (Shanghai): WGS-84 121.5272106,31.1774276 is GCJ-02 121.531541859215,31.17530398364597.
+  // Published pair (Shanghai): WGS-84 121.5272106,31.1774276 is GCJ-02
+  // 121.531541859215,31.17530398364597.
   auto c = CheckpointFromJson(json{{"id", "A1"},
                                    {"name", "n"},
                                    {"lng", 121.531541859215},

@@ -28,7 +28,8 @@ TrafficGenerator::TrafficGenerator(std::vector<std::string> checkpoint_ids, Traf
     : checkpoints_(std::move(checkpoint_ids)), options_(std::move(options)), rng_(options_.seed) {
   if (options_.run_tag.empty()) options_.run_tag = fmt::format("{:06x}", options_.seed & 0xffffff);
   plates_.reserve(options_.vehicles);
-  for (size_t i = 0; i < std::max<size_t>(1, options_.vehicles); ++i) plates_.push_back(MakePlate());
+  for (size_t i = 0; i < std::max<size_t>(1, options_.vehicles); ++i)
+    plates_.push_back(MakePlate());
 }
 
 std::string TrafficGenerator::MakePlate() {
@@ -62,8 +63,8 @@ std::string TrafficGenerator::MakePlate() {
 
 events::PassageRecord TrafficGenerator::Next(UnixMicros t) {
   events::PassageRecord r;
-  const std::string& cp = checkpoints_.empty() ? std::string("UNKNOWN")
-                                               : checkpoints_[rng_() % checkpoints_.size()];
+  const std::string& cp =
+      checkpoints_.empty() ? std::string("UNKNOWN") : checkpoints_[rng_() % checkpoints_.size()];
   r.checkpoint_id = cp;
   r.device_id = cp;
   r.pass_time = t - static_cast<UnixMicros>(rng_() % 2000) * 1000;  // up to 2 s of delay
@@ -83,14 +84,21 @@ events::PassageRecord TrafficGenerator::Next(UnixMicros t) {
     r.plate = plates_[rng_() % plates_.size()];
     r.plate_status = events::PlateStatus::kValid;
     bool nev = r.plate.size() > 8;  // 7 characters after the 3-byte province
-    r.plate_color = nev ? 9 : 5;     // green or blue
+    r.plate_color = nev ? 9 : 5;    // green or blue
   }
   if (u > 1.0 - options_.invalid_share) {
     last_invalid_ = true;
     switch (rng_() % 3) {
-      case 0: r.plate = "川A12"; r.plate_status = events::PlateStatus::kValid; break;
-      case 1: r.checkpoint_id = "NO-SUCH-CHECKPOINT"; break;
-      default: r.pass_time = t + 3 * kMicrosPerHour; break;  // a device clock far ahead
+      case 0:
+        r.plate = "川A12";
+        r.plate_status = events::PlateStatus::kValid;
+        break;
+      case 1:
+        r.checkpoint_id = "NO-SUCH-CHECKPOINT";
+        break;
+      default:
+        r.pass_time = t + 3 * kMicrosPerHour;
+        break;  // a device clock far ahead
     }
   }
   r.image_refs = {fmt::format("http://img.local/{}/{}.jpg", cp, r.id)};

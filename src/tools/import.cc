@@ -30,10 +30,10 @@ StatusOr<ImportSummary> ImportCheckpoints(store::Store* store, const std::string
     }
   }
   StatusOr<std::vector<registry::ImportRow>> rows =
-      fmt == "csv" ? registry::ParseCheckpointsCsv(text, crs)
-                   : fmt == "geojson" ? registry::ParseCheckpointsGeoJson(text, crs)
-                                      : StatusOr<std::vector<registry::ImportRow>>(InvalidArgument(
-                                            "format", "must be auto, geojson or csv"));
+      fmt == "csv"       ? registry::ParseCheckpointsCsv(text, crs)
+      : fmt == "geojson" ? registry::ParseCheckpointsGeoJson(text, crs)
+                         : StatusOr<std::vector<registry::ImportRow>>(
+                               InvalidArgument("format", "must be auto, geojson or csv"));
   if (!rows.ok()) return rows.status();
   ImportSummary summary;
   summary.rows = rows->size();
@@ -59,11 +59,10 @@ StatusOr<ImportSummary> ImportCheckpoints(store::Store* store, const std::string
       if (chunk.size() >= 1000) RETURN_IF_ERROR(flush());
     } else {
       ++summary.rejected;
-      summary.rejections.push_back("row " + std::to_string(row.row) + ": " +
-                                   (row.checkpoint.status().field().empty()
-                                        ? ""
-                                        : row.checkpoint.status().field() + ": ") +
-                                   row.checkpoint.status().message());
+      summary.rejections.push_back(
+          "row " + std::to_string(row.row) + ": " +
+          (row.checkpoint.status().field().empty() ? "" : row.checkpoint.status().field() + ": ") +
+          row.checkpoint.status().message());
     }
     progress.Update(++done);
   }

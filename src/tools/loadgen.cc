@@ -59,8 +59,9 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
   if (o.batch == 0) return InvalidArgument("batch", "must be at least 1");
   ASSIGN_OR_RETURN(std::vector<std::string> checkpoints, ActiveCheckpoints(host, port));
   if (checkpoints.empty()) {
-    return FailedPrecondition("the server has no active checkpoints; import some first "
-                              "(quanyu import checkpoints FILE)");
+    return FailedPrecondition(
+        "the server has no active checkpoints; import some first "
+        "(quanyu import checkpoints FILE)");
   }
   const bool gat = o.format == "gat1400";
   const std::string path = gat ? "/VIID/MotorVehicles" : "/api/v1/passages";
@@ -168,8 +169,9 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
   std::sort(latencies_ms.begin(), latencies_ms.end());
   if (!latencies_ms.empty()) {
     auto pct = [&](double p) {
-      return latencies_ms[std::min(latencies_ms.size() - 1,
-                                   static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
+      return latencies_ms[std::min(
+          latencies_ms.size() - 1,
+          static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
     };
     rep.p50_ms = pct(0.50);
     rep.p99_ms = pct(0.99);

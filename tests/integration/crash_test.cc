@@ -78,8 +78,12 @@ std::string Body(int thread, int batch, int n, std::vector<std::string>* ids) {
     std::snprintf(id, sizeof id, "CRASH-%d-%06d-%03d", thread, batch, i);
     std::snprintf(plate, sizeof plate, "川S%05d", (thread * 7919 + batch * 31 + i) % 100000);
     ids->push_back(id);
-    objs.push_back({{"MotorVehicleID", id}, {"TollgateID", "K1"}, {"PassTime", now},
-                    {"PlateNo", plate}, {"PlateColor", "5"}, {"Speed", "50"}});
+    objs.push_back({{"MotorVehicleID", id},
+                    {"TollgateID", "K1"},
+                    {"PassTime", now},
+                    {"PlateNo", plate},
+                    {"PlateColor", "5"},
+                    {"Speed", "50"}});
   }
   return json{{"MotorVehicleListObject", {{"MotorVehicleObject", objs}}}}.dump();
 }

@@ -60,8 +60,10 @@ TEST(OpenApiTest, EveryRouteIsInTheSpecAndEverySpecOperationIsServed) {
   std::set<std::string> served;
   for (const auto& r : router.routes()) served.insert(r.method + " " + r.pattern);
 
-  for (const auto& op : served) EXPECT_TRUE(spec.count(op)) << op << " is served but not in the spec";
-  for (const auto& op : spec) EXPECT_TRUE(served.count(op)) << op << " is in the spec but not served";
+  for (const auto& op : served)
+    EXPECT_TRUE(spec.count(op)) << op << " is served but not in the spec";
+  for (const auto& op : spec)
+    EXPECT_TRUE(served.count(op)) << op << " is in the spec but not served";
 }
 
 TEST(OpenApiTest, ServerServesTheSpecItIsBuiltWith) {
@@ -79,7 +81,8 @@ TEST(OpenApiTest, EverySpecPathAnswersOverTheWire) {
   ServerFixture server;
   for (const auto& op : SpecOperations(yaml)) {
     std::string method = op.substr(0, op.find(' '));
-    std::string path = std::regex_replace(op.substr(op.find(' ') + 1), std::regex(R"(\{[^}]+\})"), "x");
+    std::string path =
+        std::regex_replace(op.substr(op.find(' ') + 1), std::regex(R"(\{[^}]+\})"), "x");
     auto r = server.client().Send(method, path, "");
     ASSERT_TRUE(r.ok()) << op;
     EXPECT_NE(r->status, 405) << op;

@@ -15,12 +15,23 @@ using nlohmann::json;
 std::string Now14() { return FormatCompactLocalTime(SystemClock::Get()->Now()); }
 
 // A MotorVehicleObject as a device sends it: numbers as strings, a vendor field.
-json Vehicle(const std::string& id, const std::string& plate, const std::string& tollgate = "51170200001210000001") {
-  return {{"MotorVehicleID", id},   {"InfoKind", "1"},         {"DeviceID", "51170200001320000001"},
-          {"TollgateID", tollgate}, {"PassTime", Now14()},     {"LaneNo", "2"},
-          {"HasPlate", "1"},        {"PlateClass", "02"},      {"PlateColor", "5"},
-          {"PlateNo", plate},       {"Speed", "48.5"},         {"VehicleClass", "K33"},
-          {"VehicleColor", 2},      {"Direction", "3"},        {"StorageUrl1", "http://img/1.jpg"},
+json Vehicle(const std::string& id, const std::string& plate,
+             const std::string& tollgate = "51170200001210000001") {
+  return {{"MotorVehicleID", id},
+          {"InfoKind", "1"},
+          {"DeviceID", "51170200001320000001"},
+          {"TollgateID", tollgate},
+          {"PassTime", Now14()},
+          {"LaneNo", "2"},
+          {"HasPlate", "1"},
+          {"PlateClass", "02"},
+          {"PlateColor", "5"},
+          {"PlateNo", plate},
+          {"Speed", "48.5"},
+          {"VehicleClass", "K33"},
+          {"VehicleColor", 2},
+          {"Direction", "3"},
+          {"StorageUrl1", "http://img/1.jpg"},
           {"HikExt", {{"Confidence", "0.98"}}}};
 }
 
@@ -32,12 +43,12 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto r = server_.client().Post("/api/v1/checkpoints", json{{"id", "51170200001210000001"},
-                                                                {"name", "通川区西外卡口"},
-                                                                {"lng", 107.4682},
-                                                                {"lat", 31.2125},
-                                                                {"directions", {"西向东", "东向西"}},
-                                                                {"lanes", 4}}
-                                                               .dump());
+                                                               {"name", "通川区西外卡口"},
+                                                               {"lng", 107.4682},
+                                                               {"lat", 31.2125},
+                                                               {"directions", {"西向东", "东向西"}},
+                                                               {"lanes", 4}}
+                                                              .dump());
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 201) << r->body;
   }
@@ -65,8 +76,9 @@ TEST_F(ServerTest, HealthAndMetrics) {
   auto m = Must(server_.client().Get("/metrics"));
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.headers["content-type"].find("text/plain"), std::string::npos);
-  EXPECT_NE(m.body.find("quanyu_http_requests_total{method=\"GET\",route=\"/healthz\",code=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      m.body.find("quanyu_http_requests_total{method=\"GET\",route=\"/healthz\",code=\"200\"} 1"),
+      std::string::npos)
       << m.body;
   EXPECT_NE(m.body.find("quanyu_ingest_queue_depth"), std::string::npos);
 }
@@ -78,11 +90,13 @@ TEST_F(ServerTest, CheckpointCrudWithFieldErrors) {
   EXPECT_EQ(Json(got)["division_code"], "511702");
   EXPECT_EQ(Json(got)["directions"], json({90, 270}));
 
-  auto dup = Must(c.Post("/api/v1/checkpoints",
-                         json{{"id", "51170200001210000001"}, {"name", "x"}, {"lng", 107}, {"lat", 31}}.dump()));
+  auto dup = Must(c.Post(
+      "/api/v1/checkpoints",
+      json{{"id", "51170200001210000001"}, {"name", "x"}, {"lng", 107}, {"lat", 31}}.dump()));
   EXPECT_EQ(dup.status, 409);
 
-  auto bad = Must(c.Post("/api/v1/checkpoints", json{{"id", "K2"}, {"name", "x"}, {"lng", "east"}, {"lat", 31}}.dump()));
+  auto bad = Must(c.Post("/api/v1/checkpoints",
+                         json{{"id", "K2"}, {"name", "x"}, {"lng", "east"}, {"lat", 31}}.dump()));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Json(bad)["error"]["field"], "lng");
   EXPECT_EQ(Json(bad)["error"]["code"], "invalid_argument");
@@ -91,7 +105,8 @@ TEST_F(ServerTest, CheckpointCrudWithFieldErrors) {
   EXPECT_EQ(notjson.status, 400);
   EXPECT_EQ(Json(notjson)["error"]["field"], "body");
 
-  auto patched = Must(c.Send("PATCH", "/api/v1/checkpoints/51170200001210000001", R"({"status":"faulty"})"));
+  auto patched =
+      Must(c.Send("PATCH", "/api/v1/checkpoints/51170200001210000001", R"({"status":"faulty"})"));
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(Json(patched)["status"], "faulty");
   EXPECT_EQ(Json(patched)["name"], "通川区西外卡口");
@@ -158,7 +173,9 @@ TEST_F(ServerTest, Gat1400IngestAnswersOneStatusPerObjectAndQuarantinesBadOnes) 
   EXPECT_EQ(closed["resolution_note"], "plate re-read from image");
   EXPECT_EQ(Stats()["stored"], 4);
   // A second replay of a closed entry is refused.
-  EXPECT_EQ(Must(c.Post("/api/v1/quarantine/" + entry["id"].get<std::string>() + "/replay", "")).status, 409);
+  EXPECT_EQ(
+      Must(c.Post("/api/v1/quarantine/" + entry["id"].get<std::string>() + "/replay", "")).status,
+      409);
 
   // The unknown checkpoint: replaying unchanged fails again (422) and stays open...
   auto uq = Json(Must(c.Get("/api/v1/quarantine?code=unknown_checkpoint")))["items"][0];
@@ -187,7 +204,8 @@ TEST_F(ServerTest, Gat1400EnvelopeErrorsAndBiometricsNotSupported) {
             std::string::npos);
   auto faces = Must(c.Post("/VIID/Faces", R"({"FaceListObject":{"FaceObject":[]}})"));
   EXPECT_EQ(faces.status, 501);
-  EXPECT_NE(Json(faces)["error"]["message"].get<std::string>().find("not supported"), std::string::npos);
+  EXPECT_NE(Json(faces)["error"]["message"].get<std::string>().find("not supported"),
+            std::string::npos);
   auto time = Json(Must(c.Get("/VIID/System/Time")));
   EXPECT_EQ(time["SystemTimeObject"]["LocalTime"].get<std::string>().size(), 14u);
 }
@@ -195,11 +213,20 @@ TEST_F(ServerTest, Gat1400EnvelopeErrorsAndBiometricsNotSupported) {
 TEST_F(ServerTest, BulkNdjsonAndJsonArray) {
   auto& c = server_.client();
   std::string now = FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds);
-  std::string ndjson =
-      json{{"id", "B1"}, {"checkpoint_id", "51170200001210000001"}, {"pass_time", now}, {"plate", "川S11111"}, {"plate_color", "blue"}}.dump() +
-      "\n" + "{broken\n" +
-      json{{"id", "B2"}, {"checkpoint_id", "51170200001210000001"}, {"pass_time", now}, {"plate", "渝A22222"}, {"speed_kmh", 900}}.dump() +
-      "\n";
+  std::string ndjson = json{{"id", "B1"},
+                            {"checkpoint_id", "51170200001210000001"},
+                            {"pass_time", now},
+                            {"plate", "川S11111"},
+                            {"plate_color", "blue"}}
+                           .dump() +
+                       "\n" + "{broken\n" +
+                       json{{"id", "B2"},
+                            {"checkpoint_id", "51170200001210000001"},
+                            {"pass_time", now},
+                            {"plate", "渝A22222"},
+                            {"speed_kmh", 900}}
+                           .dump() +
+                       "\n";
   auto r = Must(c.Post("/api/v1/passages", ndjson, "application/x-ndjson"));
   ASSERT_EQ(r.status, 200) << r.body;
   json j = Json(r);
@@ -209,7 +236,10 @@ TEST_F(ServerTest, BulkNdjsonAndJsonArray) {
   EXPECT_EQ(j["results"][2]["error"]["code"], "invalid_speed");
   EXPECT_EQ(j["results"][2]["error"]["field"], "speed_kmh");
 
-  json arr = json::array({json{{"id", "B3"}, {"checkpoint_id", "51170200001210000001"}, {"pass_time", now}, {"plate", "川S33333"}}});
+  json arr = json::array({json{{"id", "B3"},
+                               {"checkpoint_id", "51170200001210000001"},
+                               {"pass_time", now},
+                               {"plate", "川S33333"}}});
   auto r2 = Must(c.Post("/api/v1/passages", arr.dump()));
   EXPECT_EQ(Json(r2)["accepted"], 1);
   EXPECT_EQ(Stats()["stored"], 2);
@@ -225,8 +255,11 @@ TEST_F(ServerTest, UnknownRoutesAndMethods) {
 
 TEST_F(ServerTest, DataSurvivesAGracefulRestart) {
   auto& c = server_.client();
-  ASSERT_EQ(Json(Must(c.Post("/VIID/MotorVehicles", Envelope({Vehicle("R-1", "川S10001"), Vehicle("R-2", "川S10002")}))))
-                ["ResponseStatusListObject"]["ResponseStatusObject"][1]["StatusCode"],
+  ASSERT_EQ(Json(Must(c.Post(
+                "/VIID/MotorVehicles",
+                Envelope({Vehicle("R-1", "川S10001"),
+                          Vehicle("R-2", "川S10002")}))))["ResponseStatusListObject"]
+                                                         ["ResponseStatusObject"][1]["StatusCode"],
             "0");
   server_.Restart();
   EXPECT_EQ(Stats()["stored"], 2);

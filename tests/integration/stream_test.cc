@@ -20,10 +20,11 @@ using nlohmann::json;
 
 TEST(StreamTest, SubscriberReceivesIngestCounts) {
   ServerFixture server;
-  ASSERT_EQ(server.client()
-                .Post("/api/v1/checkpoints", R"({"id":"K1","name":"一号卡口","lng":104.07,"lat":30.67})")
-                ->status,
-            201);
+  ASSERT_EQ(
+      server.client()
+          .Post("/api/v1/checkpoints", R"({"id":"K1","name":"一号卡口","lng":104.07,"lat":30.67})")
+          ->status,
+      201);
   net::io_context ioc;
   tcp::resolver resolver(ioc);
   beast::websocket::stream<tcp::socket> ws(ioc);
@@ -37,7 +38,9 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
   std::string now = FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds);
   std::string body;
   for (int i = 0; i < 5; ++i) {
-    body += json{{"id", "S" + std::to_string(i)}, {"checkpoint_id", "K1"}, {"pass_time", now},
+    body += json{{"id", "S" + std::to_string(i)},
+                 {"checkpoint_id", "K1"},
+                 {"pass_time", now},
                  {"plate", "川A1234" + std::to_string(i)}}
                 .dump() +
             "\n";
