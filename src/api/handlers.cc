@@ -269,9 +269,11 @@ class Routes {
   }
 
   Response PassageStats(Request&) {
+    // The pipeline first: pending_store then counts records the store snapshot may not hold
+    // yet, so that pending_store == 0 means the snapshot holds everything acknowledged before.
+    ingest::PipelineStats p = s_->pipeline->Stats();
     auto stats = s_->store->GetPassageStats();
     if (!stats.ok()) return Response::Error(stats.status());
-    ingest::PipelineStats p = s_->pipeline->Stats();
     json out = {
         {"stored", stats->passages},
         {"quarantined_open", stats->quarantined_open},

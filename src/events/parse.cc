@@ -1,23 +1,41 @@
 #include "events/parse.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
 
+// SSE2 is part of baseline x86-64. QUANYU_EVENTS_NO_SIMD selects the portable code that other
+// targets use, so that it can be tested on x86-64 too.
+#if defined(__SSE2__) && !defined(QUANYU_EVENTS_NO_SIMD)
+#include <emmintrin.h>
+#endif
+
 #include "core/time_format.h"
 #include "events/plate.h"
 
+// How the parsers read JSON: one pass over the body, by hand, where the body lies (no copy).
+// The reader (JsonReader) checks the grammar strictly (RFC 8259: brackets, commas, colons,
+// escapes, numbers, literals, UTF-8, control characters) as it goes, skipped members included,
+// so a malformed body is refused whatever part of it is broken. Member names are looked up as
+// they come, and remembered by position (KeyCache): the objects of one batch share a layout.
+// Values of known members are read in place (views into the body, unescaped only when they
+// hold a backslash) and copied once, into the record. Numbers are kept as written where text
+// is wanted, so ids beyond 64 bits arrive intact. Strings are scanned 16 bytes at a time, long
+// ones (image data) 64 at a time, with SSE2 (baseline x86-64: no run-time dispatch needed; a
+// portable loop elsewhere): well under one instruction per byte.
+//
+// simdjson was used before. Its DOM parser (the one that validates) refuses integers beyond 64
+// bits and alone costs more per record than this whole reader; its on-demand reader, compiled
+// here for baseline x86-64, fell back to its slowest kernel and needed a grammar check of its
+// own besides.
+
 namespace quanyu::events {
 namespace {
-
-namespace od = simdjson::ondemand;
-using simdjson::error_code;
 
 // ---------------------------------------------------------------------------------------------
 // Field names
@@ -62,58 +80,104 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// True if `k` is `name` (lower-case letters and digits) with letters in either case:
-// c | 0x20 folds A-Z to a-z and leaves digits as they are.
+inline uint64_t Load64(const char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+// A member name as a template argument, so that its 8-byte words are constants.
 template <size_t N>
-inline bool IsName(std::string_view k, const char (&name)[N]) {
-  if (k.size() != N - 1) return false;
-  for (size_t i = 0; i + 1 < N; ++i) {
-    if ((k[i] | 0x20) != name[i]) return false;
+struct Name {
+  char s[N];
+  constexpr Name(const char (&text)[N]) {  // NOLINT: implicit by design
+    for (size_t i = 0; i < N; ++i) s[i] = text[i];
   }
-  return true;
+  static constexpr size_t size() { return N - 1; }
+  // The (up to) 8 characters from `at` as a little-endian word, as Load64 reads them.
+  constexpr uint64_t Word(size_t at) const {
+    uint64_t w = 0;
+    for (size_t i = 0; i < 8 && at + i < N - 1; ++i) {
+      w |= static_cast<uint64_t>(static_cast<uint8_t>(s[at + i])) << (8 * i);
+    }
+    return w;
+  }
+};
+
+inline uint64_t Load32(const char* p) {
+  uint32_t x;
+  std::memcpy(&x, p, 4);
+  return x;
+}
+inline uint64_t Load16(const char* p) {
+  uint16_t x;
+  std::memcpy(&x, p, 2);
+  return x;
+}
+
+// True if the key at `k`, whose length the caller has checked to be kName.size(), is kName.
+// With kFold, letters match in either case: kName is then lower-case letters and digits, and
+// c | 0x20 folds A-Z to a-z and leaves digits as they are. Reads only the key's bytes, in
+// (overlapping) words.
+template <Name kName, bool kFold>
+inline bool Is(const char* k) {
+  constexpr size_t n = kName.size();
+  static_assert(n >= 2 && n <= 24);
+  constexpr uint64_t fold = kFold ? 0x2020202020202020ull : 0;
+  if constexpr (n < 4) {
+    constexpr uint64_t name = (kName.Word(0) & 0xFFFF) | (kName.Word(n - 2) & 0xFFFF) << 16;
+    return ((Load16(k) | Load16(k + n - 2) << 16) | (fold & 0xFFFFFFFF)) == name;
+  } else if constexpr (n < 8) {
+    constexpr uint64_t name = (kName.Word(0) & 0xFFFFFFFF) | (kName.Word(n - 4) & 0xFFFFFFFF) << 32;
+    return ((Load32(k) | Load32(k + n - 4) << 32) | fold) == name;
+  } else if constexpr (n <= 16) {
+    return (Load64(k) | fold) == kName.Word(0) && (Load64(k + n - 8) | fold) == kName.Word(n - 8);
+  } else {
+    return (Load64(k) | fold) == kName.Word(0) && (Load64(k + 8) | fold) == kName.Word(8) &&
+           (Load64(k + n - 8) | fold) == kName.Word(n - 8);
+  }
 }
 
 // GA/T 1400 member names. Matched without regard to case: some devices write "PlateNO" or
 // "plateNo".
-Key LookupGat1400Key(std::string_view k) {
-  switch (k.size()) {
+Key LookupGat1400Key(std::string_view key) {
+  const char* k = key.data();
+  switch (key.size()) {
     case 4:
-      if (IsName(k, "data")) return Key::kData;
+      if (Is<"data", true>(k)) return Key::kData;
       break;
     case 5:
-      if (IsName(k, "speed")) return Key::kSpeed;
+      if (Is<"speed", true>(k)) return Key::kSpeed;
       break;
     case 6:
-      if (IsName(k, "laneno")) return Key::kLane;
+      if (Is<"laneno", true>(k)) return Key::kLane;
       break;
     case 7:
-      if (IsName(k, "plateno")) return Key::kPlate;
+      if (Is<"plateno", true>(k)) return Key::kPlate;
       break;
     case 8:
-      if (IsName(k, "passtime")) return Key::kPassTime;
-      if (IsName(k, "deviceid")) return Key::kDeviceId;
-      if (IsName(k, "hasplate")) return Key::kHasPlate;
+      if (Is<"passtime", true>(k)) return Key::kPassTime;
+      if (Is<"deviceid", true>(k)) return Key::kDeviceId;
+      if (Is<"hasplate", true>(k)) return Key::kHasPlate;
       break;
     case 9:
-      if (IsName(k, "direction")) return Key::kDirection;
+      if (Is<"direction", true>(k)) return Key::kDirection;
       break;
     case 10:
-      if (IsName(k, "tollgateid")) return Key::kCheckpointId;
-      if (IsName(k, "platecolor")) return Key::kPlateColor;
-      if (IsName(k, "plateclass")) return Key::kPlateClass;
+      if (Is<"tollgateid", true>(k)) return Key::kCheckpointId;
+      if (Is<"platecolor", true>(k)) return Key::kPlateColor;
+      if (Is<"plateclass", true>(k)) return Key::kPlateClass;
       break;
     case 11:
-      if (k[10] >= '1' && k[10] <= '5' && IsName(k.substr(0, 10), "storageurl")) {
-        return Key::kStorageUrl;
-      }
+      if (k[10] >= '1' && k[10] <= '5' && Is<"storageurl", true>(k)) return Key::kStorageUrl;
       break;
     case 12:
-      if (IsName(k, "vehicleclass")) return Key::kVehicleClass;
-      if (IsName(k, "vehiclecolor")) return Key::kVehicleColor;
-      if (IsName(k, "subimagelist")) return Key::kSubImageList;
+      if (Is<"vehicleclass", true>(k)) return Key::kVehicleClass;
+      if (Is<"vehiclecolor", true>(k)) return Key::kVehicleColor;
+      if (Is<"subimagelist", true>(k)) return Key::kSubImageList;
       break;
     case 14:
-      if (IsName(k, "motorvehicleid")) return Key::kId;
+      if (Is<"motorvehicleid", true>(k)) return Key::kId;
       break;
     default:
       break;
@@ -166,19 +230,20 @@ std::string_view Gat1400Name(Key key, std::string_view k) {
 }
 
 // Members of SubImageList and of its SubImageInfoObjects.
-Key LookupSubImageKey(std::string_view k) {
-  switch (k.size()) {
+Key LookupSubImageKey(std::string_view key) {
+  const char* k = key.data();
+  switch (key.size()) {
     case 4:
-      if (IsName(k, "data")) return Key::kData;
+      if (Is<"data", true>(k)) return Key::kData;
       break;
     case 7:
-      if (IsName(k, "imageid")) return Key::kImageId;
+      if (Is<"imageid", true>(k)) return Key::kImageId;
       break;
     case 11:
-      if (IsName(k, "storagepath")) return Key::kStoragePath;
+      if (Is<"storagepath", true>(k)) return Key::kStoragePath;
       break;
     case 18:
-      if (IsName(k, "subimageinfoobject")) return Key::kSubImageInfo;
+      if (Is<"subimageinfoobject", true>(k)) return Key::kSubImageInfo;
       break;
     default:
       break;
@@ -186,60 +251,91 @@ Key LookupSubImageKey(std::string_view k) {
   return Key::kUnknown;
 }
 
-// True if `k` is exactly `name`; memcmp of a constant size compiles to a few compares.
-template <size_t N>
-inline bool IsExact(std::string_view k, const char (&name)[N]) {
-  return k.size() == N - 1 && std::memcmp(k.data(), name, N - 1) == 0;
-}
-
-// The platform's own names (parse.h).
-Key LookupOwnKey(std::string_view k) {
-  switch (k.size()) {
+// The platform's own names (parse.h), matched exactly.
+Key LookupOwnKey(std::string_view key) {
+  const char* k = key.data();
+  switch (key.size()) {
     case 2:
-      if (IsExact(k, "id")) return Key::kId;
+      if (Is<"id", false>(k)) return Key::kId;
       break;
     case 4:
-      if (IsExact(k, "lane")) return Key::kLane;
+      if (Is<"lane", false>(k)) return Key::kLane;
       break;
     case 5:
-      if (IsExact(k, "plate")) return Key::kPlate;
+      if (Is<"plate", false>(k)) return Key::kPlate;
       break;
     case 9:
-      if (IsExact(k, "device_id")) return Key::kDeviceId;
-      if (IsExact(k, "pass_time")) return Key::kPassTime;
-      if (IsExact(k, "has_plate")) return Key::kHasPlate;
-      if (IsExact(k, "direction")) return Key::kDirection;
-      if (IsExact(k, "speed_kmh")) return Key::kSpeed;
+      if (Is<"device_id", false>(k)) return Key::kDeviceId;
+      if (Is<"pass_time", false>(k)) return Key::kPassTime;
+      if (Is<"has_plate", false>(k)) return Key::kHasPlate;
+      if (Is<"direction", false>(k)) return Key::kDirection;
+      if (Is<"speed_kmh", false>(k)) return Key::kSpeed;
       break;
     case 10:
-      if (IsExact(k, "image_refs")) return Key::kImageRefs;
+      if (Is<"image_refs", false>(k)) return Key::kImageRefs;
       break;
     case 11:
-      if (IsExact(k, "plate_color")) return Key::kPlateColor;
-      if (IsExact(k, "plate_class")) return Key::kPlateClass;
+      if (Is<"plate_color", false>(k)) return Key::kPlateColor;
+      if (Is<"plate_class", false>(k)) return Key::kPlateClass;
       break;
     case 13:
-      if (IsExact(k, "checkpoint_id")) return Key::kCheckpointId;
-      if (IsExact(k, "vehicle_class")) return Key::kVehicleClass;
-      if (IsExact(k, "vehicle_color")) return Key::kVehicleColor;
+      if (Is<"checkpoint_id", false>(k)) return Key::kCheckpointId;
+      if (Is<"vehicle_class", false>(k)) return Key::kVehicleClass;
+      if (Is<"vehicle_color", false>(k)) return Key::kVehicleColor;
       break;
     default:
       break;
   }
   return Key::kUnknown;
+}
+
+// The own name of a known own-form member (the key as written, since it matched exactly).
+std::string_view OwnName(Key key) {
+  switch (key) {
+    case Key::kId:
+      return "id";
+    case Key::kDeviceId:
+      return "device_id";
+    case Key::kCheckpointId:
+      return "checkpoint_id";
+    case Key::kPassTime:
+      return "pass_time";
+    case Key::kLane:
+      return "lane";
+    case Key::kHasPlate:
+      return "has_plate";
+    case Key::kPlateClass:
+      return "plate_class";
+    case Key::kPlateColor:
+      return "plate_color";
+    case Key::kPlate:
+      return "plate";
+    case Key::kSpeed:
+      return "speed_kmh";
+    case Key::kVehicleClass:
+      return "vehicle_class";
+    case Key::kVehicleColor:
+      return "vehicle_color";
+    case Key::kDirection:
+      return "direction";
+    case Key::kImageRefs:
+      return "image_refs";
+    default:
+      return "";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
 
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string_view TrimRight(std::string_view s) {
+[[gnu::always_inline]] inline std::string_view TrimRight(std::string_view s) {
   while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
   return s;
 }
 
-std::string_view Trim(std::string_view s) {
+[[gnu::always_inline]] inline std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsJsonSpace(s.front())) s.remove_prefix(1);
   return TrimRight(s);
 }
@@ -266,7 +362,38 @@ bool ParseInt64(std::string_view s, int64_t* out) {
   return ec == std::errc() && end == s.data() + s.size() && !s.empty();
 }
 
+// A decimal without exponent and with at most 15 digits ("63.5", "-0.25") as a double. The
+// digits form an integer below 2^53 and the power of ten is exact, so the one division rounds
+// correctly: the result is the one from_chars gives. False for anything else.
+bool FastDecimal(std::string_view s, double* out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  uint64_t m = 0;
+  int digits = 0, fraction = -1;
+  for (; p < end; ++p) {
+    const char c = *p;
+    if (c >= '0' && c <= '9') {
+      m = m * 10 + static_cast<uint64_t>(c - '0');
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (c == '.' && fraction < 0 && digits > 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || fraction == 0) return false;
+  const double d = static_cast<double>(m) / kPow10[fraction < 0 ? 0 : fraction];
+  *out = negative ? -d : d;
+  return true;
+}
+
 bool ParseDouble(std::string_view s, double* out) {
+  if (FastDecimal(s, out)) return true;
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return false;
   // from_chars accepts "inf" and "nan"; a reading must be a finite decimal number.
@@ -274,6 +401,24 @@ bool ParseDouble(std::string_view s, double* out) {
   if (!((c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && end == s.data() + s.size() && std::isfinite(*out);
+}
+
+// A JSON number token (grammar already checked) as a double. False if it overflows; a
+// number too small for a double is 0.
+bool JsonNumberToDouble(std::string_view token, double* out) {
+  if (FastDecimal(token, out)) return true;
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *out);
+  if (ec == std::errc()) return true;
+  if (ec != std::errc::result_out_of_range) return false;
+  // Out of range: underflow if the exponent is negative or there is no integer part.
+  const size_t e = token.find_first_of("eE");
+  const bool negative_exponent = e != std::string_view::npos && token[e + 1] == '-';
+  const std::string_view integer = token.substr(token.front() == '-' ? 1 : 0);
+  if (negative_exponent || (integer.size() > 1 && integer[0] == '0')) {
+    *out = token.front() == '-' ? -0.0 : 0.0;
+    return true;
+  }
+  return false;
 }
 
 bool ParseBoolText(std::string_view s, bool* out) {
@@ -306,79 +451,786 @@ StatusOr<UnixMicros> ParseGatTime(std::string_view text, int offset_seconds,
   return ParseCompactLocalTime(text, offset_seconds, field);
 }
 
-// Errors that leave the JSON iterator usable: the value was of another kind or malformed as
-// a scalar. Anything else means the document itself is broken.
-bool IsValueError(error_code e) {
-  switch (e) {
-    case simdjson::INCORRECT_TYPE:
-    case simdjson::NUMBER_ERROR:
-    case simdjson::NUMBER_OUT_OF_RANGE:
-    case simdjson::STRING_ERROR:
-    case simdjson::T_ATOM_ERROR:
-    case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR:
-      return true;
-    default:
+// ---------------------------------------------------------------------------------------------
+// Scanning
+
+inline bool IsSpaceByte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= ' ' &&
+         ((1ull << u) & ((1ull << ' ') | (1ull << '\t') | (1ull << '\n') | (1ull << '\r'))) != 0;
+}
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+inline int CountTrailingZeros(uint32_t x) { return __builtin_ctz(x); }
+
+// For the 16 bytes at `p`: a bit per byte that ends a run of plain string text (a quote, a
+// backslash, or a control character, NUL included), and in *high a bit per byte >= 0x80.
+#if defined(__SSE2__) && !defined(QUANYU_EVENTS_NO_SIMD)
+inline uint32_t StringStops16(const char* p, uint32_t* high) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+  // Unsigned x <= 0x1F: min(x, 0x1F) == x.
+  const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
+  *high = static_cast<uint32_t>(_mm_movemask_epi8(x));
+  return static_cast<uint32_t>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)));
+}
+// For the 16 bytes at `p`: a bit per byte that is not plain ASCII string text (a quote, a
+// backslash, a control character, NUL included, or a byte >= 0x80). One signed compare finds
+// both control characters and bytes >= 0x80.
+inline uint32_t AsciiStops16(const char* p) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+  const __m128i other = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
+  return static_cast<uint32_t>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), other)));
+}
+// True if none of the 64 bytes at `p` stops a string; then *high |= whether any is >= 0x80.
+inline bool PlainText64(const char* p, bool* high) {
+  const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+  // Most long strings (base64 image data) are ASCII: one signed compare finds both control
+  // characters and bytes >= 0x80, and only a hit needs a closer look.
+  const __m128i space = _mm_set1_epi8(0x20);
+  __m128i ascii_stops = _mm_setzero_si128();
+  for (int i = 0; i < 4; ++i) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    ascii_stops = _mm_or_si128(
+        ascii_stops, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)),
+                                  _mm_cmplt_epi8(x, space)));
+  }
+  if (_mm_movemask_epi8(ascii_stops) == 0) return true;
+  const __m128i c = _mm_set1_epi8(0x1F);
+  __m128i stops = _mm_setzero_si128(), any = _mm_setzero_si128();
+  for (int i = 0; i < 4; ++i) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    stops =
+        _mm_or_si128(stops, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)),
+                                         _mm_cmpeq_epi8(_mm_min_epu8(x, c), x)));
+    any = _mm_or_si128(any, x);
+  }
+  if (_mm_movemask_epi8(stops) != 0) return false;
+  *high |= _mm_movemask_epi8(any) != 0;
+  return true;
+}
+#else
+inline uint32_t StringStops16(const char* p, uint32_t* high) {
+  uint32_t stops = 0, hi = 0;
+  for (int i = 0; i < 16; ++i) {
+    const auto u = static_cast<unsigned char>(p[i]);
+    stops |= static_cast<uint32_t>(u == '"' || u == '\\' || u < 0x20) << i;
+    hi |= static_cast<uint32_t>(u >= 0x80) << i;
+  }
+  *high = hi;
+  return stops;
+}
+inline uint32_t AsciiStops16(const char* p) {
+  uint32_t hi;
+  const uint32_t stops = StringStops16(p, &hi);
+  return stops | hi;
+}
+inline bool PlainText64(const char* p, bool* high) {
+  uint32_t hi = 0;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t h;
+    if (StringStops16(p + 16 * i, &h) != 0) return false;
+    hi |= h;
+  }
+  *high |= hi != 0;
+  return true;
+}
+#endif
+
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(const unsigned char* s, const unsigned char* end) {
+  while (s < end) {
+    const unsigned c = *s;
+    if (c < 0x80) {
+      ++s;
+      continue;
+    }
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
       return false;
+    }
+    if (static_cast<size_t>(end - s) < n) return false;
+    if (s[1] < lo || s[1] > hi) return false;
+    for (size_t i = 2; i < n; ++i) {
+      if ((s[i] & 0xC0) != 0x80) return false;
+    }
+    s += n;
+  }
+  return true;
+}
+
+unsigned Hex4(const char* p) {
+  unsigned v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    v = v * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  }
+  return v;
+}
+
+void PutUtf8(uint32_t c, char*& out) {
+  if (c < 0x80) {
+    *out++ = static_cast<char>(c);
+  } else if (c < 0x800) {
+    *out++ = static_cast<char>(0xC0 | (c >> 6));
+    *out++ = static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    *out++ = static_cast<char>(0xE0 | (c >> 12));
+    *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    *out++ = static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    *out++ = static_cast<char>(0xF0 | (c >> 18));
+    *out++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    *out++ = static_cast<char>(0x80 | (c & 0x3F));
   }
 }
 
-const char* KindName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array:
+// Unescapes string content whose escapes the reader has checked, into `out` (which has room
+// for content.size() bytes: no escape is longer than what it stands for). Returns the end, or
+// nullptr for a \u escape that is half of a UTF-16 surrogate pair without the other half.
+char* Unescape(std::string_view content, char* out) {
+  const char* p = content.data();
+  const char* const end = p + content.size();
+  while (p < end) {
+    const char* bs = static_cast<const char*>(std::memchr(p, '\\', end - p));
+    if (bs == nullptr) bs = end;
+    std::memcpy(out, p, bs - p);
+    out += bs - p;
+    p = bs;
+    if (p == end) break;
+    const char c = p[1];
+    p += 2;
+    switch (c) {
+      case 'b':
+        *out++ = '\b';
+        break;
+      case 'f':
+        *out++ = '\f';
+        break;
+      case 'n':
+        *out++ = '\n';
+        break;
+      case 'r':
+        *out++ = '\r';
+        break;
+      case 't':
+        *out++ = '\t';
+        break;
+      case 'u': {
+        uint32_t cp = Hex4(p);
+        p += 4;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return nullptr;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          if (end - p < 6 || p[0] != '\\' || p[1] != 'u') return nullptr;
+          const uint32_t low = Hex4(p + 2);
+          if (low < 0xDC00 || low > 0xDFFF) return nullptr;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          p += 6;
+        }
+        PutUtf8(cp, out);
+        break;
+      }
+      default:  // '"', '\\', '/'
+        *out++ = c;
+        break;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON reader
+
+// The kind of a JSON value.
+enum class Kind : uint8_t { kString, kNumber, kTrue, kFalse, kNull, kObject, kArray };
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kArray:
       return "an array";
-    case od::json_type::object:
+    case Kind::kObject:
       return "an object";
-    case od::json_type::number:
+    case Kind::kNumber:
       return "a number";
-    case od::json_type::string:
+    case Kind::kString:
       return "a string";
-    case od::json_type::boolean:
+    case Kind::kTrue:
+    case Kind::kFalse:
       return "a boolean";
-    case od::json_type::null:
+    case Kind::kNull:
       return "null";
   }
   return "a value";
 }
 
-// A member's key as written, escapes and all: a view into the document. The key ends at the
-// last quote before the ':' that precedes the value (only whitespace lies between them).
-std::string_view RawKey(od::field& f) {
-  const char* const begin = f.key().raw();  // just after the opening quote
-  const char* end = f.value().raw_json_token().data();
-  while (*--end != ':') {
-  }
-  while (*--end != '"') {
-  }
-  return std::string_view(begin, static_cast<size_t>(end - begin));
-}
+// One value as read: its kind and where it lies.
+// Set by JsonReader::Read; left uninitialized otherwise (it is made for every member read).
+struct Value {
+  Kind kind;
+  bool escaped;       // a string holding a backslash
+  const char* begin;  // the whole value as written, quotes and brackets included
+  const char* end;
+  std::string_view text;  // a string's content as written (between the quotes); a number
+};
 
-// Looks `f`'s key up with `lookup`; a key that matches nothing is unescaped and looked up
-// again (no known name contains a backslash, so a match needs no unescaping).
-template <typename Lookup>
-error_code KeyOf(od::field& f, Lookup lookup, std::string_view* key, Key* k) {
-  *key = RawKey(f);
-  *k = lookup(*key);
-  if (*k == Key::kUnknown && key->find('\\') != std::string_view::npos) {
-    if (auto e = f.unescaped_key().get(*key)) return e;
-    *k = lookup(*key);
-  }
-  return simdjson::SUCCESS;
-}
+using Span = std::pair<const char*, const char*>;
 
-// A string value: a view into the document when it holds no escapes (the common case),
-// else unescaped into the parser's string buffer. Valid until the next parse.
-error_code StringOf(od::value& v, std::string_view* out) {
-  const std::string_view token = TrimRight(v.raw_json_token());
-  if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
-    const std::string_view content = token.substr(1, token.size() - 2);
-    if (content.find('\\') == std::string_view::npos) {
-      *out = content;
-      return simdjson::SUCCESS;
+// The member names of the last object of one kind, by position. Devices send every object of
+// a batch with the same members in the same order, so the name at position j is usually the
+// one seen there before: checking that its bytes match (two or three 8-byte compares) replaces
+// scanning the name and looking it up. The bytes of a remembered name were checked when it
+// was first read (no escapes, no quote, valid UTF-8), so a match is exact. A mismatch costs a
+// few instructions and the name is read the ordinary way.
+class KeyCache {
+ public:
+  // A remembered name is compared with the name, its closing quote and the colon after it,
+  // all within three 8-byte words.
+  static constexpr size_t kMaxName = 22;
+  static constexpr size_t kMaxMembers = 64;
+
+  // If the member name at `p` (just after its opening quote) is the one remembered at `j` and
+  // a colon follows its closing quote at once, its key and length.
+  // Reads 24 bytes at `p`, which must lie before `limit`; the match must end before `end`.
+  [[gnu::always_inline]] bool Match(size_t j, const char* p, const char* end, const char* limit,
+                                    Key* key, size_t* len) const {
+    if (j >= kMaxMembers || limit - p < 24) return false;
+    const Entry& e = entries_[j];
+    if (((Load64(p) ^ e.word[0]) & e.mask[0]) != 0 || e.len == 0) return false;
+    if (((Load64(p + 8) ^ e.word[1]) & e.mask[1]) != 0) return false;
+    if (((Load64(p + 16) ^ e.word[2]) & e.mask[2]) != 0) return false;
+    if (p + e.len + 2 > end) return false;
+    *key = e.key;
+    *len = e.len;
+    return true;
+  }
+
+  // Remembers `name` (as written, without escapes, followed by '"' and ':') at `j`; an empty
+  // view forgets.
+  void Remember(size_t j, std::string_view name, Key key) {
+    if (j >= kMaxMembers) return;
+    Entry& e = entries_[j];
+    e = Entry();
+    if (name.empty() || name.size() > kMaxName) return;
+    char pattern[24] = {};
+    std::memcpy(pattern, name.data(), name.size());
+    pattern[name.size()] = '"';
+    pattern[name.size() + 1] = ':';
+    const size_t n = name.size() + 2;
+    for (size_t w = 0; w < 3; ++w) {
+      e.word[w] = Load64(pattern + 8 * w);
+      for (size_t i = 0; i < 8 && 8 * w + i < n; ++i) e.mask[w] |= 0xFFull << (8 * i);
+    }
+    e.len = static_cast<uint32_t>(name.size());
+    e.key = key;
+  }
+
+ private:
+  struct alignas(64) Entry {
+    uint64_t word[3] = {};
+    uint64_t mask[3] = {};  // all zero: matches anything, so len == 0 is checked too
+    uint32_t len = 0;       // 0: nothing remembered
+    Key key = Key::kUnknown;
+  };
+  Entry entries_[kMaxMembers];
+};
+
+// Reads JSON text in [begin, end), where it lies: nothing before or after it is touched. Past
+// the end Peek() gives NUL, which is valid nowhere in JSON, so the end needs no checks of its
+// own; 16-byte loads are used only where 64 bytes are left, and the last bytes of a string
+// are scanned from a copy. Every method that reads returns false on malformed text, with
+// Error() saying what and where; the reader is then done. Readers of particular objects (the
+// envelope, passages) walk the text with Members and Elements and hand what they do not read to
+// Skip, which checks it all the same.
+class JsonReader {
+ public:
+  static constexpr size_t kMaxDepth = 1024;
+  // Strings longer than this (quotes included) are noted in long_strings().
+  static constexpr size_t kMaxKeptString = 1024;
+
+  // Reads [begin, end); memory up to `limit` (>= end) may be read too, though it is not part
+  // of the text (an NDJSON line is read up to its end, but its body goes on after it).
+  void Start(const char* begin, const char* end, const char* limit = nullptr) {
+    begin_ = p_ = begin;
+    end_ = end;
+    limit_ = limit != nullptr ? limit : end;
+    error_ = nullptr;
+    depth_ = 0;
+    stack_.clear();
+    long_strings_.clear();
+    scratch_used_ = 0;
+  }
+
+  const char* pos() const { return p_; }
+  // The byte at p_, or NUL at the end. A NUL is valid nowhere in JSON text, so every check
+  // that expects something in particular fails at the end as it would on a wrong byte.
+  [[gnu::always_inline]] char Peek() const { return p_ < end_ ? *p_ : '\0'; }
+  char At(const char* q) const { return q < end_ ? *q : '\0'; }
+  [[gnu::always_inline]] void SkipSpace() {
+    // Most bodies are compact: one compare usually settles it.
+    if (p_ == end_ || static_cast<unsigned char>(*p_) > ' ') return;
+    while (p_ < end_ && IsSpaceByte(*p_)) ++p_;
+  }
+  // After the last value: only whitespace may follow.
+  bool End() {
+    SkipSpace();
+    return p_ == end_ || Fail("unexpected content after the value");
+  }
+
+  bool Fail(const char* why) {
+    error_ = why;
+    error_at_ = p_;
+    return false;
+  }
+  // "what is wrong at byte N".
+  std::string Error() const {
+    if (error_ == nullptr) return "malformed";
+    return std::string(error_) + " at byte " + std::to_string(error_at_ - begin_);
+  }
+
+  // Strings longer than kMaxKeptString read since the last ClearLongStrings, in order of
+  // their end.
+  std::vector<Span>& long_strings() { return long_strings_; }
+
+  // Any value, described in *v. p_ is at its first byte, and after it on return.
+  [[gnu::always_inline]] bool Read(Value* v) {
+    v->begin = p_;
+    switch (Peek()) {
+      case '"':
+        v->kind = Kind::kString;
+        if (!String(&v->text, &v->escaped)) return false;
+        break;
+      case '{':
+        v->kind = Kind::kObject;
+        if (!SkipContainer()) return false;
+        break;
+      case '[':
+        v->kind = Kind::kArray;
+        if (!SkipContainer()) return false;
+        break;
+      case 't':
+        v->kind = Kind::kTrue;
+        if (!Literal("true", 4)) return false;
+        break;
+      case 'f':
+        v->kind = Kind::kFalse;
+        if (!Literal("false", 5)) return false;
+        break;
+      case 'n':
+        v->kind = Kind::kNull;
+        if (!Literal("null", 4)) return false;
+        break;
+      default:
+        v->kind = Kind::kNumber;
+        if (!Number()) return false;
+        v->text = std::string_view(v->begin, p_ - v->begin);
+        break;
+    }
+    v->end = p_;
+    return true;
+  }
+
+  // Any value, checked and passed over.
+  [[gnu::always_inline]] bool Skip() {
+    if (Peek() == '"') {
+      std::string_view s;
+      bool escaped;
+      return String(&s, &escaped);
+    }
+    return SkipOther();
+  }
+
+  // The object at p_ (the caller has seen '{'): calls member(key, escaped) with p_ at each
+  // member's value, which member must read (or Skip); member returns false on malformed text.
+  // `key` is the name as written, between the quotes.
+  template <typename F>
+  bool Members(F&& member) {
+    if (++depth_ > kMaxDepth) return Fail("nested too deeply");
+    ++p_;
+    SkipSpace();
+    if (Peek() == '}') {
+      ++p_;
+      --depth_;
+      return true;
+    }
+    for (;;) {
+      if (Peek() != '"') return Fail("expected a member name in quotes");
+      std::string_view key;
+      bool escaped;
+      if (!String(&key, &escaped)) return false;
+      if (Peek() != ':') {
+        SkipSpace();
+        if (Peek() != ':') return Fail("expected ':' after a member name");
+      }
+      ++p_;
+      SkipSpace();
+      if (!member(key, escaped)) return false;
+      if (Peek() != ',') SkipSpace();
+      if (Peek() == ',') {
+        ++p_;
+        SkipSpace();
+        continue;
+      }
+      if (Peek() == '}') {
+        ++p_;
+        --depth_;
+        return true;
+      }
+      return Fail("expected ',' or '}' after an object member");
     }
   }
-  return v.get_string().get(*out);
-}
+
+  // Like Members, for objects whose member names are looked up: calls member(key, name) with
+  // the key `lookup` gives for the (unescaped) name, using and updating `cache`.
+  template <typename Lookup, typename F>
+  bool KeyedMembers(KeyCache* cache, Lookup lookup, F&& member) {
+    if (++depth_ > kMaxDepth) return Fail("nested too deeply");
+    ++p_;
+    SkipSpace();
+    if (Peek() == '}') {
+      ++p_;
+      --depth_;
+      return true;
+    }
+    for (size_t j = 0;; ++j) {
+      if (Peek() != '"') return Fail("expected a member name in quotes");
+      Key k;
+      std::string_view name;
+      size_t len;
+      if (cache->Match(j, p_ + 1, end_, limit_, &k, &len)) {
+        name = std::string_view(p_ + 1, len);
+        p_ += len + 3;  // the quotes and the colon
+      } else {
+        bool escaped;
+        if (!String(&name, &escaped)) return false;
+        if (!escaped) {
+          k = lookup(name);
+          // Remembered only as compact JSON writes it: the colon right after the name.
+          cache->Remember(j, Peek() == ':' ? name : std::string_view(), k);
+        } else {
+          // No known name contains a backslash: only the unescaped name can match one.
+          k = Unescaped(name, &name) ? lookup(name) : Key::kUnknown;
+          cache->Remember(j, {}, k);
+        }
+        if (Peek() != ':') {
+          SkipSpace();
+          if (Peek() != ':') return Fail("expected ':' after a member name");
+        }
+        ++p_;
+      }
+      SkipSpace();
+      if (!member(k, name)) return false;
+      if (Peek() != ',') SkipSpace();
+      if (Peek() == ',') {
+        ++p_;
+        SkipSpace();
+        continue;
+      }
+      if (Peek() == '}') {
+        ++p_;
+        --depth_;
+        return true;
+      }
+      return Fail("expected ',' or '}' after an object member");
+    }
+  }
+
+  // The array at p_ (the caller has seen '['): calls element() with p_ at each element.
+  template <typename F>
+  bool Elements(F&& element) {
+    if (++depth_ > kMaxDepth) return Fail("nested too deeply");
+    ++p_;
+    SkipSpace();
+    if (Peek() == ']') {
+      ++p_;
+      --depth_;
+      return true;
+    }
+    for (;;) {
+      if (!element()) return false;
+      if (Peek() != ',') SkipSpace();
+      if (Peek() == ',') {
+        ++p_;
+        SkipSpace();
+        continue;
+      }
+      if (Peek() == ']') {
+        ++p_;
+        --depth_;
+        return true;
+      }
+      return Fail("expected ',' or ']' after an array element");
+    }
+  }
+
+  // A string's content with its escapes replaced, in a buffer that lives until the next
+  // Start. False for an escaped half of a UTF-16 surrogate pair.
+  bool Unescaped(std::string_view content, std::string_view* out) {
+    if (scratch_used_ + content.size() > scratch_cap_) {
+      // Views handed out before stay valid: the old buffer is kept until ReleaseRetired.
+      const size_t cap = std::max<size_t>(4096, 2 * content.size() + scratch_cap_);
+      retired_.push_back(std::move(scratch_));
+      scratch_ = std::make_unique_for_overwrite<char[]>(cap);
+      scratch_cap_ = cap;
+      scratch_used_ = 0;
+    }
+    char* const begin = scratch_.get() + scratch_used_;
+    char* const end = Unescape(content, begin);
+    if (end == nullptr) return false;
+    scratch_used_ = static_cast<size_t>(end - scratch_.get());
+    *out = std::string_view(begin, end - begin);
+    return true;
+  }
+
+  // Frees buffers retired by Unescaped; views it handed out are then invalid.
+  void ReleaseRetired() { retired_.clear(); }
+
+  // A string: p_ at the opening quote, after the closing one on return. The common case, a
+  // short string of plain ASCII, is handled here, anything else by StringSlow.
+  [[gnu::always_inline]] bool String(std::string_view* content, bool* escaped) {
+    const char* const start = p_ + 1;
+    const char* p = start;
+    // Up to 64 bytes of ASCII without escapes, away from the end of memory; StringSlow does
+    // the rest, and strings that would end past the end of the text.
+    for (int n = 0; n < 4 && limit_ - start >= 64; ++n, p += 16) {
+      const uint32_t stops = AsciiStops16(p);
+      if (stops == 0) continue;
+      const int i = CountTrailingZeros(stops);
+      if (p[i] != '"' || p + i >= end_) break;
+      *content = std::string_view(start, static_cast<size_t>(p + i - start));
+      *escaped = false;
+      p_ = p + i + 1;
+      return true;
+    }
+    return StringSlow(content, escaped);
+  }
+
+ private:
+  [[gnu::noinline]] bool SkipOther() {
+    if (Peek() == '{' || Peek() == '[') return SkipContainer();
+    Value v;
+    return Read(&v);
+  }
+
+  [[gnu::noinline]] bool StringSlow(std::string_view* content, bool* escaped) {
+    const char* const start = p_ + 1;
+    const char* p = start;
+    bool esc = false;
+    bool high = false;
+    int blocks = 0;
+    for (;;) {
+      uint32_t hi;
+      const uint32_t stops = end_ - p >= 16 ? StringStops16(p, &hi) : TailStops(p, &hi);
+      if (stops == 0) {
+        high |= hi != 0;
+        p += 16;
+        // A long string (image data): 64 bytes a step until something stops it.
+        if (++blocks == 4) {
+          while (end_ - p >= 64 && PlainText64(p, &high)) p += 64;
+        }
+        continue;
+      }
+      const int i = CountTrailingZeros(stops);
+      high |= (hi & ((1u << i) - 1)) != 0;
+      p += i;
+      const char c = At(p);
+      if (c == '"') break;
+      if (c == '\\') {
+        esc = true;
+        switch (At(p + 1)) {
+          case '"':
+          case '\\':
+          case '/':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
+            p += 2;
+            blocks = 0;
+            continue;
+          case 'u':
+            if (!IsHex(At(p + 2)) || !IsHex(At(p + 3)) || !IsHex(At(p + 4)) || !IsHex(At(p + 5))) {
+              p_ = p;
+              return Fail("invalid \\u escape");
+            }
+            p += 6;
+            blocks = 0;
+            continue;
+          default:
+            p_ = p;
+            return Fail(p + 1 >= end_ ? "unterminated string" : "invalid escape in a string");
+        }
+      }
+      p_ = p;
+      return Fail(p >= end_ ? "unterminated string" : "unescaped control character in a string");
+    }
+    if (high && !IsValidUtf8(reinterpret_cast<const unsigned char*>(start),
+                             reinterpret_cast<const unsigned char*>(p))) {
+      p_ = start - 1;
+      return Fail("invalid UTF-8 in a string");
+    }
+    *content = std::string_view(start, p - start);
+    *escaped = esc;
+    p_ = p + 1;
+    if (static_cast<size_t>(p_ - (start - 1)) > kMaxKeptString) {
+      long_strings_.emplace_back(start - 1, p_);
+    }
+    return true;
+  }
+
+  // StringStops16 for the last bytes of the text (fewer than 16 left): the end stops it.
+  uint32_t TailStops(const char* p, uint32_t* high) const {
+    char tail[16] = {};
+    std::memcpy(tail, p, static_cast<size_t>(end_ - p));
+    return StringStops16(tail, high);
+  }
+
+  bool Literal(const char* word, size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0)
+      return Fail("invalid literal (expected true, false or null)");
+    p_ += n;
+    return true;
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  bool Number() {
+    const char* p = p_;
+    if (At(p) == '-') ++p;
+    if (At(p) == '0') {
+      ++p;
+    } else if (IsDigit(At(p))) {
+      while (IsDigit(At(p))) ++p;
+    } else {
+      return Fail("expected a value");
+    }
+    if (At(p) == '.') {
+      ++p;
+      if (!IsDigit(At(p))) {
+        p_ = p;
+        return Fail("invalid number: digits must follow '.'");
+      }
+      while (IsDigit(At(p))) ++p;
+    }
+    if (At(p) == 'e' || At(p) == 'E') {
+      ++p;
+      if (At(p) == '+' || At(p) == '-') ++p;
+      if (!IsDigit(At(p))) {
+        p_ = p;
+        return Fail("invalid number: digits must follow the exponent");
+      }
+      while (IsDigit(At(p))) ++p;
+    }
+    p_ = p;
+    return true;
+  }
+
+  // An object or array nobody reads, checked without recursion: stack_ holds '{' or '[' per
+  // open container.
+  [[gnu::noinline]] bool SkipContainer() {
+    const size_t base = stack_.size();
+    for (;;) {
+      // At a value.
+      switch (Peek()) {
+        case '{':
+        case '[': {
+          const char open = Peek();
+          ++p_;
+          SkipSpace();
+          if (Peek() == (open == '{' ? '}' : ']')) {
+            ++p_;
+            break;
+          }
+          if (depth_ + stack_.size() + 1 > kMaxDepth) return Fail("nested too deeply");
+          stack_.push_back(open);
+          if (open == '{' && !KeyAndColon()) return false;
+          continue;
+        }
+        case '"': {
+          std::string_view s;
+          bool escaped;
+          if (!String(&s, &escaped)) return false;
+          break;
+        }
+        case 't':
+          if (!Literal("true", 4)) return false;
+          break;
+        case 'f':
+          if (!Literal("false", 5)) return false;
+          break;
+        case 'n':
+          if (!Literal("null", 4)) return false;
+          break;
+        default:
+          if (!Number()) return false;
+          break;
+      }
+      // After a value: close containers, or go on to the next member or element.
+      for (;;) {
+        if (stack_.size() == base) return true;
+        SkipSpace();
+        const char c = Peek();
+        if (c == ',') {
+          ++p_;
+          SkipSpace();
+          if (stack_.back() == '{' && !KeyAndColon()) return false;
+          break;
+        }
+        if (c == (stack_.back() == '{' ? '}' : ']')) {
+          ++p_;
+          stack_.pop_back();
+          continue;
+        }
+        return Fail(stack_.back() == '{' ? "expected ',' or '}' after an object member"
+                                         : "expected ',' or ']' after an array element");
+      }
+    }
+  }
+
+  // A member name and its colon; leaves p_ at the value.
+  bool KeyAndColon() {
+    if (Peek() != '"') return Fail("expected a member name in quotes");
+    std::string_view s;
+    bool escaped;
+    if (!String(&s, &escaped)) return false;
+    SkipSpace();
+    if (Peek() != ':') return Fail("expected ':' after a member name");
+    ++p_;
+    SkipSpace();
+    return true;
+  }
+
+  const char* begin_ = nullptr;
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+  const char* limit_ = nullptr;  // end of readable memory, >= end_
+  const char* error_ = nullptr;
+  const char* error_at_ = nullptr;
+  size_t depth_ = 0;   // objects and arrays open in Members and Elements
+  std::string stack_;  // containers open in SkipContainer
+  std::vector<Span> long_strings_;
+  std::unique_ptr<char[]> scratch_;  // unescaped strings
+  size_t scratch_cap_ = 0;
+  size_t scratch_used_ = 0;
+  std::vector<std::unique_ptr<char[]>> retired_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // One object
@@ -386,160 +1238,185 @@ error_code StringOf(od::value& v, std::string_view* out) {
 // The outcome of reading one value.
 enum class Got { kValue, kAbsent, kBad };
 
+// Member names by position (KeyCache) for each kind of object read.
+struct KeyCaches {
+  KeyCache gat;         // MotorVehicleObject
+  KeyCache image_list;  // SubImageList
+  KeyCache image;       // SubImageInfoObject
+  KeyCache own;         // the own form
+};
+
 // Reads one passage object (GA/T 1400 MotorVehicleObject or the own form) into a ParsedItem.
-// Conversion problems become the item's Rejection; a broken document is reported through
-// `fatal` and ends the parse.
+// Conversion problems become the item's Rejection; malformed JSON makes Read return false
+// (the reader says what is wrong) and ends the parse.
 class ObjectReader {
  public:
-  ObjectReader(Form form, const ParseOptions& opts, od::document* doc, ParsedItem* item,
-               std::vector<std::pair<const char*, const char*>>* omit)
-      : form_(form), opts_(opts), doc_(doc), item_(item), omit_(omit) {}
+  ObjectReader(Form form, const ParseOptions& opts, JsonReader* rd, KeyCaches* caches,
+               ParsedItem* item, std::vector<Span>* omit)
+      : form_(form), opts_(opts), rd_(*rd), caches_(*caches), item_(item), omit_(omit) {}
 
-  error_code fatal() const { return fatal_; }
-
-  // Reads all members of `obj`. Returns a fatal error, or SUCCESS (the item may be !ok).
-  error_code Read(od::object& obj) {
-    for (auto member : obj) {
-      od::field field;
-      if (auto e = std::move(member).get(field)) return fatal_ = e;
-      std::string_view key;
-      Key k;
-      if (auto e = form_ == Form::kGat1400 ? KeyOf(field, LookupGat1400Key, &key, &k)
-                                           : KeyOf(field, LookupOwnKey, &key, &k)) {
-        return fatal_ = e;
-      }
-      if (k == Key::kUnknown) continue;  // vendor fields: skipped unread
-      if (form_ == Form::kGat1400) key = Gat1400Name(k, key);
-      od::value v = field.value();
-      ReadMember(k, key, v);
-      if (Dead()) return fatal_;
-    }
-    if (Dead()) return fatal_;
+  // Reads the object at the reader's position (a '{').
+  bool Read() {
+    const bool ok =
+        form_ == Form::kGat1400
+            ? rd_.KeyedMembers(&caches_.gat, LookupGat1400Key,
+                               [this](Key k, std::string_view key) { return GatMember(k, key); })
+            : rd_.KeyedMembers(&caches_.own, LookupOwnKey,
+                               [this](Key k, std::string_view key) { return OwnMember(k, key); });
+    if (!ok) return false;
     Finish();
-    return fatal_;
+    return true;
   }
 
  private:
-  // simdjson 3.0's on-demand loops end quietly after a structural error, leaving the iterator
-  // dead; every loop is therefore followed by this check. True (and fatal_ set) if broken.
-  bool Dead() {
-    if (!fatal_ && !doc_->is_alive()) fatal_ = simdjson::TAPE_ERROR;
-    return fatal_ != simdjson::SUCCESS;
+  bool GatMember(Key k, std::string_view key) {
+    switch (k) {
+      case Key::kUnknown:
+        return rd_.Skip();  // vendor fields: checked, not read
+      case Key::kSubImageList:
+        return ReadSubImageList(Gat1400Name(k, key));
+      case Key::kData:
+        return Omit();
+      default:
+        return ReadMember(k, Gat1400Name(k, key));
+    }
   }
 
-  void Fail(std::string_view code, std::string_view field, std::string message) {
+  bool OwnMember(Key k, std::string_view) {
+    switch (k) {
+      case Key::kUnknown:
+        return rd_.Skip();
+      case Key::kImageRefs:
+        return ReadImageRefs(OwnName(k));
+      default:
+        return ReadMember(k, OwnName(k));
+    }
+  }
+
+  // Rejections are rare: they are built out of line, so that the paths that read good values
+  // stay small.
+  [[gnu::cold, gnu::noinline]] void Fail(std::string_view code, std::string_view field,
+                                         std::string message) {
     if (failed_) return;
     failed_ = true;
     item_->rejection.code = code;
     item_->rejection.field = field;
     item_->rejection.message = std::move(message);
   }
-
-  // Turns a simdjson error while reading a value into a rejection, or records it as fatal.
-  Got ValueError(error_code e, std::string_view field, std::string_view code,
-                 std::string_view expected) {
-    if (!IsValueError(e)) {
-      fatal_ = e;
-      return Got::kBad;
-    }
-    std::string message = simdjson::error_message(e);
-    if (!expected.empty()) message = "expected " + std::string(expected) + ": " + message;
-    Fail(code, field, std::move(message));
+  // "<expected>, got <kind>".
+  [[gnu::cold, gnu::noinline]] Got FailKind(std::string_view code, std::string_view field,
+                                            std::string_view expected, Kind kind) {
+    Fail(code, field, std::string(expected) + ", got " + KindName(kind));
+    return Got::kBad;
+  }
+  // "<expected>, got "<text>"".
+  [[gnu::cold, gnu::noinline]] Got FailText(std::string_view code, std::string_view field,
+                                            std::string_view expected, std::string_view text) {
+    Fail(code, field, std::string(expected) + ", got " + Quoted(text));
     return Got::kBad;
   }
 
+  // A string's content, unescaped if need be. False (and the item rejected) for an escaped
+  // half of a UTF-16 surrogate pair.
+  [[gnu::noinline]] bool Unescape(const Value& v, std::string_view field, std::string_view code,
+                                  std::string_view expected, std::string_view* out) {
+    if (rd_.Unescaped(v.text, out)) return true;
+    Fail(code, field,
+         "expected " + std::string(expected) + ": unpaired UTF-16 surrogate in a \\u escape");
+    return false;
+  }
+  bool Content(const Value& v, std::string_view field, std::string_view code,
+               std::string_view expected, std::string_view* out) {
+    if (!v.escaped) {
+      *out = v.text;
+      return true;
+    }
+    return Unescape(v, field, code, expected, out);
+  }
+
   // A scalar as text: strings as they are, numbers as written. null and "" are absent.
-  Got ReadText(od::value& v, std::string_view field, std::string_view* out,
-               std::string_view code = "invalid_field") {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return ValueError(e, field, code, "text");
-    switch (t) {
-      case od::json_type::string: {
-        if (auto e = StringOf(v, out)) return ValueError(e, field, code, "text");
+  [[gnu::always_inline]] Got ReadText(const Value& v, std::string_view field, std::string_view* out,
+                                      std::string_view code = "invalid_field") {
+    if (v.kind == Kind::kString && !v.escaped) {
+      *out = v.text;
+      return out->empty() ? Got::kAbsent : Got::kValue;
+    }
+    return ReadTextSlow(v, field, out, code);
+  }
+  [[gnu::noinline]] Got ReadTextSlow(const Value& v, std::string_view field, std::string_view* out,
+                                     std::string_view code) {
+    switch (v.kind) {
+      case Kind::kString:
+        if (!Content(v, field, code, "text", out)) return Got::kBad;
         return out->empty() ? Got::kAbsent : Got::kValue;
-      }
-      case od::json_type::number: {
-        // Kept as written (JsonChecker checked its syntax): ids can exceed 64 bits.
-        *out = TrimRight(v.raw_json_token());
+      case Kind::kNumber:
+        *out = v.text;  // as written: ids can exceed 64 bits
         return Got::kValue;
-      }
-      case od::json_type::null: {
-        bool is_null = false;
-        if (auto e = v.is_null().get(is_null)) return ValueError(e, field, code, "text");
-        if (!is_null) return ValueError(simdjson::N_ATOM_ERROR, field, code, "text");
+      case Kind::kNull:
         return Got::kAbsent;
-      }
       default:
-        Fail(code, field, "expected text, got " + std::string(KindName(t)));
-        return Got::kBad;
+        return FailKind(code, field, "expected text", v.kind);
     }
   }
 
   // A number, sent as a JSON number or as a numeric string. null and "" are absent.
-  Got ReadDouble(od::value& v, std::string_view field, std::string_view code, double* out) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return ValueError(e, field, code, "a number");
-    switch (t) {
-      case od::json_type::number:
-        if (auto e = v.get_double().get(*out)) return ValueError(e, field, code, "a number");
-        return Got::kValue;
-      case od::json_type::string: {
-        std::string_view s;
-        if (auto e = StringOf(v, &s)) return ValueError(e, field, code, "a number");
-        s = Trim(s);
-        if (s.empty()) return Got::kAbsent;
-        if (!ParseDouble(s, out)) {
-          Fail(code, field, "expected a number, got " + Quoted(s));
+  Got ReadDouble(const Value& v, std::string_view field, std::string_view code, double* out) {
+    switch (v.kind) {
+      case Kind::kNumber:
+        if (!JsonNumberToDouble(v.text, out)) {
+          Fail(code, field, "expected a number: " + std::string(v.text) + " is out of range");
           return Got::kBad;
         }
         return Got::kValue;
+      case Kind::kString: {
+        std::string_view s;
+        if (!Content(v, field, code, "a number", &s)) return Got::kBad;
+        s = Trim(s);
+        if (s.empty()) return Got::kAbsent;
+        if (!ParseDouble(s, out)) return FailText(code, field, "expected a number", s);
+        return Got::kValue;
       }
-      case od::json_type::null:
-        return ReadText(v, field, &null_text_, code);
+      case Kind::kNull:
+        return Got::kAbsent;
       default:
-        Fail(code, field, "expected a number, got " + std::string(KindName(t)));
-        return Got::kBad;
+        return FailKind(code, field, "expected a number", v.kind);
     }
   }
 
   // An integer within int32, sent as a number or a string; "2.0" is 2.
-  Got ReadInt(od::value& v, std::string_view field, std::string_view code, int32_t* out) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return ValueError(e, field, code, "an integer");
+  Got ReadInt(const Value& v, std::string_view field, std::string_view code, int32_t* out) {
     std::string_view shown;
     int64_t i = 0;
-    switch (t) {
-      case od::json_type::number: {
-        shown = TrimRight(v.raw_json_token());
-        if (v.get_int64().get(i) == simdjson::SUCCESS) break;  // else not consumed: try double
+    switch (v.kind) {
+      case Kind::kNumber: {
+        shown = v.text;
+        auto [end, ec] = std::from_chars(shown.data(), shown.data() + shown.size(), i);
+        if (ec == std::errc() && end == shown.data() + shown.size()) break;
         double d;
-        if (auto e = v.get_double().get(d)) return ValueError(e, field, code, "an integer");
-        if (d != std::floor(d) || std::fabs(d) > 1e15) {
+        if (!JsonNumberToDouble(shown, &d) || d != std::floor(d) || std::fabs(d) > 1e15) {
           Fail(code, field, "expected an integer, got " + std::string(shown));
           return Got::kBad;
         }
         i = static_cast<int64_t>(d);
         break;
       }
-      case od::json_type::string: {
-        if (auto e = StringOf(v, &shown)) return ValueError(e, field, code, "an integer");
+      case Kind::kString: {
+        if (!Content(v, field, code, "an integer", &shown)) return Got::kBad;
         shown = Trim(shown);
         if (shown.empty()) return Got::kAbsent;
         if (!ParseInt64(shown, &i)) {
           double d;
           if (!ParseDouble(shown, &d) || d != std::floor(d) || std::fabs(d) > 1e15) {
-            Fail(code, field, "expected an integer, got " + Quoted(shown));
-            return Got::kBad;
+            return FailText(code, field, "expected an integer", shown);
           }
           i = static_cast<int64_t>(d);
         }
         break;
       }
-      case od::json_type::null:
-        return ReadText(v, field, &null_text_, code);
+      case Kind::kNull:
+        return Got::kAbsent;
       default:
-        Fail(code, field, "expected an integer, got " + std::string(KindName(t)));
-        return Got::kBad;
+        return FailKind(code, field, "expected an integer", v.kind);
     }
     if (i < std::numeric_limits<int32_t>::min() || i > std::numeric_limits<int32_t>::max()) {
       Fail(code, field, "integer out of range: " + std::string(shown));
@@ -550,59 +1427,34 @@ class ObjectReader {
   }
 
   // HasPlate: true/false, 1/0, "1"/"0", "true"/"false" (and a few spellings of yes/no).
-  Got ReadBool(od::value& v, std::string_view field, bool* out) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return ValueError(e, field, "invalid_field", "a boolean");
+  Got ReadBool(const Value& v, std::string_view field, bool* out) {
     std::string_view s;
-    switch (t) {
-      case od::json_type::boolean:
-        if (auto e = v.get_bool().get(*out)) {
-          return ValueError(e, field, "invalid_field", "a boolean");
-        }
+    switch (v.kind) {
+      case Kind::kTrue:
+      case Kind::kFalse:
+        *out = v.kind == Kind::kTrue;
         return Got::kValue;
-      case od::json_type::number:
-      case od::json_type::string: {
+      case Kind::kNumber:
+      case Kind::kString: {
         Got g = ReadText(v, field, &s);
         if (g != Got::kValue) return g;
         s = Trim(s);
         if (ParseBoolText(s, out)) return Got::kValue;
-        Fail("invalid_field", field, "expected 1/0 or true/false, got " + Quoted(s));
-        return Got::kBad;
+        return FailText("invalid_field", field, "expected 1/0 or true/false", s);
       }
-      case od::json_type::null:
-        return ReadText(v, field, &s);
+      case Kind::kNull:
+        return Got::kAbsent;
       default:
-        Fail("invalid_field", field, "expected 1/0 or true/false, got " + std::string(KindName(t)));
-        return Got::kBad;
+        return FailKind("invalid_field", field, "expected 1/0 or true/false", v.kind);
     }
   }
 
-  // Remembers the span of an image's data so that it is cut from the raw text.
-  void Omit(od::value& v) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) {
-      if (!IsValueError(e)) fatal_ = e;
-      return;
-    }
-    std::string_view span;
-    error_code e = simdjson::SUCCESS;
-    if (t == od::json_type::object) {
-      od::object o;
-      e = v.get_object().get(o);
-      if (!e) e = o.raw_json().get(span);
-    } else if (t == od::json_type::array) {
-      od::array a;
-      e = v.get_array().get(a);
-      if (!e) e = a.raw_json().get(span);
-    } else {
-      span = v.raw_json_token();
-    }
-    if (e) {
-      if (!IsValueError(e)) fatal_ = e;
-      return;
-    }
-    span = TrimRight(span);
-    omit_->emplace_back(span.data(), span.data() + span.size());
+  // Image data: checked, and its span noted so that it is cut from the raw text.
+  bool Omit() {
+    Value v;
+    if (!rd_.Read(&v)) return false;
+    omit_->emplace_back(v.begin, v.end);
+    return true;
   }
 
   void AddImageRef(std::string_view ref) {
@@ -614,93 +1466,56 @@ class ObjectReader {
 
   // SubImageList: {"SubImageInfoObject": [{"ImageID", "StoragePath", "Data", ...}, ...]}.
   // Some devices send the array (or one object) directly.
-  void ReadSubImageList(od::value& v, std::string_view field) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) {
-      ValueError(e, field, "invalid_field", "an object");
-      return;
-    }
-    if (t == od::json_type::null) return;
-    if (t == od::json_type::array) {
-      od::array a;
-      if (auto e = v.get_array().get(a)) return void(ValueError(e, field, "invalid_field", ""));
-      ReadSubImages(a, field);
-      return;
-    }
-    if (t != od::json_type::object) {
-      Fail("invalid_field", field, "expected an object, got " + std::string(KindName(t)));
-      return;
-    }
-    od::object list;
-    if (auto e = v.get_object().get(list)) return void(ValueError(e, field, "invalid_field", ""));
-    for (auto member : list) {
-      od::field f;
-      if (auto e = std::move(member).get(f)) return void(fatal_ = e);
-      std::string_view key;
-      Key k;
-      if (auto e = KeyOf(f, LookupSubImageKey, &key, &k)) return void(fatal_ = e);
-      if (k != Key::kSubImageInfo) continue;
-      od::value infos = f.value();
-      if (auto e = infos.type().get(t)) return void(ValueError(e, field, "invalid_field", ""));
-      if (t == od::json_type::array) {
-        od::array a;
-        if (auto e = infos.get_array().get(a)) {
-          return void(ValueError(e, field, "invalid_field", ""));
-        }
-        ReadSubImages(a, field);
-      } else if (t == od::json_type::object) {
-        od::object o;
-        if (auto e = infos.get_object().get(o)) {
-          return void(ValueError(e, field, "invalid_field", ""));
-        }
-        ReadSubImage(o);
+  bool ReadSubImageList(std::string_view field) {
+    switch (rd_.Peek()) {
+      case '[':
+        return ReadSubImages();
+      case '{':
+        return rd_.KeyedMembers(&caches_.image_list, LookupSubImageKey,
+                                [this](Key k, std::string_view) {
+                                  if (k != Key::kSubImageInfo) return rd_.Skip();
+                                  switch (rd_.Peek()) {
+                                    case '[':
+                                      return ReadSubImages();
+                                    case '{':
+                                      return ReadSubImage();
+                                    default:
+                                      return rd_.Skip();
+                                  }
+                                });
+      default: {
+        Value v;
+        if (!rd_.Read(&v)) return false;
+        if (v.kind != Kind::kNull) FailKind("invalid_field", field, "expected an object", v.kind);
+        return true;
       }
-      if (Dead()) return;
     }
-    Dead();
   }
 
-  void ReadSubImages(od::array& a, std::string_view field) {
-    for (auto element : a) {
-      od::value info;
-      if (auto e = std::move(element).get(info)) return void(fatal_ = e);
-      od::json_type t;
-      if (auto e = info.type().get(t)) return void(ValueError(e, field, "invalid_field", ""));
-      if (t != od::json_type::object) continue;  // not an image description: nothing to keep
-      od::object o;
-      if (auto e = info.get_object().get(o)) return void(ValueError(e, field, "invalid_field", ""));
-      ReadSubImage(o);
-      if (Dead()) return;
-    }
-    Dead();
+  bool ReadSubImages() {
+    return rd_.Elements([this] {
+      if (rd_.Peek() == '{') return ReadSubImage();
+      return rd_.Skip();  // not an image description: nothing to keep
+    });
   }
 
   // One SubImageInfoObject: keeps StoragePath (else ImageID) as a reference, cuts Data.
-  void ReadSubImage(od::object& o) {
+  bool ReadSubImage() {
     std::string_view path, image_id;
-    for (auto member : o) {
-      od::field f;
-      if (auto e = std::move(member).get(f)) return void(fatal_ = e);
-      std::string_view key;
-      Key k;
-      if (auto e = KeyOf(f, LookupSubImageKey, &key, &k)) return void(fatal_ = e);
-      od::value v = f.value();
-      switch (k) {
-        case Key::kData:
-          Omit(v);
-          break;
-        case Key::kImageId:
-          ReadText(v, "SubImageList.ImageID", &image_id);
-          break;
-        case Key::kStoragePath:
-          ReadText(v, "SubImageList.StoragePath", &path);
-          break;
-        default:
-          break;
-      }
-      if (Dead()) return;
-    }
-    if (Dead()) return;
+    const bool ok =
+        rd_.KeyedMembers(&caches_.image, LookupSubImageKey, [&](Key k, std::string_view) {
+          if (k == Key::kData) return Omit();
+          if (k != Key::kImageId && k != Key::kStoragePath) return rd_.Skip();
+          Value v;
+          if (!rd_.Read(&v)) return false;
+          if (k == Key::kImageId) {
+            ReadText(v, "SubImageList.ImageID", &image_id);
+          } else {
+            ReadText(v, "SubImageList.StoragePath", &path);
+          }
+          return true;
+        });
+    if (!ok) return false;
     path = Trim(path);
     image_id = Trim(image_id);
     if (!path.empty()) {
@@ -708,37 +1523,37 @@ class ObjectReader {
     } else if (!image_id.empty()) {
       AddImageRef(image_id);
     }
+    return true;
   }
 
   // Own form image_refs: an array of strings.
-  void ReadImageRefs(od::value& v, std::string_view field) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return void(ValueError(e, field, "invalid_field", "an array"));
-    if (t == od::json_type::null) return;
-    if (t != od::json_type::array) {
-      Fail("invalid_field", field, "expected an array of strings, got " + std::string(KindName(t)));
-      return;
-    }
-    od::array a;
-    if (auto e = v.get_array().get(a)) return void(ValueError(e, field, "invalid_field", ""));
-    for (auto element : a) {
-      od::value ref;
-      if (auto e = std::move(element).get(ref)) return void(fatal_ = e);
-      std::string_view s;
-      od::json_type et;
-      if (auto e = ref.type().get(et)) return void(ValueError(e, field, "invalid_field", ""));
-      if (et != od::json_type::string) {
-        Fail("invalid_field", field,
-             "expected an array of strings, found " + std::string(KindName(et)));
-        continue;
+  bool ReadImageRefs(std::string_view field) {
+    if (rd_.Peek() != '[') {
+      Value v;
+      if (!rd_.Read(&v)) return false;
+      if (v.kind != Kind::kNull) {
+        FailKind("invalid_field", field, "expected an array of strings", v.kind);
       }
-      if (ReadText(ref, field, &s) == Got::kValue) AddImageRef(s);
-      if (Dead()) return;
+      return true;
     }
-    Dead();
+    return rd_.Elements([&] {
+      Value v;
+      if (!rd_.Read(&v)) return false;
+      if (v.kind != Kind::kString) {
+        Fail("invalid_field", field,
+             "expected an array of strings, found " + std::string(KindName(v.kind)));
+        return true;
+      }
+      std::string_view s;
+      if (ReadText(v, field, &s) == Got::kValue) AddImageRef(s);
+      return true;
+    });
   }
 
-  void ReadMember(Key k, std::string_view field, od::value& v) {
+  // A scalar member.
+  bool ReadMember(Key k, std::string_view field) {
+    Value v;
+    if (!rd_.Read(&v)) return false;
     PassageRecord& r = item_->record;
     std::string_view s;
     switch (k) {
@@ -751,17 +1566,9 @@ class ObjectReader {
       case Key::kCheckpointId:
         if (ReadText(v, field, &s) == Got::kValue) r.checkpoint_id.assign(s);
         break;
-      case Key::kPassTime: {
-        if (ReadText(v, field, &s) != Got::kValue) break;
-        auto t = form_ == Form::kGat1400 ? ParseGatTime(Trim(s), opts_.local_offset_seconds, field)
-                                         : ParseRfc3339(Trim(s), field);
-        if (t.ok()) {
-          r.pass_time = *t;
-        } else {
-          Fail("invalid_field", field, t.status().message());
-        }
+      case Key::kPassTime:
+        if (ReadText(v, field, &s) == Got::kValue) ReadPassTime(Trim(s), field);
         break;
-      }
       case Key::kLane: {
         int32_t lane = 0;
         if (ReadInt(v, field, "invalid_field", &lane) == Got::kValue) r.lane = lane;
@@ -801,32 +1608,26 @@ class ObjectReader {
       case Key::kStorageUrl:
         if (ReadText(v, field, &s) == Got::kValue && !Trim(s).empty()) AddImageRef(Trim(s));
         break;
-      case Key::kSubImageList:
-        ReadSubImageList(v, field);
+      default:  // handled by the callers
         break;
-      case Key::kImageRefs:
-        ReadImageRefs(v, field);
-        break;
-      case Key::kData:
-        Omit(v);
-        break;
-      case Key::kUnknown:
-      case Key::kSubImageInfo:
-      case Key::kImageId:
-      case Key::kStoragePath:
-        break;
+    }
+    return true;
+  }
+
+  void ReadPassTime(std::string_view s, std::string_view field) {
+    auto t = form_ == Form::kGat1400 ? ParseGatTime(s, opts_.local_offset_seconds, field)
+                                     : ParseRfc3339(s, field);
+    if (t.ok()) {
+      item_->record.pass_time = *t;
+    } else {
+      Fail("invalid_field", field, t.status().message());
     }
   }
 
   // PlateColor: a code (5, "5") or a name ("blue", "蓝", "蓝色"). Codes outside the table are
   // kept for the validator to reject with its reason.
-  void ReadPlateColor(od::value& v, std::string_view field) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) {
-      ValueError(e, field, "invalid_plate_color", "a colour code");
-      return;
-    }
-    if (t == od::json_type::number) {
+  void ReadPlateColor(const Value& v, std::string_view field) {
+    if (v.kind == Kind::kNumber) {
       int32_t code = 0;
       if (ReadInt(v, field, "invalid_plate_color", &code) == Got::kValue) {
         item_->record.plate_color = code;
@@ -874,374 +1675,107 @@ class ObjectReader {
 
   const Form form_;
   const ParseOptions& opts_;
-  od::document* doc_;
+  JsonReader& rd_;
+  KeyCaches& caches_;
   ParsedItem* item_;
-  std::vector<std::pair<const char*, const char*>>* omit_;
-  error_code fatal_ = simdjson::SUCCESS;
+  std::vector<Span>* omit_;
   bool failed_ = false;
   std::optional<bool> has_plate_;
   std::string_view plate_text_;
   std::string_view plate_field_;
-  std::string_view null_text_;
 };
 
-std::string BodyError(error_code e) {
-  return std::string("body is not valid JSON: ") + simdjson::error_message(e);
-}
+// A problem with the envelope of a body that is valid JSON.
+struct EnvelopeError {
+  bool set = false;
+  std::string field;
+  std::string message;
+  void Set(std::string_view f, std::string m) {
+    if (set) return;
+    set = true;
+    field = f;
+    message = std::move(m);
+  }
+};
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Strict JSON grammar check
-
-// Checks that [begin, end) is one JSON value (RFC 8259) between whitespace. It complements
-// simdjson's stage 1, which has already checked UTF-8, unterminated strings and unescaped
-// control characters: this checks the grammar (brackets that match, commas and colons in
-// their places), escapes, numbers and literals. It is needed because the on-demand reader
-// only looks at what it is asked for and, in simdjson 3.0, accepts some malformed documents
-// while skipping ('}' closing an array, ':' between array elements). Long strings (image
-// data) are skipped with memchr. Numbers may be of any size.
-class JsonChecker {
- public:
-  // Returns nullptr if valid, else what is wrong; *offset is then the byte offset.
-  const char* Check(const char* begin, const char* end, size_t* offset) {
-    begin_ = begin;
-    p_ = begin;
-    end_ = end;
-    stack_.clear();
-    const char* error = Run();
-    *offset = static_cast<size_t>(p_ - begin);
-    return error;
-  }
-
- private:
-  static constexpr size_t kMaxDepth = 1024;
-
-  char At() const { return p_ < end_ ? *p_ : '\0'; }
-  void SkipSpace() {
-    while (p_ < end_ && IsJsonSpace(*p_)) ++p_;
-  }
-  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-  static bool IsHex(char c) {
-    return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  }
-
-  const char* Run() {
-    SkipSpace();
-    for (;;) {
-      // A value.
-      switch (At()) {
-        case '{':
-          ++p_;
-          SkipSpace();
-          if (At() == '}') {
-            ++p_;
-            break;
-          }
-          if (stack_.size() == kMaxDepth) return "nested too deeply";
-          stack_.push_back('{');
-          if (const char* e = Key()) return e;
-          continue;
-        case '[':
-          ++p_;
-          SkipSpace();
-          if (At() == ']') {
-            ++p_;
-            break;
-          }
-          if (stack_.size() == kMaxDepth) return "nested too deeply";
-          stack_.push_back('[');
-          continue;
-        case '"':
-          if (const char* e = String()) return e;
-          break;
-        case 't':
-          if (const char* e = Literal("true")) return e;
-          break;
-        case 'f':
-          if (const char* e = Literal("false")) return e;
-          break;
-        case 'n':
-          if (const char* e = Literal("null")) return e;
-          break;
-        default:
-          if (const char* e = Number()) return e;
-          break;
-      }
-      // After a value: close containers, or go on to the next member or element.
-      for (;;) {
-        SkipSpace();
-        if (stack_.empty()) return p_ == end_ ? nullptr : "unexpected content after the value";
-        const char c = At();
-        if (c == ',') {
-          ++p_;
-          SkipSpace();
-          if (stack_.back() == '{') {
-            if (const char* e = Key()) return e;
-          }
-          break;
-        }
-        if (c == (stack_.back() == '{' ? '}' : ']')) {
-          ++p_;
-          stack_.pop_back();
-          continue;
-        }
-        return stack_.back() == '{' ? "expected ',' or '}' after an object member"
-                                    : "expected ',' or ']' after an array element";
-      }
-    }
-  }
-
-  // A member name and its colon; leaves p_ at the value.
-  const char* Key() {
-    if (At() != '"') return "expected a member name in quotes";
-    if (const char* e = String()) return e;
-    SkipSpace();
-    if (At() != ':') return "expected ':' after a member name";
-    ++p_;
-    SkipSpace();
-    return nullptr;
-  }
-
-  const char* String() {
-    ++p_;  // the opening quote
-    for (;;) {
-      // Most strings are short: look byte by byte first, then hand long ones (image data) to
-      // memchr.
-      const char* const limit = end_ - p_ > 32 ? p_ + 32 : end_;
-      while (p_ < limit && *p_ != '"' && *p_ != '\\') ++p_;
-      if (p_ == limit) {
-        if (p_ == end_) return "unterminated string";
-        const auto* quote = static_cast<const char*>(std::memchr(p_, '"', end_ - p_));
-        if (quote == nullptr) return "unterminated string";
-        const auto* escape = static_cast<const char*>(std::memchr(p_, '\\', quote - p_));
-        p_ = escape != nullptr ? escape : quote;
-      }
-      if (*p_ == '"') {
-        ++p_;
-        return nullptr;
-      }
-      ++p_;  // the backslash
-      switch (At()) {
-        case '"':
-        case '\\':
-        case '/':
-        case 'b':
-        case 'f':
-        case 'n':
-        case 'r':
-        case 't':
-          ++p_;
-          break;
-        case 'u':
-          if (end_ - p_ < 5 || !IsHex(p_[1]) || !IsHex(p_[2]) || !IsHex(p_[3]) || !IsHex(p_[4])) {
-            return "invalid \\u escape";
-          }
-          p_ += 5;
-          break;
-        default:
-          return "invalid escape in a string";
-      }
-    }
-  }
-
-  const char* Literal(std::string_view word) {
-    if (static_cast<size_t>(end_ - p_) < word.size() ||
-        std::memcmp(p_, word.data(), word.size()) != 0) {
-      return "invalid literal (expected true, false or null)";
-    }
-    p_ += word.size();
-    return nullptr;
-  }
-
-  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-  const char* Number() {
-    if (At() == '-') ++p_;
-    if (At() == '0') {
-      ++p_;
-    } else if (IsDigit(At())) {
-      while (IsDigit(At())) ++p_;
-    } else {
-      return "expected a value";
-    }
-    if (At() == '.') {
-      ++p_;
-      if (!IsDigit(At())) return "invalid number: digits must follow '.'";
-      while (IsDigit(At())) ++p_;
-    }
-    if (At() == 'e' || At() == 'E') {
-      ++p_;
-      if (At() == '+' || At() == '-') ++p_;
-      if (!IsDigit(At())) return "invalid number: digits must follow the exponent";
-      while (IsDigit(At())) ++p_;
-    }
-    return nullptr;
-  }
-
-  const char* begin_ = nullptr;
-  const char* p_ = nullptr;
-  const char* end_ = nullptr;
-  std::string stack_;  // '{' or '[' per open container
-};
 
 // ---------------------------------------------------------------------------------------------
 // Parser
 
 struct Parser::Impl {
-  od::parser parser;
-  JsonChecker checker;
+  JsonReader rd;
+  KeyCaches caches;
 
-  // Starts reading [begin, end) (inside `buf`): simdjson's stage 1, then the grammar check
-  // (see JsonChecker). On a grammar error, *message says what and where.
-  error_code Start(const char* begin, const char* end, od::document* doc, std::string* message) {
-    if (auto e = parser.iterate(View(begin, end)).get(*doc)) {
-      *message = simdjson::error_message(e);
-      return e;
-    }
-    size_t offset = 0;
-    if (const char* why = checker.Check(begin, end, &offset)) {
-      *message = std::string(why) + " at byte " + std::to_string(offset);
-      return simdjson::TAPE_ERROR;
-    }
-    return simdjson::SUCCESS;
-  }
+  // Spans of image data (Data members) inside the current object, cut from its raw text.
+  std::vector<Span> omit;
+  std::vector<Span> spans;  // SetRaw's work list
 
-  // The body, copied with the padding simdjson needs. Reused between calls.
-  std::unique_ptr<char[]> buf;
-  size_t cap = 0;
-  size_t len = 0;
-  // Spans of image data inside the current object, cut from its raw text.
-  std::vector<std::pair<const char*, const char*>> omit;
-
-  // Copies `body`, less a UTF-8 byte-order mark, into the padded buffer.
-  void Load(std::string_view body) {
+  // The body is read where it lies (no copy): less a UTF-8 byte-order mark.
+  static std::string_view WithoutBom(std::string_view body) {
     if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
-    const size_t need = body.size() + simdjson::SIMDJSON_PADDING;
-    if (need > cap) {
-      cap = std::max(need, cap + cap / 2);
-      buf = std::make_unique<char[]>(cap);
-    }
-    std::memcpy(buf.get(), body.data(), body.size());
-    // Spaces, not garbage, after the end: scalars at the end of a truncated document stop there.
-    std::memset(buf.get() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
-    len = body.size();
+    return body;
   }
 
-  simdjson::padded_string_view View(const char* begin, const char* end) const {
-    return simdjson::padded_string_view(begin, static_cast<size_t>(end - begin),
-                                        cap - static_cast<size_t>(begin - buf.get()));
-  }
+  static constexpr std::string_view kOmitted = "\"<omitted>\"";
 
   // The object's text as received, with image data replaced by "<omitted>": the Data members
   // found while reading and, in case a device puts pictures elsewhere, any string longer
-  // than kMaxKeptString.
+  // than JsonReader::kMaxKeptString.
   void SetRaw(const char* begin, const char* end, std::string* raw) {
-    if (omit.empty() && static_cast<size_t>(end - begin) <= kMaxKeptString) {
+    std::vector<Span>& longs = rd.long_strings();
+    if (omit.empty() && longs.empty()) {
       raw->assign(begin, end);
       return;
     }
-    if (static_cast<size_t>(end - begin) > kMaxKeptString) FindLongStrings(begin, end);
+    spans.clear();
+    for (const Span& s : omit) spans.push_back(s);
+    for (const Span& s : longs) spans.push_back(s);
+    std::sort(spans.begin(), spans.end());
     raw->clear();
     const char* at = begin;
-    for (const auto& [b, e] : omit) {
-      if (b < at || e > end) continue;  // overlapping spans: the first one covers it
+    for (const auto& [b, e] : spans) {
+      if (b < at || b < begin || e > end) continue;  // inside a span already cut
       raw->append(at, b);
       raw->append(kOmitted);
       at = e;
     }
     raw->append(at, end);
-    omit.clear();
   }
 
-  // Adds the spans of string literals longer than kMaxKeptString to `omit`, in order. The text
-  // is valid JSON (checked), so every quote outside a string opens one. Spans already in
-  // `omit` are jumped over.
-  void FindLongStrings(const char* begin, const char* end) {
-    std::vector<std::pair<const char*, const char*>> spans;
-    size_t next_omit = 0;
-    const char* p = begin;
-    for (;;) {
-      p = static_cast<const char*>(std::memchr(p, '"', end - p));
-      if (p == nullptr) break;
-      while (next_omit < omit.size() && omit[next_omit].second <= p) ++next_omit;
-      if (next_omit < omit.size() && omit[next_omit].first <= p) {
-        p = omit[next_omit].second;  // inside an omitted value
-        continue;
-      }
-      // The closing quote: the next one not escaped by an odd run of backslashes.
-      const char* q = p + 1;
-      for (;;) {
-        q = static_cast<const char*>(std::memchr(q, '"', end - q));
-        if (q == nullptr) return;  // cannot happen in checked text
-        const char* b = q;
-        while (b > p + 1 && b[-1] == '\\') --b;
-        if ((q - b) % 2 == 0) break;
-        ++q;
-      }
-      if (static_cast<size_t>(q + 1 - p) > kMaxKeptString) spans.emplace_back(p, q + 1);
-      p = q + 1;
-    }
-    if (spans.empty()) return;
-    spans.insert(spans.end(), omit.begin(), omit.end());
-    std::sort(spans.begin(), spans.end());
-    omit = std::move(spans);
-  }
-
-  static constexpr size_t kMaxKeptString = 1024;
-  static constexpr std::string_view kOmitted = "\"<omitted>\"";
-
-  // Reads one element of an array of passage objects. `fatal` is set on a broken document.
-  error_code ReadElement(od::value element, Form form, std::string_view kind,
-                         const ParseOptions& opts, od::document& doc,
-                         std::vector<ParsedItem>* out) {
-    const std::string_view token = element.raw_json_token();
+  // Reads one element of an array of passage objects, at the reader's position.
+  bool ReadElement(Form form, std::string_view kind, const ParseOptions& opts,
+                   std::vector<ParsedItem>* out) {
+    const char* const begin = rd.pos();
     ParsedItem& item = out->emplace_back();
-    od::json_type t;
-    if (auto e = element.type().get(t)) return e;
-    if (t != od::json_type::object) {
-      std::string_view raw = TrimRight(token);
-      if (t == od::json_type::array) {
-        od::array a;
-        if (auto e = element.get_array().get(a)) return e;
-        if (auto e = a.raw_json().get(raw)) return e;
-        raw = TrimRight(raw);
-      }
-      item.raw.assign(raw);
+    if (rd.Peek() != '{') {
+      Value v;
+      if (!rd.Read(&v)) return false;
+      item.raw.assign(v.begin, v.end);
       item.rejection = {"invalid_field", std::string(kind),
-                        "expected an object, got " + std::string(KindName(t))};
-      return simdjson::SUCCESS;
+                        "expected an object, got " + std::string(KindName(v.kind))};
+      return true;
     }
-    od::object obj;
-    if (auto e = element.get_object().get(obj)) return e;
     omit.clear();
-    ObjectReader reader(form, opts, &doc, &item, &omit);
-    if (auto e = reader.Read(obj)) return e;
-    // The object ends before the token that follows it (',' or ']' in a list).
-    const char* end;
-    if (auto e = doc.current_location().get(end)) return e;
-    const std::string_view text = TrimRight(std::string_view(token.data(), end - token.data()));
-    if (text.size() < 2 || text.back() != '}') return simdjson::TAPE_ERROR;
-    SetRaw(text.data(), text.data() + text.size(), &item.raw);
-    return simdjson::SUCCESS;
+    rd.long_strings().clear();
+    ObjectReader reader(form, opts, &rd, &caches, &item, &omit);
+    if (!reader.Read()) return false;
+    SetRaw(begin, rd.pos(), &item.raw);
+    return true;
   }
 
   // Reads an array of passage objects, or a single object.
-  error_code ReadList(od::value list, Form form, std::string_view kind, const ParseOptions& opts,
-                      od::document& doc, std::vector<ParsedItem>* out) {
-    od::json_type t;
-    if (auto e = list.type().get(t)) return e;
-    if (t == od::json_type::object) return ReadElement(list, form, kind, opts, doc, out);
-    if (t != od::json_type::array) return simdjson::INCORRECT_TYPE;
-    od::array arr;
-    if (auto e = list.get_array().get(arr)) return e;
-    for (auto element : arr) {
-      od::value v;
-      if (auto e = std::move(element).get(v)) return e;
-      if (auto e = ReadElement(v, form, kind, opts, doc, out)) return e;
-      if (!doc.is_alive()) return simdjson::TAPE_ERROR;
+  bool ReadList(Form form, std::string_view kind, const ParseOptions& opts,
+                std::vector<ParsedItem>* out, EnvelopeError* error) {
+    switch (rd.Peek()) {
+      case '{':
+        return ReadElement(form, kind, opts, out);
+      case '[':
+        return rd.Elements([&] { return ReadElement(form, kind, opts, out); });
+      default:
+        error->Set(kind, "expected an array of objects");
+        return rd.Skip();
     }
-    // A loop that ends on a structural error leaves the iterator dead (see ObjectReader).
-    return doc.is_alive() ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
   }
 };
 
@@ -1251,89 +1785,93 @@ Parser::~Parser() = default;
 Status Parser::ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
                                          std::vector<ParsedItem>* out) {
   Impl& im = *impl_;
-  im.Load(body);
+  body = Impl::WithoutBom(body);
+  JsonReader& rd = im.rd;
+  rd.Start(body.data(), body.data() + body.size());
   const size_t first = out->size();
   auto fail = [&](Status s) {
     out->resize(first);
+    rd.ReleaseRetired();
     return s;
   };
-  od::document doc;
-  std::string why;
-  if (im.Start(im.buf.get(), im.buf.get() + im.len, &doc, &why)) {
-    return fail(InvalidArgument("", "body is not valid JSON: " + why));
+  rd.SkipSpace();
+  if (rd.Peek() != '{') {
+    Value v;
+    if (rd.pos() == body.data() + body.size()) {
+      return fail(InvalidArgument("", "body is not valid JSON: the body is empty"));
+    }
+    if (!rd.Read(&v) || !rd.End()) {
+      return fail(InvalidArgument("", "body is not valid JSON: " + rd.Error()));
+    }
+    return fail(InvalidArgument("", "body is " + std::string(KindName(v.kind)) +
+                                        ", not a JSON object with MotorVehicleListObject"));
   }
-  od::object root;
-  if (auto e = doc.get_object().get(root)) {
-    od::json_type t;
-    if (e == simdjson::INCORRECT_TYPE && doc.type().get(t) == simdjson::SUCCESS) {
-      return fail(InvalidArgument("", "body is " + std::string(KindName(t)) +
-                                          ", not a JSON object with MotorVehicleListObject"));
+  // {"MotorVehicleListObject":{"MotorVehicleObject":[...]}}, or {"MotorVehicleObject":...}:
+  // the first of each, and the list if both are there.
+  bool have_list = false, have_single = false;
+  EnvelopeError error;
+  const bool ok = rd.Members([&](std::string_view key, bool) {
+    if (key == "MotorVehicleListObject" && !have_list) {
+      have_list = true;
+      out->resize(first);  // the list wins over a MotorVehicleObject read before it
+      error = EnvelopeError();
+      if (rd.Peek() != '{') {
+        error.Set("MotorVehicleListObject", "MotorVehicleListObject must be an object");
+        return rd.Skip();
+      }
+      bool found = false;
+      if (!rd.Members([&](std::string_view inner, bool) {
+            if (inner != "MotorVehicleObject" || found) return rd.Skip();
+            found = true;
+            return im.ReadList(Form::kGat1400, "MotorVehicleListObject.MotorVehicleObject", opts,
+                               out, &error);
+          })) {
+        return false;
+      }
+      if (!found) {
+        error.Set("MotorVehicleListObject.MotorVehicleObject",
+                  "MotorVehicleListObject has no MotorVehicleObject member");
+      }
+      return true;
     }
-    return fail(
-        InvalidArgument("", BodyError(e == simdjson::INCORRECT_TYPE ? simdjson::TAPE_ERROR : e)));
+    if (key == "MotorVehicleObject" && !have_list && !have_single) {
+      have_single = true;
+      return im.ReadList(Form::kGat1400, "MotorVehicleObject", opts, out, &error);
+    }
+    return rd.Skip();
+  }) && rd.End();
+  if (!ok) return fail(InvalidArgument("", "body is not valid JSON: " + rd.Error()));
+  if (!have_list && !have_single) {
+    return fail(InvalidArgument("MotorVehicleListObject",
+                                "missing MotorVehicleListObject: expected "
+                                "{\"MotorVehicleListObject\":{\"MotorVehicleObject\":[...]}}"));
   }
-  od::value list;
-  std::string_view kind = "MotorVehicleListObject.MotorVehicleObject";
-  od::value envelope;
-  error_code e = root.find_field_unordered("MotorVehicleListObject").get(envelope);
-  if (e == simdjson::SUCCESS) {
-    od::object envelope_obj;
-    if (auto e2 = envelope.get_object().get(envelope_obj)) {
-      return fail(
-          InvalidArgument("MotorVehicleListObject", e2 == simdjson::INCORRECT_TYPE
-                                                        ? "MotorVehicleListObject must be an object"
-                                                        : BodyError(e2)));
-    }
-    e = envelope_obj.find_field_unordered("MotorVehicleObject").get(list);
-    if (e == simdjson::NO_SUCH_FIELD) {
-      return fail(InvalidArgument("MotorVehicleListObject.MotorVehicleObject",
-                                  "MotorVehicleListObject has no MotorVehicleObject member"));
-    }
-  } else if (e == simdjson::NO_SUCH_FIELD) {
-    kind = "MotorVehicleObject";
-    e = root.find_field_unordered("MotorVehicleObject").get(list);
-    if (e == simdjson::NO_SUCH_FIELD) {
-      return fail(InvalidArgument("MotorVehicleListObject",
-                                  "missing MotorVehicleListObject: expected "
-                                  "{\"MotorVehicleListObject\":{\"MotorVehicleObject\":[...]}}"));
-    }
-  }
-  if (e) return fail(InvalidArgument("", BodyError(e)));
-  if (auto e2 = im.ReadList(list, Form::kGat1400, kind, opts, doc, out)) {
-    if (e2 == simdjson::INCORRECT_TYPE) {
-      return fail(InvalidArgument(std::string(kind), "expected an array of objects"));
-    }
-    return fail(InvalidArgument("", BodyError(e2)));
-  }
+  if (error.set) return fail(InvalidArgument(error.field, error.message));
+  rd.ReleaseRetired();
   return Status::Ok();
 }
 
 Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts,
                                  std::vector<ParsedItem>* out) {
   Impl& im = *impl_;
-  im.Load(body);
+  body = Impl::WithoutBom(body);
+  JsonReader& rd = im.rd;
   const size_t first = out->size();
-  const char* const begin = im.buf.get();
-  const char* const end = begin + im.len;
+  const char* const begin = body.data();
+  const char* const end = begin + body.size();
   const char* p = begin;
   while (p < end && IsJsonSpace(*p)) ++p;
   if (p == end) return InvalidArgument("", "empty body: expected a JSON array or NDJSON");
 
   if (*p == '[') {
-    od::document doc;
-    std::string why;
-    error_code e = im.Start(begin, end, &doc, &why);
-    if (e) return InvalidArgument("", "body is not valid JSON: " + why);
-    od::value root;
-    if (!e) e = doc.get_value().get(root);
-    if (!e) e = im.ReadList(root, Form::kOwn, "record", opts, doc, out);
-    if (!e) {
-      const char* rest;
-      if (doc.current_location().get(rest) == simdjson::SUCCESS) e = simdjson::TRAILING_CONTENT;
-    }
-    if (e) {
+    rd.Start(begin, end);
+    rd.SkipSpace();
+    const bool ok =
+        rd.Elements([&] { return im.ReadElement(Form::kOwn, "record", opts, out); }) && rd.End();
+    rd.ReleaseRetired();
+    if (!ok) {
       out->resize(first);
-      return InvalidArgument("", BodyError(e));
+      return InvalidArgument("", "body is not valid JSON: " + rd.Error());
     }
     return Status::Ok();
   }
@@ -1349,37 +1887,33 @@ Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts
     const std::string_view text = Trim(std::string_view(line, eol - line));
     line = eol + 1;
     if (text.empty()) continue;
+    const char* const text_end = text.data() + text.size();
 
     ParsedItem& item = out->emplace_back();
-    od::document doc;
-    od::object obj;
+    rd.Start(text.data(), text_end, end);
     im.omit.clear();
-    std::string why;
-    error_code e = im.Start(text.data(), text.data() + text.size(), &doc, &why);
-    if (!e) e = doc.get_object().get(obj);
-    if (!e) {
-      ObjectReader reader(Form::kOwn, opts, &doc, &item, &im.omit);
-      e = reader.Read(obj);
+    bool ok;
+    bool object = rd.Peek() == '{';
+    if (object) {
+      ObjectReader reader(Form::kOwn, opts, &rd, &im.caches, &item, &im.omit);
+      ok = reader.Read() && rd.End();
+    } else {
+      Value v;
+      ok = rd.Read(&v) && rd.End();
     }
-    if (!e) {
-      const char* rest;
-      if (doc.current_location().get(rest) == simdjson::SUCCESS) e = simdjson::TRAILING_CONTENT;
-    }
-    if (!e) {
+    if (ok && object) {
       ++objects;
-      im.SetRaw(text.data(), text.data() + text.size(), &item.raw);
+      im.SetRaw(text.data(), text_end, &item.raw);
       continue;
     }
-    std::string message =
-        "line " + std::to_string(line_no) + " is not a JSON object: " +
-        (!why.empty()                    ? why
-         : e == simdjson::INCORRECT_TYPE ? std::string("another kind of JSON value")
-                                         : std::string(simdjson::error_message(e)));
+    std::string message = "line " + std::to_string(line_no) + " is not a JSON object: " +
+                          (ok ? "another kind of JSON value" : rd.Error());
     if (first_error.empty()) first_error = message;
     item = ParsedItem();
     item.raw.assign(text);
     item.rejection = {"invalid_json", "", std::move(message)};
   }
+  rd.ReleaseRetired();
   if (objects == 0 && out->size() > first) {
     out->resize(first);
     return InvalidArgument("", "body is neither a JSON array nor NDJSON: " + first_error);

@@ -7,14 +7,20 @@
 //
 // Tolerance (real devices differ): numbers may arrive as strings and strings as numbers;
 // optional fields may be missing; member names match without regard to case ("PlateNO");
-// unknown (vendor) fields are skipped without being read, so malformed scalars inside them
-// (e.g. `tru`) go unnoticed; image data in SubImageList is never kept, only its references
-// (StoragePath, else ImageID; StorageUrl1..5).
+// unknown (vendor) fields are checked as JSON (`tru` in one makes the body invalid) but not
+// read; image data in SubImageList is never kept, only its references (StoragePath, else
+// ImageID; StorageUrl1..5).
 // Every object is classified with CheckPlate while parsing: text that is not a plate makes the
 // item !ok with "invalid_plate". A field that cannot be converted ("Speed":"fast",
 // "PassTime":"2026-13-40") makes the item !ok with a Rejection naming the field as sent.
-// Thread safety: a Parser holds a simdjson parser and is not thread-safe; use one per thread.
-// Parsers may be reused: they keep their buffers between calls.
+//
+// The JSON is checked strictly (RFC 8259 grammar, UTF-8, escapes, unescaped control
+// characters), skipped members included, in one pass over the body where it lies: the body is
+// not copied, and nothing before or after it is read. Numbers are kept as written where text
+// is wanted, so ids beyond 64 bits arrive intact; image data is scanned, never copied.
+// Thread safety: a Parser is not thread-safe; use one per thread. Parsers are meant to be
+// reused: they keep their buffers and the member names of the objects they saw last (objects
+// of one device share their layout, which makes the next ones quicker to read).
 #pragma once
 
 #include <memory>
@@ -34,7 +40,9 @@ struct ParsedItem {
   Rejection rejection;   // valid when !ok
   // The object's JSON text as received, for quarantine, except that image data is cut: Data
   // members, and any string longer than 1 KiB, become "<omitted>". For an NDJSON line that is
-  // not JSON, the line.
+  // not JSON, the line. Set for every item, accepted ones too: the ingest pipeline validates
+  // accepted items again (checkpoint known and active, time window, duplicates) and quarantines
+  // those it refuses with this text.
   std::string raw;
   std::string record_id;  // the id if one could be read, also when !ok
 };

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <charconv>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -797,6 +801,220 @@ TEST_F(OwnJsonTest, ManyRoundTripsThroughNdjson) {
   ASSERT_TRUE(parser_.ParsePassagesJson(body, Opts(), &out).ok());
   ASSERT_EQ(out.size(), records.size());
   for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].record, records[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader itself: bounds, strings, member names, numbers
+
+// The text in a heap block of exactly its size, so that a sanitizer sees any read past it.
+class ExactCopy {
+ public:
+  explicit ExactCopy(std::string_view text)
+      : size_(text.size()), data_(std::make_unique<char[]>(text.size())) {
+    std::copy(text.begin(), text.end(), data_.get());
+  }
+  std::string_view view() const { return std::string_view(data_.get(), size_); }
+
+ private:
+  size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
+TEST(ParserReading, NeverReadsPastTheEnd) {
+  // Every prefix of bodies with long strings, escapes, non-ASCII text and numbers at the end,
+  // each in a block of its own size (ASan builds report a read past it).
+  std::string picture(200, 'A');
+  const std::string gat = std::string(R"({"MotorVehicleListObject":{"MotorVehicleObject":[)") +
+                          R"({"MotorVehicleID":"M1","PlateNo":"川A12345","Speed":63.5,)" +
+                          R"("Note":"a\"b\\c\u00e9\ud83d\ude00","Data":")" + picture +
+                          R"(","LaneNo":2,"HasPlate":true,"X":null,"Y":[1,-2.5e+3,false]}]}})";
+  const std::string own = R"([{"id":"a","plate":"川A12345","speed_kmh":12.25,"lane":3}])";
+  const std::string ndjson = "{\"id\":\"a\",\"v\":\"" + picture + "\"}\n{\"id\":\"b\",\"n\":12";
+  Parser parser;
+  for (const std::string& body : {gat, own, ndjson}) {
+    for (size_t n = 0; n <= body.size(); ++n) {
+      ExactCopy copy(std::string_view(body).substr(0, n));
+      std::vector<ParsedItem> out;
+      if (&body == &gat) {
+        (void)parser.ParseGat1400MotorVehicles(copy.view(), Opts(), &out);
+      } else {
+        (void)parser.ParsePassagesJson(copy.view(), Opts(), &out);
+      }
+    }
+  }
+}
+
+// Is `text` one JSON value, according to nlohmann::json (a reference for the grammar)? Two of
+// its ways are not the grammar's: it refuses numbers beyond the range of a double (the grammar
+// has no limit, and ids are sent as such numbers), and it takes a NUL byte for the end of the
+// text (a NUL is valid nowhere in JSON).
+bool ReferenceAccepts(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return false;
+  try {
+    const nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end());
+    return !parsed.is_discarded();
+  } catch (const nlohmann::json::out_of_range&) {
+    return true;  // a number too large for a double
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+TEST(ParserReading, AgreesWithAReferenceOnWhatIsJson) {
+  // Random byte changes to documents that use every part of the grammar; the parser must call
+  // a body valid JSON exactly when the reference does. \u escapes are left out: the reference
+  // also rejects lone UTF-16 surrogates, which this parser checks only in values it keeps.
+  const std::string documents[] = {
+      R"({"MotorVehicleObject":{"MotorVehicleID":"M1","PlateNo":"川A12345","Speed":"63.5",)"
+      R"("LaneNo":2,"HasPlate":true,"V":null,"W":[1,-2.5e+3,0,0.25,1E9,{},[],""],)"
+      R"("SubImageList":{"SubImageInfoObject":[{"ImageID":"I1","Data":"QUJD\/\n"}]}}})",
+      R"({"MotorVehicleObject":[{"a":{"b":[[],{"c":"d\"e"}]},"f":-0.5e-7}, 12, "x", true]})",
+  };
+  const char alphabet[] = {'"', '{',  '}',    '[',    ']',    ',',    ':',    '\\',  'x',
+                           '1', '0',  '-',    '.',    'e',    '+',    ' ',    't',   'n',
+                           'f', '\0', '\x01', '\x7f', '\xe5', '\xb7', '\xc0', '\x80'};
+  std::mt19937 rng(1400);
+  Parser parser;
+  int checked = 0;
+  for (const std::string& doc : documents) {
+    for (int round = 0; round < 4000; ++round) {
+      std::string m = doc;
+      const int changes = 1 + static_cast<int>(rng() % 3);
+      for (int c = 0; c < changes; ++c) {
+        const size_t at = rng() % (m.size() + 1);
+        const char ch = alphabet[rng() % sizeof alphabet];
+        switch (rng() % 3) {
+          case 0:
+            if (at < m.size()) m[at] = ch;
+            break;
+          case 1:
+            m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), ch);
+            break;
+          default:
+            if (at < m.size()) m.erase(at, 1);
+            break;
+        }
+      }
+      if (m.find("\\u") != std::string::npos) continue;
+      std::vector<ParsedItem> out;
+      Status s = parser.ParseGat1400MotorVehicles(m, Opts(), &out);
+      const bool parser_says_json =
+          s.ok() || s.message().find("not valid JSON") == std::string::npos;
+      EXPECT_EQ(parser_says_json, ReferenceAccepts(m)) << testing::PrintToString(m) << "\n"
+                                                       << s.ToString();
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 6000);
+}
+
+TEST(ParserReading, StringsOfEveryLengthAroundTheBlockSizes) {
+  // Ids of every length up to 140 bytes, plain, with an escape or with non-ASCII text at
+  // various places, also as the last thing in the body: each must come back as written.
+  Parser parser;
+  for (size_t len = 1; len <= 140; ++len) {
+    for (int variant = 0; variant < 4; ++variant) {
+      std::string id(len, 'k');
+      for (size_t i = 0; i < len; ++i) id[i] = static_cast<char>('a' + i % 26);
+      std::string written = id;
+      if (variant == 1) {  // an escaped quote at the end
+        id.back() = '"';
+        written = id.substr(0, len - 1) + "\\\"";
+      } else if (variant == 2 && len >= 3) {  // 川 (3 bytes) at the end
+        id = id.substr(0, len - 3) + "川";
+        written = id;
+      } else if (variant == 3) {  // an escaped tab in the middle
+        id[len / 2] = '\t';
+        written = id.substr(0, len / 2) + "\\t" + id.substr(len / 2 + 1);
+      }
+      const std::string body = "{\"id\":\"" + written + "\"}";
+      std::vector<ParsedItem> out;
+      ExactCopy copy(body);
+      ASSERT_TRUE(parser.ParsePassagesJson(copy.view(), Opts(), &out).ok()) << body;
+      ASSERT_EQ(out.size(), 1u);
+      EXPECT_EQ(out[0].record.id, id) << body;
+      EXPECT_EQ(out[0].raw, body);
+    }
+  }
+}
+
+TEST(ParserReading, MemberNamesAreReadRightWhenObjectsDiffer) {
+  // Member names are remembered by position from one object to the next; objects that differ
+  // in order, case, escapes and length must each parse as they would alone.
+  const std::string objects[] = {
+      R"({"MotorVehicleID":"A","PlateNo":"川A12345","StorageUrl1":"u1","Speed":"10"})",
+      R"({"MotorVehicleID":"B","PlateNo":"川A12346","StorageUrl2":"u2","Speed":"20"})",
+      R"({"PlateNo":"川A12347","MotorVehicleID":"C","Speed":"30","StorageUrl1":"u3"})",
+      R"({"motorvehicleid":"D","plateno":"川A12348","STORAGEURL1":"u4","speed":"40"})",
+      R"({"MotorVehicleID":"E","Plate\u004eo":"川A12349","StorageUrl1":"u5","Speed":"50"})",
+      R"({"MotorVehicleID":"F","PlateNoX":"川A12340","StorageUrl":"u6","Spee":"60"})",
+      R"({"MotorVehicleID":"G"})",
+      R"({"MotorVehicleID":"H","PlateNo":"川A12341","StorageUrl1":"u7","Speed":"70","X":1})",
+  };
+  Parser alone_parser;
+  std::vector<PassageRecord> alone;
+  for (const std::string& o : objects) {
+    std::vector<ParsedItem> out;
+    ASSERT_TRUE(
+        alone_parser.ParseGat1400MotorVehicles("{\"MotorVehicleObject\":" + o + "}", Opts(), &out)
+            .ok());
+    ASSERT_EQ(out.size(), 1u);
+    alone.push_back(out[0].record);
+  }
+  EXPECT_EQ(alone[3].plate, "川A12348");  // names in another case
+  EXPECT_EQ(alone[4].plate, "川A12349");  // an escaped name
+  EXPECT_EQ(alone[5].plate, "");          // names that only look alike
+  EXPECT_EQ(alone[5].speed_kmh, -1);
+  // Every order of the objects, in one body, through one parser.
+  std::vector<size_t> order(std::size(objects));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937 rng(7);
+  Parser parser;
+  for (int round = 0; round < 50; ++round) {
+    std::shuffle(order.begin(), order.end(), rng);
+    std::string body = R"({"MotorVehicleListObject":{"MotorVehicleObject":[)";
+    for (size_t i = 0; i < order.size(); ++i) body += (i ? "," : "") + objects[order[i]];
+    body += "]}}";
+    std::vector<ParsedItem> out;
+    ASSERT_TRUE(parser.ParseGat1400MotorVehicles(body, Opts(), &out).ok());
+    ASSERT_EQ(out.size(), order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      EXPECT_EQ(out[i].record, alone[order[i]]) << objects[order[i]];
+      EXPECT_EQ(out[i].raw, objects[order[i]]);
+    }
+  }
+}
+
+TEST(ParserReading, DecimalsAreExact) {
+  // Speeds as numbers and as strings: the value is the double nearest to the decimal, as
+  // std::from_chars reads it.
+  std::mt19937_64 rng(63);
+  Parser parser;
+  for (int i = 0; i < 3000; ++i) {
+    const uint64_t mantissa = rng() % 100000000000000000ull;  // up to 17 digits
+    const int scale = static_cast<int>(rng() % 18);
+    std::string digits = std::to_string(mantissa);
+    if (scale > 0) {
+      if (digits.size() <= static_cast<size_t>(scale)) {
+        digits.insert(0, static_cast<size_t>(scale) - digits.size() + 1, '0');
+      }
+      digits.insert(digits.size() - static_cast<size_t>(scale), ".");
+    }
+    double expected;
+    std::from_chars(digits.data(), digits.data() + digits.size(), expected);
+    for (const std::string& value : {digits, "\"" + digits + "\"", "\"-" + digits + "\""}) {
+      std::vector<ParsedItem> out;
+      ASSERT_TRUE(
+          parser.ParsePassagesJson("{\"id\":\"a\",\"speed_kmh\":" + value + "}", Opts(), &out)
+              .ok());
+      ASSERT_EQ(out.size(), 1u);
+      if (value[1] == '-') {  // refused by the validator, not here
+        EXPECT_EQ(out[0].record.speed_kmh, -expected) << value;
+      } else {
+        EXPECT_EQ(out[0].record.speed_kmh, expected) << value;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -299,12 +299,37 @@ std::string CheckPartial(std::u32string_view s) {
   return {};
 }
 
+// The form nearly every plate arrives in: province + issuing-authority letter + 5 serial
+// characters (6 for new-energy plates), ASCII upper case and digits, no separators. Such text
+// is valid and already normalized; this says so without decoding it, with the same verdict as
+// the general path below (which handles everything else, errors included).
+bool IsCanonicalCivilPlate(std::string_view raw) {
+  if (raw.size() != 9 && raw.size() != 10) return false;
+  size_t pos = 0;
+  char32_t province;
+  if (!DecodeUtf8(raw, &pos, &province) || pos != 3 || !IsProvince(province)) return false;
+  if (!IsUpper(static_cast<unsigned char>(raw[3]))) return false;
+  const std::string_view serial = raw.substr(4);
+  for (char c : serial) {
+    if (!IsSerialChar(static_cast<unsigned char>(c))) return false;
+  }
+  if (serial.size() == 5) return true;
+  // New energy: small vehicles carry the energy letter first, large ones D or F last.
+  return kSmallNewEnergyFirst.find(static_cast<unsigned char>(serial[0])) !=
+             std::u32string_view::npos ||
+         serial[5] == 'D' || serial[5] == 'F';
+}
+
 }  // namespace
 
 PlateCheck CheckPlate(std::string_view raw, std::optional<bool> has_plate) {
   PlateCheck result;
   if (has_plate.has_value() && !*has_plate) {
     result.status = PlateStatus::kAbsent;
+    return result;
+  }
+  if (IsCanonicalCivilPlate(raw)) {
+    result.normalized = std::string(raw);
     return result;
   }
   // No plate text, separators included, comes near this; refusing longer text up front keeps

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace quanyu::events {
 namespace {
 
@@ -163,6 +165,27 @@ TEST(CheckPlate, NormalizedPlateChecksAgainUnchanged) {
     PlateCheck twice = CheckPlate(once.normalized);
     EXPECT_EQ(twice.normalized, once.normalized);
     EXPECT_EQ(twice.status, once.status);
+  }
+}
+
+TEST(CheckPlate, CommonFormGivesTheSameVerdictAsTheGeneralPath) {
+  // Plates in their usual form (province, letter, 5 or 6 ASCII characters) are recognized
+  // without decoding; a separator after the province sends the same text through the general
+  // path. Both must agree on everything, errors included.
+  const char* const provinces[] = {"川", "京", "粤", "WJ", "X", "无", "未"};
+  const std::string chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZa?*_";
+  std::mt19937 rng(36);
+  for (int i = 0; i < 20000; ++i) {
+    std::string plate = provinces[rng() % std::size(provinces)];
+    const size_t n = 5 + rng() % 3;  // letter + 4..6 serial characters
+    for (size_t k = 0; k < n; ++k) plate += chars[rng() % chars.size()];
+    const PlateCheck fast = CheckPlate(plate);
+    std::string separated = plate;
+    separated.insert(plate[0] == 'W' || plate[0] == 'X' ? 1 : 3, " ");
+    const PlateCheck general = CheckPlate(separated);
+    EXPECT_EQ(fast.status, general.status) << plate;
+    EXPECT_EQ(fast.normalized, general.normalized) << plate;
+    EXPECT_EQ(fast.error.empty(), general.error.empty()) << plate;
   }
 }
 

@@ -5,6 +5,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__) && !defined(QUANYU_EVENTS_NO_SIMD)
+#include <emmintrin.h>
+#endif
+
 #include "core/time_format.h"
 #include "events/plate.h"  // IsPlateColorCode
 
@@ -24,11 +28,22 @@ Rejection Reject(std::string_view code, std::string_view field, std::string mess
   return Rejection{std::string(code), std::string(field), std::move(message)};
 }
 
-// Eight bytes at a time (SWAR): a byte below 0x20 or equal to 0x7F is a control character.
+// A byte below 0x20 or equal to 0x7F is a control character. Sixteen bytes at a time with
+// SSE2 (baseline x86-64), else eight at a time (SWAR).
 bool HasControlChar(std::string_view s) {
+  size_t i = 0;
+#if defined(__SSE2__) && !defined(QUANYU_EVENTS_NO_SIMD)
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Unsigned x < 0x20: max(x, 0x20) != x.
+    const __m128i below_space = _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, space), x),
+                                              _mm_set1_epi8(static_cast<char>(0xFF)));
+    if (_mm_movemask_epi8(_mm_or_si128(below_space, _mm_cmpeq_epi8(x, del))) != 0) return true;
+  }
+#endif
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
-  size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t x;
     std::memcpy(&x, s.data() + i, 8);

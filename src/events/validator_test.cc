@@ -115,6 +115,27 @@ TEST_F(ValidatorTest, IdTooLongOrWithControlCharacters) {
   ExpectRejected(r, "invalid_field", "MotorVehicleID");
 }
 
+TEST_F(ValidatorTest, ControlCharactersAreFoundAnywhere) {
+  // Ids of every allowed length with one byte changed at each place: control characters
+  // (below 0x20, and 0x7F) are refused, any other byte is not.
+  for (size_t len = 1; len <= 64; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (unsigned char c : {0x00, 0x01, 0x1F, 0x7F}) {
+        PassageRecord r = GoodRecord();
+        r.id = std::string(len, '7');
+        r.id[at] = static_cast<char>(c);
+        ASSERT_TRUE(Validate(r).has_value()) << len << " " << at << " " << int{c};
+      }
+      for (unsigned char c : {0x20, 0x7E, 0x80, 0x9F, 0xE5, 0xFF}) {
+        PassageRecord r = GoodRecord();
+        r.id = std::string(len, '7');
+        r.id[at] = static_cast<char>(c);
+        ASSERT_FALSE(Validate(r).has_value()) << len << " " << at << " " << int{c};
+      }
+    }
+  }
+}
+
 TEST_F(ValidatorTest, MissingCheckpoint) {
   PassageRecord r = GoodRecord();
   r.checkpoint_id.clear();

@@ -8,11 +8,12 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace quanyu::store {
 
-inline constexpr int kLatestSchemaVersion = 1;
+inline constexpr int kLatestSchemaVersion = 2;
 
 struct Migration {
   int version;
@@ -22,5 +23,8 @@ struct Migration {
 
 // Ordered by version; the last one is kLatestSchemaVersion.
 std::span<const Migration> SqliteMigrations();
+
+// SQLite (schema 2): the statement that creates one day's passage table.
+std::string PassagePartitionDdl(std::string_view table);
 
 }  // namespace quanyu::store

@@ -1,16 +1,27 @@
 // The SQLite schema, as migrations. Times are UTC microseconds (INTEGER).
 //
-// Index choices for passages (ingest speed vs. query speed): the table is a rowid table, so
-// rows are appended in arrival order and only the indexes take random inserts. Four
-// B-trees besides the table: the primary key on id (needed for INSERT OR IGNORE), (plate,
-// pass_time) partial on plate IS NOT NULL (records without a readable plate store NULL and
-// cost nothing there), (checkpoint_id, pass_time), and (pass_time) for time-window queries,
-// the start-up id scan and min/max. No foreign key to checkpoints: checkpoints may be deleted
-// while their history stays, and a per-row check would slow ingest.
+// Version 1 kept passages in one table with four B-tree indexes (id, plate, checkpoint,
+// pass_time). Random inserts into those indexes bounded ingest at a few tens of thousands of
+// rows per second, falling as the table grew (every 10,000-row transaction dirtied thousands
+// of index pages). Version 2 replaces it (see passage_layout.h):
 //
-// store_counters holds the number of stored passages, kept by Apply, so GetPassageStats does
-// not scan the table.
+//   passage_partitions  one row per local day (UTC+8) that holds passages: its table's name
+//                       and how many passages it holds. Tables are created on demand, named
+//                       passages_YYYYMMDD, with the layout of PassagePartitionDdl below.
+//   passage_names       a dictionary of checkpoint and device ids, so that rows and index
+//                       entries carry a small number instead of the text.
+//   passage_runs        sorted runs of index entries (by id hash, plate hash, checkpoint), per
+//   passage_blocks      day and kind, cut into blocks of at most kIndexBlockEntries entries;
+//                       each block is keyed by its last entry so that a reader seeks to the
+//                       block that holds a key.
+//
+// Migration 2 creates these and the sqlite backend then moves the version-1 rows into day
+// tables (in the same transaction) and drops the version-1 table.
+//
+// No foreign key from passages to checkpoints: checkpoints may be deleted while their history
+// stays, and a per-row check would slow ingest.
 #include <iterator>
+#include <string>
 
 #include "store/migration.h"
 
@@ -81,8 +92,41 @@ CREATE TABLE store_counters (
 INSERT INTO store_counters (name, value) VALUES ('passages', 0);
 )sql";
 
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE passage_partitions (
+  day      INTEGER PRIMARY KEY NOT NULL,  -- local day (UTC+8): days since 1970-01-01
+  name     TEXT NOT NULL UNIQUE,          -- its table: passages_YYYYMMDD
+  passages INTEGER NOT NULL               -- rows in it
+);
+
+CREATE TABLE passage_names (
+  num  INTEGER PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL UNIQUE               -- a checkpoint id or a device id
+);
+
+CREATE TABLE passage_runs (
+  run     INTEGER PRIMARY KEY NOT NULL,
+  day     INTEGER NOT NULL,               -- passage_partitions.day
+  kind    INTEGER NOT NULL,               -- 0 id, 1 plate, 2 checkpoint
+  entries INTEGER NOT NULL
+);
+CREATE INDEX passage_runs_day ON passage_runs (day, kind);
+
+CREATE TABLE passage_blocks (
+  block    INTEGER PRIMARY KEY NOT NULL,
+  run      INTEGER NOT NULL,              -- passage_runs.run
+  last_key INTEGER NOT NULL,              -- the block's last entry
+  last_k   INTEGER NOT NULL,
+  entries  BLOB NOT NULL                  -- sorted (key u32, k i64) pairs, little-endian
+);
+CREATE INDEX passage_blocks_run ON passage_blocks (run, last_key, last_k);
+
+DELETE FROM store_counters WHERE name = 'passages';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "checkpoints, passages, quarantine, log positions", kV1},
+    {2, "passages partitioned by day, with index runs", kV2},
 };
 
 static_assert(std::size(kMigrations) == kLatestSchemaVersion);
@@ -90,5 +134,18 @@ static_assert(std::size(kMigrations) == kLatestSchemaVersion);
 }  // namespace
 
 std::span<const Migration> SqliteMigrations() { return kMigrations; }
+
+std::string PassagePartitionDdl(std::string_view table) {
+  // k: see passage_layout.h. plate is NULL when empty; cp is the checkpoint's passage_names
+  // number; rest holds every other field (EncodePassageRest).
+  return "CREATE TABLE " + std::string(table) +
+         " (\n"
+         "  k     INTEGER PRIMARY KEY NOT NULL,\n"
+         "  id    TEXT NOT NULL,\n"
+         "  plate TEXT,\n"
+         "  cp    INTEGER NOT NULL,\n"
+         "  rest  BLOB NOT NULL\n"
+         ")";
+}
 
 }  // namespace quanyu::store

@@ -3,14 +3,19 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,18 +25,27 @@
 
 #include "core/clock.h"
 #include "store/migration.h"
+#include "store/passage_layout.h"
 
 namespace quanyu::store {
 namespace {
 
 using events::PassageRecord;
 using events::QuarantineEntry;
+using internal::DayTime;
+using internal::IndexEntry;
+using internal::IndexKind;
 using registry::Checkpoint;
 using registry::CheckpointStatus;
 
 constexpr int kBusyTimeoutMillis = 10'000;
 // Reader connections kept open when idle; more are opened while many threads read at once.
 constexpr size_t kMaxIdleReaders = 4;
+// Entries per index block: 3,840 bytes, so that a block row fits in one 4 KiB page.
+constexpr size_t kIndexBlockEntries = 320;
+// Days whose set of id hashes the writer keeps in memory (see IdSet): today, yesterday and
+// one more for late records.
+constexpr size_t kMaxIdSets = 3;
 
 // Maps an SQLite result code to a Status. `db` may be null.
 Status SqliteError(int rc, std::string_view what, sqlite3* db) {
@@ -113,94 +127,8 @@ bool IsQuarantineState(std::string_view s) {
   return s == "open" || s == "replayed" || s == "discarded";
 }
 
-// --- JSON arrays in TEXT columns.
-
-// Length of the well-formed UTF-8 sequence starting at s[i] (a non-ASCII lead byte), or 0.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
-
-// Appends `s` as a JSON string. Bytes that are not well-formed UTF-8 become U+FFFD, so the
-// text always parses back.
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t len = Utf8SequenceLength(s, i);
-      if (len == 0) {
-        out->append("\\ufffd");
-        ++i;
-      } else {
-        out->append(s.substr(i, len));
-        i += len;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out->push_back('"');
-}
-
-// ["a","b"]; empty output for an empty vector (stored as NULL).
-void EncodeStringArray(const std::vector<std::string>& v, std::string* out) {
-  out->clear();
-  if (v.empty()) return;
-  out->push_back('[');
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(v[i], out);
-  }
-  out->push_back(']');
-}
+// --- JSON arrays in TEXT columns: checkpoint directions, and the image refs of schema 1
+// (read once, when migration 2 moves passages into day tables).
 
 std::string EncodeIntArray(const std::vector<int>& v) {
   std::string out = "[";
@@ -349,7 +277,6 @@ bool DecodeIntArray(std::string_view text, std::vector<int>* out) {
   }
   return true;
 }
-
 // --- Connections and statements.
 
 struct StringHash {
@@ -408,6 +335,12 @@ class Connection {
     return stmt;
   }
 
+  // Finalizes every cached statement (after tables they name were dropped).
+  void ClearCache() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    cache_.clear();
+  }
+
   // Runs a cached statement without parameters or results ("BEGIN", "COMMIT", ...).
   Status Run(std::string_view sql) {
     ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
@@ -422,6 +355,10 @@ class Connection {
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
+
+ public:
+  // The store's drop generation when the cache was last cleared (see SqliteStore::Reader).
+  uint64_t drop_generation = 0;
 };
 
 // A borrowed cached statement: binds by 1-based index, reads by 0-based column, and resets on
@@ -443,6 +380,10 @@ class Stmt {
   void Text(int i, std::string_view v) {
     // A null data pointer would bind NULL; an empty view must stay an empty string.
     sqlite3_bind_text(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
+                      SQLITE_STATIC);
+  }
+  void Blob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
                       SQLITE_STATIC);
   }
   void TextOrNull(int i, std::string_view v) {
@@ -467,6 +408,13 @@ class Stmt {
     return {reinterpret_cast<const char*>(p), static_cast<size_t>(n)};
   }
   std::string ColText(int col) const { return std::string(ColView(col)); }
+  // Valid until the next Step or Reset.
+  std::string_view ColBlob(int col) const {
+    const void* p = sqlite3_column_blob(s_, col);
+    int n = sqlite3_column_bytes(s_, col);
+    if (p == nullptr) return {};
+    return {static_cast<const char*>(p), static_cast<size_t>(n)};
+  }
 
  private:
   sqlite3_stmt* s_;
@@ -537,11 +485,12 @@ Status ReadCheckpoint(const Stmt& st, Checkpoint* c) {
   return Status::Ok();
 }
 
-constexpr std::string_view kPassageColumns =
+// A row of the schema-1 passages table (read once, by migration 2).
+constexpr std::string_view kPassageColumnsV1 =
     "id, device_id, checkpoint_id, pass_time, lane, plate_status, plate, plate_color, "
     "plate_class, speed_kmh, vehicle_class, vehicle_color, direction, image_refs, received";
 
-Status ReadPassage(const Stmt& st, PassageRecord* p) {
+Status ReadPassageV1(const Stmt& st, PassageRecord* p) {
   p->id = st.ColText(0);
   p->device_id = st.ColText(1);
   p->checkpoint_id = st.ColText(2);
@@ -610,13 +559,6 @@ constexpr std::string_view kUpsertCheckpoint =
     "updated = excluded.updated";
 constexpr std::string_view kDeleteCheckpoint = "DELETE FROM checkpoints WHERE id = ?1";
 
-constexpr std::string_view kInsertPassage =
-    "INSERT OR IGNORE INTO passages (id, device_id, checkpoint_id, pass_time, lane, "
-    "plate_status, plate, plate_color, plate_class, speed_kmh, vehicle_class, vehicle_color, "
-    "direction, image_refs, received) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-constexpr std::string_view kAddPassageCount =
-    "UPDATE store_counters SET value = value + ?1 WHERE name = 'passages'";
 constexpr std::string_view kInsertQuarantine =
     "INSERT OR IGNORE INTO quarantine (id, received, source, record_id, code, field, message, "
     "payload, state, resolved, resolution_note) "
@@ -629,36 +571,84 @@ constexpr std::string_view kUpsertLogPosition =
 constexpr std::string_view kSelectLogPositions =
     "SELECT log_partition, next_seq FROM log_positions ORDER BY log_partition";
 
-const std::string kSelectPassage =
-    "SELECT " + std::string(kPassageColumns) + " FROM passages WHERE id = ?1";
-constexpr std::string_view kPassageIdsSince = "SELECT id FROM passages WHERE pass_time >= ?1";
-constexpr std::string_view kPassageStats =
-    "SELECT (SELECT value FROM store_counters WHERE name = 'passages'), "
-    "(SELECT min(pass_time) FROM passages), (SELECT max(pass_time) FROM passages), "
-    "(SELECT count(*) FROM quarantine), "
-    "(SELECT count(*) FROM quarantine WHERE state = 'open')";
 constexpr std::string_view kOpenQuarantineByCode =
     "SELECT code, count(*) FROM quarantine WHERE state = 'open' GROUP BY code";
+constexpr std::string_view kQuarantineStats =
+    "SELECT (SELECT count(*) FROM quarantine), "
+    "(SELECT count(*) FROM quarantine WHERE state = 'open')";
 
 const std::string kSelectQuarantine =
     "SELECT " + std::string(kQuarantineColumns) + " FROM quarantine WHERE id = ?1";
 
-// FindPassages: one statement per combination of filters. Parameters: ?1 from, ?2 to,
-// ?3 plate, ?4 checkpoint, ?5 limit. "plate = ?3" lets SQLite use the partial plate index;
-// ties on pass_time are ordered by rowid so that every index satisfies the ORDER BY.
-std::string FindPassagesSql(bool by_plate, bool by_checkpoint) {
-  std::string sql = "SELECT " + std::string(kPassageColumns) +
-                    " FROM passages WHERE pass_time >= ?1 AND pass_time < ?2";
-  if (by_plate) sql += " AND plate = ?3";
-  // With both, the unary + keeps SQLite on the (far more selective) plate index.
-  if (by_checkpoint) sql += by_plate ? " AND +checkpoint_id = ?4" : " AND checkpoint_id = ?4";
-  sql += " ORDER BY pass_time DESC, rowid DESC LIMIT ?5";
-  return sql;
-}
-const std::string kFindPassages[2][2] = {
-    {FindPassagesSql(false, false), FindPassagesSql(false, true)},
-    {FindPassagesSql(true, false), FindPassagesSql(true, true)},
+// Passages (schema 2). Partitions, the name dictionary, index runs and blocks.
+constexpr std::string_view kSelectPartition = "SELECT name FROM passage_partitions WHERE day = ?1";
+constexpr std::string_view kInsertPartition =
+    "INSERT INTO passage_partitions (day, name, passages) VALUES (?1, ?2, 0)";
+constexpr std::string_view kAddPartitionRows =
+    "UPDATE passage_partitions SET passages = passages + ?2 WHERE day = ?1";
+// ?1 <= day <= ?2, newest first / oldest first.
+constexpr std::string_view kPartitionsDesc =
+    "SELECT day, name FROM passage_partitions WHERE day BETWEEN ?1 AND ?2 ORDER BY day DESC";
+constexpr std::string_view kPartitionsAsc =
+    "SELECT day, name FROM passage_partitions WHERE day BETWEEN ?1 AND ?2 ORDER BY day";
+constexpr std::string_view kPartitionsBefore =
+    "SELECT day, name, passages FROM passage_partitions WHERE day < ?1 ORDER BY day";
+constexpr std::string_view kDeletePartition = "DELETE FROM passage_partitions WHERE day = ?1";
+constexpr std::string_view kPassageCount =
+    "SELECT coalesce(sum(passages), 0) FROM passage_partitions";
+constexpr std::string_view kSelectNameNum = "SELECT num FROM passage_names WHERE name = ?1";
+constexpr std::string_view kSelectNameText = "SELECT name FROM passage_names WHERE num = ?1";
+constexpr std::string_view kInsertName = "INSERT INTO passage_names (name) VALUES (?1)";
+constexpr std::string_view kSelectRuns =
+    "SELECT run, entries FROM passage_runs WHERE day = ?1 AND kind = ?2";
+constexpr std::string_view kInsertRun =
+    "INSERT INTO passage_runs (day, kind, entries) VALUES (?1, ?2, ?3)";
+constexpr std::string_view kDeleteRun = "DELETE FROM passage_runs WHERE run = ?1";
+constexpr std::string_view kInsertBlock =
+    "INSERT INTO passage_blocks (run, last_key, last_k, entries) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeleteBlocks = "DELETE FROM passage_blocks WHERE run = ?1";
+constexpr std::string_view kDeleteDayRuns = "DELETE FROM passage_runs WHERE day = ?1";
+constexpr std::string_view kDeleteDayBlocks =
+    "DELETE FROM passage_blocks WHERE run IN (SELECT run FROM passage_runs WHERE day = ?1)";
+// A run's blocks in order.
+constexpr std::string_view kRunBlocks =
+    "SELECT entries FROM passage_blocks WHERE run = ?1 ORDER BY last_key, last_k";
+// For each run of day ?1's index of kind ?2: the first block that may hold (key ?3, k ?4),
+// NULL if none. Blocks are keyed by their last entry.
+constexpr std::string_view kFirstBlocks =
+    "SELECT r.run, (SELECT b.entries FROM passage_blocks b WHERE b.run = r.run AND "
+    "(b.last_key, b.last_k) >= (?3, ?4) ORDER BY b.last_key, b.last_k LIMIT 1) "
+    "FROM passage_runs r WHERE r.day = ?1 AND r.kind = ?2";
+// A run's blocks after the one that ends with (key ?2, k ?3).
+constexpr std::string_view kRunBlocksAfter =
+    "SELECT entries FROM passage_blocks WHERE run = ?1 AND (last_key, last_k) > (?2, ?3) "
+    "ORDER BY last_key, last_k";
+// Every id key of a day (to fill the writer's IdSet).
+constexpr std::string_view kDayIdBlocks =
+    "SELECT b.entries FROM passage_runs r JOIN passage_blocks b ON b.run = r.run "
+    "WHERE r.day = ?1 AND r.kind = 0";
+
+// Statements on one day table.
+struct PartitionSql {
+  std::string insert;     // ?1 k, ?2 id, ?3 plate, ?4 cp, ?5 rest
+  std::string by_k;       // one row by k
+  std::string range;      // ?1 <= k < ?2, newest first, at most ?3
+  std::string ids_since;  // ids with k >= ?1
+  std::string min_k, max_k;
 };
+constexpr std::string_view kRowColumns = "k, id, plate, cp, rest";
+PartitionSql MakePartitionSql(const std::string& table) {
+  PartitionSql s;
+  s.insert =
+      "INSERT OR IGNORE INTO " + table + " (k, id, plate, cp, rest) VALUES (?1, ?2, ?3, ?4, ?5)";
+  s.by_k = "SELECT " + std::string(kRowColumns) + " FROM " + table + " WHERE k = ?1";
+  s.range = "SELECT " + std::string(kRowColumns) + " FROM " + table +
+            " WHERE k >= ?1 AND k < ?2 ORDER BY k DESC LIMIT ?3";
+  s.ids_since = "SELECT id FROM " + table + " WHERE k >= ?1";
+  s.min_k = "SELECT min(k) FROM " + table;
+  s.max_k = "SELECT max(k) FROM " + table;
+  return s;
+}
 
 // ListQuarantine: ?1 after_id, ?2 state, ?3 code, ?4 limit.
 std::string ListQuarantineSql(bool by_state, bool by_code) {
@@ -674,6 +664,52 @@ const std::string kListQuarantine[2][2] = {
 };
 
 // --- The store.
+
+// The ids stored in one day, as a set of KeyHash values, kept by the writer so that Apply
+// tells a new id from a resend without a lookup. A hit is only a hint (hashes collide): Apply
+// then looks the id up in the day's index runs. Open addressing over 32-bit values, at most
+// half full: 8 to 16 bytes per id (40 MB for a day of 2.5 million passages).
+class IdSet {
+ public:
+  bool Contains(uint32_t h) const {
+    if (h == 0) return has_zero_;
+    if (slots_.empty()) return false;
+    for (size_t i = Slot(h);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == h) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+  void Insert(uint32_t h) {
+    if (h == 0) {
+      has_zero_ = true;
+      return;
+    }
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    size_t i = Slot(h);
+    while (slots_[i] != 0) {
+      if (slots_[i] == h) return;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = h;
+    ++size_;
+  }
+
+ private:
+  size_t Slot(uint32_t h) const {
+    return static_cast<size_t>((uint64_t{h} * 0x9E3779B97F4A7C15ULL) >> 32) & (slots_.size() - 1);
+  }
+  void Grow() {
+    std::vector<uint32_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+    size_ = 0;
+    for (uint32_t h : old) {
+      if (h != 0) Insert(h);
+    }
+  }
+  std::vector<uint32_t> slots_;
+  size_t size_ = 0;
+  bool has_zero_ = false;
+};
 
 class SqliteStore final : public Store {
  public:
@@ -709,8 +745,12 @@ class SqliteStore final : public Store {
     RETURN_IF_ERROR(
         writer_->Exec("PRAGMA foreign_keys = ON;"
                       "PRAGMA temp_store = MEMORY;"
-                      "PRAGMA cache_size = -65536;"               // 64 MiB of page cache
-                      "PRAGMA journal_size_limit = 67108864;"));  // truncate the WAL to 64 MiB
+                      "PRAGMA cache_size = -65536;"            // 64 MiB of page cache
+                      "PRAGMA journal_size_limit = 67108864;"  // truncate the WAL to 64 MiB
+                      // Some builds (Debian's) zero every freed page, which doubles the writes
+                      // of merging index runs and makes dropping a day table rewrite it all.
+                      // FAST zeroes freed content only where that costs no extra I/O.
+                      "PRAGMA secure_delete = FAST;"));
     RETURN_IF_ERROR(Migrate());
     if (!memory_) RETURN_IF_ERROR(StartWalCheckpointer(options));
     return Status::Ok();
@@ -782,76 +822,13 @@ class SqliteStore final : public Store {
   Status Apply(const ApplyBatch& b) override {
     RETURN_IF_ERROR(CheckBatch(b));
     std::lock_guard lock(write_mu_);
-    Connection& c = *writer_;
-    Transaction txn(&c);
-    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
-
-    if (!b.passages.empty()) {
-      int64_t inserted = 0;
-      {
-        QY_STMT(st, c, kInsertPassage);
-        for (const PassageRecord& p : b.passages) {
-          BindPassage(st, p);
-          int rc = st.Step();
-          if (rc != SQLITE_DONE) return SqliteError(rc, "inserting passage " + p.id, c.db());
-          inserted += sqlite3_changes(c.db());
-          st.Reset();
-        }
-      }
-      if (inserted > 0) {
-        QY_STMT(st, c, kAddPassageCount);
-        st.Int(1, inserted);
-        RETURN_IF_ERROR(StepDone(st, c, "counting passages"));
-      }
+    Status s = ApplyLocked(b);
+    if (!s.ok()) {
+      ForgetPassageCaches();  // they may name tables or names that the rollback removed
+    } else {
+      EvictDays();
     }
-
-    if (!b.quarantine.empty()) {
-      QY_STMT(st, c, kInsertQuarantine);
-      for (const QuarantineEntry& q : b.quarantine) {
-        st.Text(1, q.id);
-        st.Int(2, q.received);
-        st.Text(3, SourceText(q.source));
-        st.Text(4, q.record_id);
-        st.Text(5, q.code);
-        st.Text(6, q.field);
-        st.Text(7, q.message);
-        st.Text(8, q.payload);
-        st.Text(9, q.state);
-        st.Int(10, q.resolved);
-        st.Text(11, q.resolution_note);
-        int rc = st.Step();
-        if (rc != SQLITE_DONE) {
-          return SqliteError(rc, "inserting quarantine entry " + q.id, c.db());
-        }
-        st.Reset();
-      }
-    }
-
-    if (!b.resolutions.empty()) {
-      QY_STMT(st, c, kResolveQuarantine);
-      for (const QuarantineResolution& r : b.resolutions) {
-        st.Text(1, r.id);
-        st.Text(2, r.state);
-        st.Int(3, r.resolved);
-        st.Text(4, r.note);
-        int rc = st.Step();
-        if (rc != SQLITE_DONE) {
-          return SqliteError(rc, "resolving quarantine entry " + r.id, c.db());
-        }
-        st.Reset();  // no such entry: ignored (see store.h)
-      }
-    }
-
-    if (!b.log_positions.empty()) {
-      QY_STMT(st, c, kUpsertLogPosition);
-      for (const auto& [partition, next_seq] : b.log_positions) {
-        st.Int(1, partition);
-        st.Int(2, static_cast<int64_t>(next_seq));
-        RETURN_IF_ERROR(StepDone(st, c, "recording log position"));
-        st.Reset();
-      }
-    }
-    return txn.Commit();
+    return s;
   }
 
   StatusOr<std::map<int, uint64_t>> LogPositions() override {
@@ -867,60 +844,153 @@ class SqliteStore final : public Store {
   }
 
   StatusOr<std::vector<PassageRecord>> FindPassages(const PassageQuery& q) override {
-    ASSIGN_OR_RETURN(ReadLease lease, Reader());
-    QY_STMT(st, lease.conn(), kFindPassages[!q.plate.empty()][!q.checkpoint_id.empty()]);
-    st.Int(1, q.from);
-    st.Int(2, q.to);
-    st.Text(3, q.plate);
-    st.Text(4, q.checkpoint_id);
-    st.Int(5, ClampLimit(q.limit));
     std::vector<PassageRecord> out;
-    int rc;
-    while ((rc = st.Step()) == SQLITE_ROW) {
-      RETURN_IF_ERROR(ReadPassage(st, &out.emplace_back()));
+    if (q.limit == 0 || q.from >= q.to) return out;
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    Connection& c = lease.conn();
+    Transaction txn(&c);  // one snapshot: runs may be merged meanwhile
+    RETURN_IF_ERROR(txn.Begin(/*write=*/false));
+    std::optional<int64_t> cp;
+    if (!q.checkpoint_id.empty()) {
+      QY_STMT(st, c, kSelectNameNum);
+      st.Text(1, q.checkpoint_id);
+      int rc = st.Step();
+      if (rc == SQLITE_DONE) return out;  // no passage ever named it
+      if (rc != SQLITE_ROW) return SqliteError(rc, "finding passages", c.db());
+      cp = st.ColInt(0);
     }
-    if (rc != SQLITE_DONE) return SqliteError(rc, "finding passages", lease.conn().db());
+    const DayTime from = internal::SplitPassTime(q.from);
+    const DayTime to = internal::SplitPassTime(q.to);  // exclusive
+    ASSIGN_OR_RETURN(std::vector<Partition> days, Partitions(c, from.day, to.day, /*desc=*/true));
+    std::vector<int64_t> ks;
+    for (const Partition& day : days) {
+      const int64_t klo = day.day == from.day ? internal::FirstRowKey(from.offset) : INT64_MIN;
+      const int64_t khi = day.day == to.day ? internal::FirstRowKey(to.offset) : INT64_MAX;
+      if (klo >= khi) continue;
+      const PartitionSql sql = MakePartitionSql(day.table);
+      if (q.plate.empty() && !cp) {
+        QY_STMT(st, c, sql.range);
+        st.Int(1, klo);
+        st.Int(2, khi);
+        st.Int(3, ClampLimit(q.limit - out.size()));
+        int rc;
+        while ((rc = st.Step()) == SQLITE_ROW) {
+          RETURN_IF_ERROR(ReadRow(c, day.day, st, &out.emplace_back()));
+        }
+        if (rc != SQLITE_DONE) return SqliteError(rc, "finding passages", c.db());
+      } else {
+        // Keys from the more selective index, newest first; rows checked against the query
+        // (a plate hash may collide).
+        ks.clear();
+        if (!q.plate.empty()) {
+          RETURN_IF_ERROR(CollectRunKeys(c, day.day, IndexKind::kPlate, internal::KeyHash(q.plate),
+                                         klo, khi, &ks));
+        } else {
+          RETURN_IF_ERROR(CollectRunKeys(c, day.day, IndexKind::kCheckpoint,
+                                         static_cast<uint32_t>(*cp), klo, khi, &ks));
+        }
+        std::sort(ks.begin(), ks.end(), std::greater<>());
+        QY_STMT(st, c, sql.by_k);
+        for (int64_t k : ks) {
+          st.Int(1, k);
+          int rc = st.Step();
+          if (rc == SQLITE_ROW && (q.plate.empty() || st.ColView(2) == q.plate) &&
+              (!cp || st.ColInt(3) == *cp)) {
+            RETURN_IF_ERROR(ReadRow(c, day.day, st, &out.emplace_back()));
+            if (out.size() >= q.limit) break;
+          } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            return SqliteError(rc, "finding passages", c.db());
+          }
+          st.Reset();
+        }
+      }
+      if (out.size() >= q.limit) break;
+    }
+    RETURN_IF_ERROR(txn.Commit());
     return out;
   }
 
+  // Looks in every day, newest first: a resend is usually recent.
   StatusOr<std::optional<PassageRecord>> GetPassage(const std::string& id) override {
     ASSIGN_OR_RETURN(ReadLease lease, Reader());
-    QY_STMT(st, lease.conn(), kSelectPassage);
-    st.Text(1, id);
-    int rc = st.Step();
-    if (rc == SQLITE_DONE) return std::optional<PassageRecord>();
-    if (rc != SQLITE_ROW) return SqliteError(rc, "reading passage", lease.conn().db());
-    std::optional<PassageRecord> p(std::in_place);
-    RETURN_IF_ERROR(ReadPassage(st, &*p));
-    return p;
+    Connection& c = lease.conn();
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/false));
+    ASSIGN_OR_RETURN(std::vector<Partition> days,
+                     Partitions(c, INT64_MIN, INT64_MAX, /*desc=*/true));
+    const uint32_t key = internal::KeyHash(id);
+    std::vector<int64_t> ks;
+    for (const Partition& day : days) {
+      ks.clear();
+      RETURN_IF_ERROR(CollectRunKeys(c, day.day, IndexKind::kId, key, INT64_MIN, INT64_MAX, &ks));
+      if (ks.empty()) continue;
+      QY_STMT(st, c, MakePartitionSql(day.table).by_k);
+      for (int64_t k : ks) {
+        st.Int(1, k);
+        int rc = st.Step();
+        if (rc == SQLITE_ROW && st.ColView(1) == id) {
+          std::optional<PassageRecord> p(std::in_place);
+          RETURN_IF_ERROR(ReadRow(c, day.day, st, &*p));
+          st.Reset();
+          RETURN_IF_ERROR(txn.Commit());
+          return p;
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+          return SqliteError(rc, "reading passage", c.db());
+        }
+        st.Reset();
+      }
+    }
+    RETURN_IF_ERROR(txn.Commit());
+    return std::optional<PassageRecord>();
   }
 
   Status ForEachPassageIdSince(UnixMicros since,
                                const std::function<void(std::string_view)>& fn) override {
     ASSIGN_OR_RETURN(ReadLease lease, Reader());
-    QY_STMT(st, lease.conn(), kPassageIdsSince);
-    st.Int(1, since);
-    int rc;
-    while ((rc = st.Step()) == SQLITE_ROW) fn(st.ColView(0));
-    if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage ids", lease.conn().db());
-    return Status::Ok();
+    Connection& c = lease.conn();
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/false));
+    const DayTime from = internal::SplitPassTime(since);
+    ASSIGN_OR_RETURN(std::vector<Partition> days,
+                     Partitions(c, from.day, INT64_MAX, /*desc=*/false));
+    for (const Partition& day : days) {
+      QY_STMT(st, c, MakePartitionSql(day.table).ids_since);
+      st.Int(1, day.day == from.day ? internal::FirstRowKey(from.offset) : INT64_MIN);
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) fn(st.ColView(0));
+      if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage ids", c.db());
+    }
+    return txn.Commit();
   }
 
   StatusOr<PassageStats> GetPassageStats() override {
     ASSIGN_OR_RETURN(ReadLease lease, Reader());
     Connection& c = lease.conn();
-    Transaction txn(&c);  // one snapshot for both statements
+    Transaction txn(&c);  // one snapshot for every statement
     RETURN_IF_ERROR(txn.Begin(/*write=*/false));
     PassageStats stats;
     {
-      QY_STMT(st, c, kPassageStats);
+      QY_STMT(st, c, kPassageCount);
       int rc = st.Step();
       if (rc != SQLITE_ROW) return SqliteError(rc, "reading passage stats", c.db());
       stats.passages = st.ColInt(0);
-      if (!st.IsNull(1)) stats.oldest_pass_time = st.ColInt(1);
-      if (!st.IsNull(2)) stats.newest_pass_time = st.ColInt(2);
-      stats.quarantined_total = st.ColInt(3);
-      stats.quarantined_open = st.ColInt(4);
+    }
+    ASSIGN_OR_RETURN(std::vector<Partition> days,
+                     Partitions(c, INT64_MIN, INT64_MAX, /*desc=*/false));
+    // The first and last days with a row (a day table is never left empty, but be sure).
+    for (auto it = days.begin(); it != days.end() && !stats.oldest_pass_time; ++it) {
+      ASSIGN_OR_RETURN(stats.oldest_pass_time, EdgePassTime(c, *it, /*newest=*/false));
+    }
+    for (auto it = days.rbegin(); it != days.rend() && !stats.newest_pass_time; ++it) {
+      ASSIGN_OR_RETURN(stats.newest_pass_time, EdgePassTime(c, *it, /*newest=*/true));
+    }
+    {
+      QY_STMT(st, c, kQuarantineStats);
+      int rc = st.Step();
+      if (rc != SQLITE_ROW) return SqliteError(rc, "reading quarantine stats", c.db());
+      stats.quarantined_total = st.ColInt(0);
+      stats.quarantined_open = st.ColInt(1);
     }
     {
       QY_STMT(st, c, kOpenQuarantineByCode);
@@ -932,6 +1002,51 @@ class SqliteStore final : public Store {
     }
     RETURN_IF_ERROR(txn.Commit());
     return stats;
+  }
+
+  // Drops whole day tables: every day that ends at or before the cutoff.
+  StatusOr<int64_t> DropPassagesBefore(UnixMicros cutoff) override {
+    const int64_t cut_day = internal::SplitPassTime(cutoff).day;
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    int64_t dropped = 0;
+    size_t tables = 0;
+    Status s = [&]() -> Status {
+      Transaction txn(&c);
+      RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+      RETURN_IF_ERROR(NoticeOtherWriters());
+      std::vector<std::pair<Partition, int64_t>> days;
+      {
+        QY_STMT(st, c, kPartitionsBefore);
+        st.Int(1, cut_day);
+        int rc;
+        while ((rc = st.Step()) == SQLITE_ROW) {
+          days.push_back({{st.ColInt(0), st.ColText(1)}, st.ColInt(2)});
+        }
+        if (rc != SQLITE_DONE) return SqliteError(rc, "listing passage days", c.db());
+      }
+      for (const auto& [day, rows] : days) {
+        RETURN_IF_ERROR(c.Exec("DROP TABLE " + day.table));
+        for (std::string_view sql : {kDeleteDayBlocks, kDeleteDayRuns, kDeletePartition}) {
+          QY_STMT(st, c, sql);
+          st.Int(1, day.day);
+          RETURN_IF_ERROR(StepDone(st, c, "dropping passages of " + day.table));
+        }
+        dropped += rows;
+        ++tables;
+      }
+      return txn.Commit();
+    }();
+    if (tables > 0 || !s.ok()) {
+      // Statements on the dropped tables must go: this connection's now, readers' when next
+      // leased.
+      ForgetPassageCaches();
+      writer_->ClearCache();
+      drop_generation_.fetch_add(1);
+      writer_->drop_generation = drop_generation_.load();
+    }
+    if (!s.ok()) return s;
+    return dropped;
   }
 
   StatusOr<std::vector<QuarantineEntry>> ListQuarantine(const QuarantineQuery& q) override {
@@ -987,16 +1102,22 @@ class SqliteStore final : public Store {
 
   StatusOr<ReadLease> Reader() {
     if (memory_) return ReadLease(std::unique_lock(write_mu_), writer_.get());
+    const uint64_t generation = drop_generation_.load();
     {
       std::lock_guard lock(pool_mu_);
       if (!idle_readers_.empty()) {
         std::unique_ptr<Connection> c = std::move(idle_readers_.back());
         idle_readers_.pop_back();
+        if (c->drop_generation != generation) {
+          c->ClearCache();  // it may hold statements on dropped day tables
+          c->drop_generation = generation;
+        }
         return ReadLease(this, std::move(c));
       }
     }
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(path_, SQLITE_OPEN_READWRITE));
     RETURN_IF_ERROR(c->Exec("PRAGMA query_only = ON"));
+    c->drop_generation = generation;
     return ReadLease(this, std::move(c));
   }
 
@@ -1100,6 +1221,7 @@ class SqliteStore final : public Store {
     for (const Migration& m : SqliteMigrations()) {
       if (m.version <= current) continue;
       Status s = c.Exec(m.sql);
+      if (s.ok() && m.version == 2) s = MoveVersion1Passages();
       if (!s.ok()) {
         return Status(s.code(), "schema migration " + std::to_string(m.version) + " (" +
                                     std::string(m.description) + "): " + s.message());
@@ -1135,24 +1257,536 @@ class SqliteStore final : public Store {
     return StepDone(st, *writer_, "writing checkpoint " + cp.id);
   }
 
-  // REQUIRES: write_mu_ held (uses refs_buf_).
-  void BindPassage(Stmt& st, const PassageRecord& p) {
-    st.Text(1, p.id);
-    st.Text(2, p.device_id);
-    st.Text(3, p.checkpoint_id);
-    st.Int(4, p.pass_time);
-    st.Int(5, p.lane);
-    st.Int(6, static_cast<int64_t>(p.plate_status));
-    st.TextOrNull(7, p.plate);
-    st.Int(8, p.plate_color);
-    st.Text(9, p.plate_class);
-    st.Double(10, std::isnan(p.speed_kmh) ? -1.0 : p.speed_kmh);  // NaN would bind as NULL
-    st.Text(11, p.vehicle_class);
-    st.Text(12, p.vehicle_color);
-    st.Text(13, p.direction);
-    EncodeStringArray(p.image_refs, &refs_buf_);
-    st.TextOrNull(14, refs_buf_);
-    st.Int(15, p.received);
+  // --- passages: the write path. Everything here REQUIRES write_mu_ held.
+
+  // A day table as the writer knows it: its statements (cached on writer_) and the set of id
+  // hashes stored in it.
+  struct DayState {
+    std::string table;
+    PartitionSql sql;
+    sqlite3_stmt* insert = nullptr;
+    IdSet ids;
+    uint64_t last_used = 0;
+  };
+
+  // Index entries of the rows one Apply inserted into one day.
+  struct PendingDay {
+    std::array<std::vector<IndexEntry>, internal::kIndexKinds> entries;
+    int64_t added = 0;
+  };
+
+  Status ApplyLocked(const ApplyBatch& b) {
+    Connection& c = *writer_;
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+    RETURN_IF_ERROR(NoticeOtherWriters());
+    RETURN_IF_ERROR(InsertPassages(b.passages));
+
+    if (!b.quarantine.empty()) {
+      QY_STMT(st, c, kInsertQuarantine);
+      for (const QuarantineEntry& q : b.quarantine) {
+        st.Text(1, q.id);
+        st.Int(2, q.received);
+        st.Text(3, SourceText(q.source));
+        st.Text(4, q.record_id);
+        st.Text(5, q.code);
+        st.Text(6, q.field);
+        st.Text(7, q.message);
+        st.Text(8, q.payload);
+        st.Text(9, q.state);
+        st.Int(10, q.resolved);
+        st.Text(11, q.resolution_note);
+        int rc = st.Step();
+        if (rc != SQLITE_DONE) {
+          return SqliteError(rc, "inserting quarantine entry " + q.id, c.db());
+        }
+        st.Reset();
+      }
+    }
+
+    if (!b.resolutions.empty()) {
+      QY_STMT(st, c, kResolveQuarantine);
+      for (const QuarantineResolution& r : b.resolutions) {
+        st.Text(1, r.id);
+        st.Text(2, r.state);
+        st.Int(3, r.resolved);
+        st.Text(4, r.note);
+        int rc = st.Step();
+        if (rc != SQLITE_DONE) {
+          return SqliteError(rc, "resolving quarantine entry " + r.id, c.db());
+        }
+        st.Reset();  // no such entry: ignored (see store.h)
+      }
+    }
+
+    if (!b.log_positions.empty()) {
+      QY_STMT(st, c, kUpsertLogPosition);
+      for (const auto& [partition, next_seq] : b.log_positions) {
+        st.Int(1, partition);
+        st.Int(2, static_cast<int64_t>(next_seq));
+        RETURN_IF_ERROR(StepDone(st, c, "recording log position"));
+        st.Reset();
+      }
+    }
+    return txn.Commit();
+  }
+
+  // The writer's caches (days_, name_nums_) describe the database as of its last transaction;
+  // another connection (another process) may have written since. REQUIRES: in a write
+  // transaction.
+  Status NoticeOtherWriters() {
+    QY_STMT(st, *writer_, "PRAGMA data_version");
+    int rc = st.Step();
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading data_version", writer_->db());
+    int64_t version = st.ColInt(0);
+    if (version != data_version_) {
+      ForgetPassageCaches();
+      data_version_ = version;
+    }
+    return Status::Ok();
+  }
+
+  void ForgetPassageCaches() {
+    days_.clear();
+    last_day_ = nullptr;
+    name_nums_.clear();
+  }
+
+  // Keeps the kMaxIdSets most recently used days.
+  void EvictDays() {
+    while (days_.size() > kMaxIdSets) {
+      auto oldest = days_.begin();
+      for (auto it = days_.begin(); it != days_.end(); ++it) {
+        if (it->second->last_used < oldest->second->last_used) oldest = it;
+      }
+      if (oldest->second.get() == last_day_) last_day_ = nullptr;
+      days_.erase(oldest);
+    }
+  }
+
+  // Inserts the passages whose id the day does not hold yet, then writes the index runs of
+  // what it inserted and the days' counts. REQUIRES: in a write transaction.
+  Status InsertPassages(std::span<const PassageRecord> ps) {
+    if (ps.empty()) return Status::Ok();
+    Connection& c = *writer_;
+    pending_.clear();
+    for (const PassageRecord& p : ps) {
+      const DayTime dt = internal::SplitPassTime(p.pass_time);
+      ASSIGN_OR_RETURN(DayState * day, Day(dt.day));
+      const uint32_t id_key = internal::KeyHash(p.id);
+      if (day->ids.Contains(id_key)) {
+        ASSIGN_OR_RETURN(bool stored, IdStored(dt.day, *day, id_key, p.id));
+        if (stored) continue;
+      }
+      ASSIGN_OR_RETURN(int64_t cp, NameNum(p.checkpoint_id));
+      ASSIGN_OR_RETURN(int64_t device, NameNum(p.device_id));
+      internal::EncodePassageRest(p, device, &rest_buf_);
+      Stmt st(day->insert);
+      st.Text(2, p.id);
+      st.TextOrNull(3, p.plate);
+      st.Int(4, cp);
+      st.Blob(5, rest_buf_);
+      int64_t k = 0;
+      for (uint64_t tries = 0;; ++tries) {
+        if (tries > internal::kSeqMask) return Internal("no free row key for passage " + p.id);
+        k = internal::RowKey(dt.offset, seq_++);
+        st.Int(1, k);
+        int rc = st.Step();
+        if (rc != SQLITE_DONE) return SqliteError(rc, "inserting passage " + p.id, c.db());
+        bool inserted = sqlite3_changes(c.db()) > 0;
+        st.Reset();
+        if (inserted) break;
+        // Another row has this pass_time and seq (seq restarts with the process): next seq.
+      }
+      day->ids.Insert(id_key);
+      PendingDay& pending = pending_[dt.day];
+      pending.entries[static_cast<int>(IndexKind::kId)].push_back({id_key, k});
+      if (!p.plate.empty()) {
+        pending.entries[static_cast<int>(IndexKind::kPlate)].push_back(
+            {internal::KeyHash(p.plate), k});
+      }
+      pending.entries[static_cast<int>(IndexKind::kCheckpoint)].push_back(
+          {static_cast<uint32_t>(cp), k});
+      ++pending.added;
+    }
+    for (auto& [day, pending] : pending_) {
+      for (int kind = 0; kind < internal::kIndexKinds; ++kind) {
+        std::vector<IndexEntry>& entries = pending.entries[kind];
+        if (entries.empty()) continue;
+        std::sort(entries.begin(), entries.end());
+        RETURN_IF_ERROR(WriteRun(day, kind, entries));
+        RETURN_IF_ERROR(CompactRuns(day, kind));
+      }
+      QY_STMT(st, c, kAddPartitionRows);
+      st.Int(1, day);
+      st.Int(2, pending.added);
+      RETURN_IF_ERROR(StepDone(st, c, "counting passages"));
+    }
+    pending_.clear();
+    return Status::Ok();
+  }
+
+  // The writer's state of day d, creating its table if it has none.
+  StatusOr<DayState*> Day(int64_t d) {
+    if (last_day_ != nullptr && last_day_num_ == d) return last_day_;
+    auto it = days_.find(d);
+    if (it == days_.end()) {
+      ASSIGN_OR_RETURN(std::unique_ptr<DayState> state, LoadDay(d));
+      it = days_.emplace(d, std::move(state)).first;
+    }
+    it->second->last_used = ++use_tick_;
+    last_day_ = it->second.get();
+    last_day_num_ = d;
+    return last_day_;
+  }
+
+  StatusOr<std::unique_ptr<DayState>> LoadDay(int64_t d) {
+    Connection& c = *writer_;
+    auto state = std::make_unique<DayState>();
+    bool exists = false;
+    {
+      QY_STMT(st, c, kSelectPartition);
+      st.Int(1, d);
+      int rc = st.Step();
+      if (rc == SQLITE_ROW) {
+        state->table = st.ColText(0);
+        exists = true;
+      } else if (rc != SQLITE_DONE) {
+        return SqliteError(rc, "reading passage days", c.db());
+      }
+    }
+    if (!exists) {
+      state->table = internal::PartitionTableName(d);
+      RETURN_IF_ERROR(c.Exec(PassagePartitionDdl(state->table)));
+      QY_STMT(st, c, kInsertPartition);
+      st.Int(1, d);
+      st.Text(2, state->table);
+      RETURN_IF_ERROR(StepDone(st, c, "creating " + state->table));
+    }
+    state->sql = MakePartitionSql(state->table);
+    ASSIGN_OR_RETURN(state->insert, c.Prepare(state->sql.insert));
+    if (exists) {
+      QY_STMT(st, c, kDayIdBlocks);
+      st.Int(1, d);
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) {
+        std::string_view data = st.ColBlob(0);
+        if (data.size() % internal::kIndexEntryBytes != 0) {
+          return DataLoss("passage index of " + state->table + " is damaged");
+        }
+        size_t n = data.size() / internal::kIndexEntryBytes;
+        for (size_t i = 0; i < n; ++i) state->ids.Insert(internal::IndexEntryAt(data, i).key);
+      }
+      if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage index", c.db());
+    }
+    return state;
+  }
+
+  // Whether day d holds a passage with this id (whose KeyHash is `key`), counting the rows
+  // this transaction inserted.
+  StatusOr<bool> IdStored(int64_t d, DayState& day, uint32_t key, std::string_view id) {
+    std::vector<int64_t> ks;
+    if (auto it = pending_.find(d); it != pending_.end()) {
+      for (const IndexEntry& e : it->second.entries[static_cast<int>(IndexKind::kId)]) {
+        if (e.key == key) ks.push_back(e.k);
+      }
+    }
+    RETURN_IF_ERROR(CollectRunKeys(*writer_, d, IndexKind::kId, key, INT64_MIN, INT64_MAX, &ks));
+    QY_STMT(st, *writer_, day.sql.by_k);
+    for (int64_t k : ks) {
+      st.Int(1, k);
+      int rc = st.Step();
+      if (rc == SQLITE_ROW && st.ColView(1) == id) return true;
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return SqliteError(rc, "reading passage", writer_->db());
+      }
+      st.Reset();
+    }
+    return false;
+  }
+
+  // The number of a checkpoint or device id in passage_names, adding it if new.
+  StatusOr<int64_t> NameNum(std::string_view name) {
+    if (auto it = name_nums_.find(name); it != name_nums_.end()) return it->second;
+    Connection& c = *writer_;
+    int64_t num = 0;
+    {
+      QY_STMT(st, c, kSelectNameNum);
+      st.Text(1, name);
+      int rc = st.Step();
+      if (rc == SQLITE_ROW) {
+        num = st.ColInt(0);
+      } else if (rc != SQLITE_DONE) {
+        return SqliteError(rc, "reading passage names", c.db());
+      }
+    }
+    if (num == 0) {
+      QY_STMT(st, c, kInsertName);
+      st.Text(1, name);
+      RETURN_IF_ERROR(StepDone(st, c, "adding a passage name"));
+      num = sqlite3_last_insert_rowid(c.db());
+    }
+    if (num <= 0 || num > static_cast<int64_t>(UINT32_MAX)) {
+      return Internal("passage name number out of range: " + std::to_string(num));
+    }
+    name_nums_.emplace(std::string(name), num);
+    return num;
+  }
+
+  // Appends one run, the sorted `entries`, to day d's index of `kind`.
+  Status WriteRun(int64_t day, int kind, std::span<const IndexEntry> entries) {
+    Connection& c = *writer_;
+    {
+      QY_STMT(st, c, kInsertRun);
+      st.Int(1, day);
+      st.Int(2, kind);
+      st.Int(3, static_cast<int64_t>(entries.size()));
+      RETURN_IF_ERROR(StepDone(st, c, "writing passage index"));
+    }
+    const int64_t run = sqlite3_last_insert_rowid(c.db());
+    QY_STMT(st, c, kInsertBlock);
+    for (size_t at = 0; at < entries.size(); at += kIndexBlockEntries) {
+      auto block = entries.subspan(at, std::min(kIndexBlockEntries, entries.size() - at));
+      block_buf_.clear();
+      internal::AppendIndexEntries(block, &block_buf_);
+      st.Int(1, run);
+      st.Int(2, block.back().key);
+      st.Int(3, block.back().k);
+      st.Blob(4, block_buf_);
+      RETURN_IF_ERROR(StepDone(st, c, "writing passage index"));
+      st.Reset();
+    }
+    return Status::Ok();
+  }
+
+  // Merges runs of day d's index of `kind` while internal::kRunsPerMerge of them share a size
+  // class, so that a day has a few runs per size class (a logarithmic number in all).
+  Status CompactRuns(int64_t day, int kind) {
+    Connection& c = *writer_;
+    while (true) {
+      std::map<int, std::vector<int64_t>> by_class;
+      {
+        QY_STMT(st, c, kSelectRuns);
+        st.Int(1, day);
+        st.Int(2, kind);
+        int rc;
+        while ((rc = st.Step()) == SQLITE_ROW) {
+          by_class[internal::RunSizeClass(st.ColInt(1))].push_back(st.ColInt(0));
+        }
+        if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage index", c.db());
+      }
+      const std::vector<int64_t>* runs = nullptr;
+      for (const auto& [size_class, members] : by_class) {
+        if (members.size() >= static_cast<size_t>(internal::kRunsPerMerge)) {
+          runs = &members;
+          break;
+        }
+      }
+      if (runs == nullptr) return Status::Ok();
+      merge_buf_.clear();
+      std::vector<size_t> bounds{0};
+      for (int64_t run : *runs) {
+        {
+          QY_STMT(st, c, kRunBlocks);
+          st.Int(1, run);
+          int rc;
+          while ((rc = st.Step()) == SQLITE_ROW) {
+            if (!internal::DecodeIndexEntries(st.ColBlob(0), &merge_buf_)) {
+              return DataLoss("passage index block of run " + std::to_string(run) + " is damaged");
+            }
+          }
+          if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage index", c.db());
+        }
+        bounds.push_back(merge_buf_.size());
+        for (std::string_view sql : {kDeleteBlocks, kDeleteRun}) {
+          QY_STMT(st, c, sql);
+          st.Int(1, run);
+          RETURN_IF_ERROR(StepDone(st, c, "merging passage index"));
+        }
+      }
+      // Merge the sorted runs pairwise.
+      while (bounds.size() > 2) {
+        std::vector<size_t> next{0};
+        size_t i = 0;
+        for (; i + 2 < bounds.size(); i += 2) {
+          std::inplace_merge(merge_buf_.begin() + static_cast<ptrdiff_t>(bounds[i]),
+                             merge_buf_.begin() + static_cast<ptrdiff_t>(bounds[i + 1]),
+                             merge_buf_.begin() + static_cast<ptrdiff_t>(bounds[i + 2]));
+          next.push_back(bounds[i + 2]);
+        }
+        if (i + 1 < bounds.size()) next.push_back(bounds.back());
+        bounds = std::move(next);
+      }
+      RETURN_IF_ERROR(WriteRun(day, kind, merge_buf_));
+    }
+  }
+
+  // --- passages: reading (any connection, inside a transaction for one snapshot).
+
+  struct Partition {
+    int64_t day = 0;
+    std::string table;
+  };
+
+  // The days from `lo` to `hi` that have a table, newest or oldest first.
+  static StatusOr<std::vector<Partition>> Partitions(Connection& c, int64_t lo, int64_t hi,
+                                                     bool desc) {
+    QY_STMT(st, c, desc ? kPartitionsDesc : kPartitionsAsc);
+    st.Int(1, lo);
+    st.Int(2, hi);
+    std::vector<Partition> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) out.push_back({st.ColInt(0), st.ColText(1)});
+    if (rc != SQLITE_DONE) return SqliteError(rc, "listing passage days", c.db());
+    return out;
+  }
+
+  // Appends to *ks the row keys k in [klo, khi) that day d's index of `kind` lists under `key`,
+  // in no particular order.
+  static Status CollectRunKeys(Connection& c, int64_t day, IndexKind kind, uint32_t key,
+                               int64_t klo, int64_t khi, std::vector<int64_t>* ks) {
+    if (klo >= khi) return Status::Ok();
+    const IndexEntry first{key, klo};
+    // Takes the keys of one block from the first entry >= `first` on. *more: every entry to
+    // the end of the block matched, so the run's next block may hold more; *last: its last.
+    auto scan = [&](int64_t run, std::string_view data, bool* more, IndexEntry* last) {
+      if (data.empty() || data.size() % internal::kIndexEntryBytes != 0) {
+        return DataLoss("passage index block of run " + std::to_string(run) + " is damaged");
+      }
+      const size_t n = data.size() / internal::kIndexEntryBytes;
+      size_t lo = 0, hi = n;
+      while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (internal::IndexEntryAt(data, mid) < first) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      *more = true;
+      for (size_t i = lo; i < n; ++i) {
+        IndexEntry e = internal::IndexEntryAt(data, i);
+        if (e.key != key || e.k >= khi) {
+          *more = false;
+          break;
+        }
+        ks->push_back(e.k);
+      }
+      *last = internal::IndexEntryAt(data, n - 1);
+      return Status::Ok();
+    };
+    // The first block of every run that may hold `first`, in one statement; most lookups
+    // (an id, a plate) end in it.
+    std::vector<std::pair<int64_t, IndexEntry>> unfinished;
+    {
+      QY_STMT(st, c, kFirstBlocks);
+      st.Int(1, day);
+      st.Int(2, static_cast<int>(kind));
+      st.Int(3, key);
+      st.Int(4, klo);
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) {
+        if (st.IsNull(1)) continue;  // every entry of the run is before `first`
+        bool more = false;
+        IndexEntry last;
+        RETURN_IF_ERROR(scan(st.ColInt(0), st.ColBlob(1), &more, &last));
+        if (more) unfinished.push_back({st.ColInt(0), last});
+      }
+      if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage index", c.db());
+    }
+    for (const auto& [run, after] : unfinished) {
+      QY_STMT(st, c, kRunBlocksAfter);
+      st.Int(1, run);
+      st.Int(2, after.key);
+      st.Int(3, after.k);
+      bool more = true;
+      while (more) {
+        int rc = st.Step();
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) return SqliteError(rc, "reading passage index", c.db());
+        IndexEntry last;
+        RETURN_IF_ERROR(scan(run, st.ColBlob(0), &more, &last));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Reads a day-table row (k, id, plate, cp, rest) of day d into *p.
+  Status ReadRow(Connection& c, int64_t day, const Stmt& st, PassageRecord* p) {
+    p->pass_time = internal::JoinPassTime(day, internal::RowKeyOffset(st.ColInt(0)));
+    p->id.assign(st.ColView(1));
+    p->plate.assign(st.ColView(2));  // NULL reads as empty
+    RETURN_IF_ERROR(NameOf(c, st.ColInt(3), &p->checkpoint_id));
+    int64_t device = 0;
+    if (!internal::DecodePassageRest(st.ColBlob(4), p, &device)) {
+      return DataLoss("passage \"" + p->id + "\": stored fields are damaged");
+    }
+    return NameOf(c, device, &p->device_id);
+  }
+
+  // The checkpoint or device id numbered `num` in passage_names. Names never change once
+  // committed, so every connection shares one cache.
+  Status NameOf(Connection& c, int64_t num, std::string* out) {
+    {
+      std::shared_lock lock(names_mu_);
+      if (auto it = names_by_num_.find(num); it != names_by_num_.end()) {
+        out->assign(it->second);
+        return Status::Ok();
+      }
+    }
+    QY_STMT(st, c, kSelectNameText);
+    st.Int(1, num);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) {
+      return DataLoss("passage names: no name numbered " + std::to_string(num));
+    }
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading passage names", c.db());
+    out->assign(st.ColView(0));
+    std::unique_lock lock(names_mu_);
+    names_by_num_.emplace(num, *out);
+    return Status::Ok();
+  }
+
+  // The pass_time of a day's first or last row, if it has any.
+  static StatusOr<std::optional<UnixMicros>> EdgePassTime(Connection& c, const Partition& day,
+                                                          bool newest) {
+    PartitionSql sql = MakePartitionSql(day.table);
+    QY_STMT(st, c, newest ? sql.max_k : sql.min_k);
+    int rc = st.Step();
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading passage stats", c.db());
+    if (st.IsNull(0)) return std::optional<UnixMicros>();
+    return std::optional<UnixMicros>(
+        internal::JoinPassTime(day.day, internal::RowKeyOffset(st.ColInt(0))));
+  }
+
+  // Migration 2: moves the rows of the schema-1 passages table into day tables, then drops it.
+  // REQUIRES: write_mu_ held, in the migration's transaction.
+  Status MoveVersion1Passages() {
+    Connection& c = *writer_;
+    static const std::string kPage = "SELECT " + std::string(kPassageColumnsV1) +
+                                     ", rowid FROM passages WHERE rowid > ?1 ORDER BY rowid "
+                                     "LIMIT 10000";
+    int64_t after = INT64_MIN;
+    std::vector<PassageRecord> page;
+    while (true) {
+      page.clear();
+      {
+        QY_STMT(st, c, kPage);
+        st.Int(1, after);
+        int rc;
+        while ((rc = st.Step()) == SQLITE_ROW) {
+          RETURN_IF_ERROR(ReadPassageV1(st, &page.emplace_back()));
+          after = st.ColInt(15);
+        }
+        if (rc != SQLITE_DONE) return SqliteError(rc, "reading schema-1 passages", c.db());
+      }
+      if (page.empty()) break;
+      RETURN_IF_ERROR(InsertPassages(page));
+      EvictDays();  // the page's runs are written: a day evicted now reloads correctly
+    }
+    ForgetPassageCaches();  // the DROP below must not meet a cached statement
+    c.ClearCache();
+    return c.Exec("DROP TABLE passages");
   }
 
   static Status CheckBatch(const ApplyBatch& b) {
@@ -1197,7 +1831,26 @@ class SqliteStore final : public Store {
 
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mu_
-  std::string refs_buf_;                // guarded by write_mu_
+
+  // Passage write path, guarded by write_mu_: what the writer knows of recent days and of
+  // passage_names (both reloaded when another connection has written, see
+  // NoticeOtherWriters), and scratch buffers.
+  std::map<int64_t, std::unique_ptr<DayState>> days_;
+  DayState* last_day_ = nullptr;  // the day of the last row, a shortcut into days_
+  int64_t last_day_num_ = 0;
+  uint64_t use_tick_ = 0;
+  std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> name_nums_;
+  int64_t data_version_ = -1;
+  uint64_t seq_ = 0;  // the low bits of row keys (see passage_layout.h)
+  std::map<int64_t, PendingDay> pending_;
+  std::string rest_buf_, block_buf_;
+  std::vector<IndexEntry> merge_buf_;
+
+  // passage_names by number, for readers.
+  std::shared_mutex names_mu_;
+  std::unordered_map<int64_t, std::string> names_by_num_;  // guarded by names_mu_
+  // Bumped whenever day tables are dropped: pooled readers then drop their statements.
+  std::atomic<uint64_t> drop_generation_{0};
 
   // Background WAL checkpoints (file databases only); see StartWalCheckpointer.
   std::unique_ptr<Connection> wal_checkpointer_;  // used only by wal_checkpoint_thread_

@@ -82,10 +82,12 @@ struct QuarantineResolution {
 };
 
 // One unit of work from the ingest pipeline, applied atomically and idempotently, in this
-// order: passages are inserted (a passage whose id is already stored is ignored, whatever its
-// content), quarantine entries are inserted (an entry whose id is already stored is ignored,
-// so it keeps any resolution it has), resolutions are applied, log positions are upserted.
-// Applying the same batch twice leaves the store as applying it once.
+// order: passages are inserted (a passage whose id is already stored with a pass_time on the
+// same local day, UTC+8, is ignored, whatever else its content: a resent record has the same
+// pass_time, and ids are unique per day), quarantine entries are inserted (an entry whose id
+// is already stored is ignored, so it keeps any resolution it has), resolutions are applied,
+// log positions are upserted. Applying the same batch twice leaves the store as applying it
+// once.
 struct ApplyBatch {
   std::vector<events::PassageRecord> passages;  // duplicates by id are ignored
   std::vector<events::QuarantineEntry> quarantine;
@@ -128,6 +130,9 @@ class Store {
   // Partition -> next log sequence to apply, as recorded by the last Apply.
   virtual StatusOr<std::map<int, uint64_t>> LogPositions() = 0;
   virtual StatusOr<std::vector<events::PassageRecord>> FindPassages(const PassageQuery& q) = 0;
+  // Looks through the days stored, newest first: finding a recent passage is quick, a miss
+  // costs one index lookup per day (the store is organized for lookups by plate, checkpoint
+  // and time, and GetPassage serves the ingest pipeline's check of suspected resends).
   virtual StatusOr<std::optional<events::PassageRecord>> GetPassage(const std::string& id) = 0;
   // Ids of passages with pass_time >= since, for warming the duplicate filter at start-up, in
   // no particular order. The view is valid only during the call. REQUIRES: fn does not call
@@ -135,6 +140,11 @@ class Store {
   virtual Status ForEachPassageIdSince(UnixMicros since,
                                        const std::function<void(std::string_view)>& fn) = 0;
   virtual StatusOr<PassageStats> GetPassageStats() = 0;
+  // Retention: removes every passage whose local day (UTC+8) ends at or before `cutoff`, and
+  // none with pass_time >= cutoff. Passages before the cutoff on the day that contains it may
+  // stay until a later call (the SQLite backend drops whole day tables). Returns how many were
+  // removed. Quarantine entries and log positions stay. A removed id may be stored again.
+  virtual StatusOr<int64_t> DropPassagesBefore(UnixMicros cutoff) = 0;
 
   // Entries in id order (ids sort by time), filtered and paginated as the query says.
   virtual StatusOr<std::vector<events::QuarantineEntry>> ListQuarantine(

@@ -579,6 +579,161 @@ TEST_P(StoreContractTest, ListQuarantineFiltersAndPaginatesById) {
                                  ElementsAre("q-0008", "q-0009")));
 }
 
+// --- local days (UTC+8): passages are partitioned, deduplicated and retained by them
+
+// 2026-01-02T00:00:00+08:00.
+constexpr UnixMicros kMidnight = kT0 + 16 * kMicrosPerHour;
+
+TEST_P(StoreContractTest, QueriesSpanLocalMidnight) {
+  const std::vector<PassageRecord> ps = {
+      MakePassage("before-2", "川A11111", "cp-x", kMidnight - 2 * kMicrosPerMinute),
+      MakePassage("before-1", "川B22222", "cp-y", kMidnight - 1),
+      MakePassage("at", "川A11111", "cp-y", kMidnight),
+      MakePassage("after-1", "川B22222", "cp-x", kMidnight + 1),
+      MakePassage("after-2", "川A11111", "cp-x", kMidnight + 2 * kMicrosPerMinute),
+      MakePassage("next-day", "川A11111", "cp-x", kMidnight + kMicrosPerDay + 5),
+      MakePassage("prev-day", "川B22222", "cp-y", kMidnight - kMicrosPerDay - 5),
+  };
+  // Out of time order, each day in several batches.
+  QY_ASSERT_OK(store_->Apply({.passages = {ps[4], ps[0], ps[6]}}));
+  QY_ASSERT_OK(store_->Apply({.passages = {ps[2], ps[5]}}));
+  QY_ASSERT_OK(store_->Apply({.passages = {ps[1], ps[3]}}));
+
+  auto find = [&](PassageQuery q) {
+    StatusOr<std::vector<PassageRecord>> r = store_->FindPassages(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  EXPECT_THAT(find({}), ElementsAre("next-day", "after-2", "after-1", "at", "before-1", "before-2",
+                                    "prev-day"));
+  EXPECT_THAT(find({.plate = "川A11111"}), ElementsAre("next-day", "after-2", "at", "before-2"));
+  EXPECT_THAT(find({.checkpoint_id = "cp-y"}), ElementsAre("at", "before-1", "prev-day"));
+  EXPECT_THAT(find({.plate = "川B22222", .checkpoint_id = "cp-x"}), ElementsAre("after-1"));
+  // Windows with an edge at midnight: from is inclusive, to exclusive.
+  EXPECT_THAT(find({.from = kMidnight}), ElementsAre("next-day", "after-2", "after-1", "at"));
+  EXPECT_THAT(find({.to = kMidnight}), ElementsAre("before-1", "before-2", "prev-day"));
+  EXPECT_THAT(find({.from = kMidnight - 1, .to = kMidnight + 2}),
+              ElementsAre("after-1", "at", "before-1"));
+  EXPECT_THAT(find({.plate = "川A11111",
+                    .from = kMidnight - kMicrosPerMinute,
+                    .to = kMidnight + kMicrosPerMinute}),
+              ElementsAre("at"));
+  EXPECT_THAT(find({.checkpoint_id = "cp-y", .from = kMidnight - 1, .to = kMidnight}),
+              ElementsAre("before-1"));
+  EXPECT_THAT(find({.from = kMidnight, .to = kMidnight}), IsEmpty());
+  // The limit keeps the newest, across days.
+  EXPECT_THAT(find({.plate = "川A11111", .limit = 2}), ElementsAre("next-day", "after-2"));
+  EXPECT_THAT(find({.plate = "川A11111", .to = kMidnight + kMicrosPerDay, .limit = 3}),
+              ElementsAre("after-2", "at", "before-2"));
+  EXPECT_THAT(find({.checkpoint_id = "cp-x", .limit = 4}),
+              ElementsAre("next-day", "after-2", "after-1", "before-2"));
+
+  for (const PassageRecord& p : ps) {
+    QY_ASSERT_OK_AND_ASSIGN(std::optional<PassageRecord> got, store_->GetPassage(p.id));
+    EXPECT_EQ(got, p);
+  }
+  std::vector<std::string> seen;
+  QY_ASSERT_OK(store_->ForEachPassageIdSince(kMidnight - 1,
+                                             [&](std::string_view id) { seen.emplace_back(id); }));
+  EXPECT_THAT(seen, UnorderedElementsAre("before-1", "at", "after-1", "after-2", "next-day"));
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 7);
+  EXPECT_EQ(stats.oldest_pass_time, kMidnight - kMicrosPerDay - 5);
+  EXPECT_EQ(stats.newest_pass_time, kMidnight + kMicrosPerDay + 5);
+}
+
+TEST_P(StoreContractTest, ResendsAreIgnoredAcrossBatchesOnBothSidesOfMidnight) {
+  const PassageRecord late = MakePassage("r-late", "川A00001", "cp-1", kMidnight - 1);
+  const PassageRecord early = MakePassage("r-early", "川A00002", "cp-1", kMidnight);
+  QY_ASSERT_OK(store_->Apply({.passages = {late, early}}));
+  for (int i = 0; i < 3; ++i) {
+    QY_ASSERT_OK(store_->Apply({.passages = {early,
+                                             MakePassage("r-new-" + std::to_string(i), "川A00003",
+                                                         "cp-1", kMidnight + i + 1),
+                                             late}}));
+  }
+  // Resent with other content (the same pass_time: a resend is the same record).
+  PassageRecord late_again = late;
+  late_again.plate = "川Z99999";
+  late_again.checkpoint_id = "cp-9";
+  late_again.image_refs.clear();
+  QY_ASSERT_OK(store_->Apply({.passages = {late_again}}));
+
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 5);
+  QY_ASSERT_OK_AND_ASSIGN(auto got_late, store_->GetPassage("r-late"));
+  EXPECT_EQ(got_late, late);
+  QY_ASSERT_OK_AND_ASSIGN(auto got_early, store_->GetPassage("r-early"));
+  EXPECT_EQ(got_early, early);
+  QY_ASSERT_OK_AND_ASSIGN(auto z, store_->FindPassages({.plate = "川Z99999"}));
+  EXPECT_THAT(z, IsEmpty());
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->FindPassages({.checkpoint_id = "cp-1"}));
+  EXPECT_THAT(Ids(all), ElementsAre("r-new-2", "r-new-1", "r-new-0", "r-early", "r-late"));
+}
+
+TEST_P(StoreContractTest, DropPassagesBeforeRemovesWholeLocalDays) {
+  QY_ASSERT_OK_AND_ASSIGN(int64_t none, store_->DropPassagesBefore(kMidnight));
+  EXPECT_EQ(none, 0);
+  // Day 1 is [kMidnight - 1 day, kMidnight), day 2 the next, then day 3.
+  const std::vector<PassageRecord> ps = {
+      MakePassage("d1-a", "川A00001", "cp-1", kMidnight - kMicrosPerDay),
+      MakePassage("d1-b", "川A00001", "cp-1", kMidnight - 1),
+      MakePassage("d2-a", "川A00001", "cp-1", kMidnight),
+      MakePassage("d2-b", "川A00001", "cp-2", kMidnight + 12 * kMicrosPerHour),
+      MakePassage("d3-a", "川A00001", "cp-2", kMidnight + kMicrosPerDay + 1),
+  };
+  QY_ASSERT_OK(store_->Apply({.passages = ps,
+                              .quarantine = {MakeQuarantine("q-0001", "invalid_plate", kT0)},
+                              .log_positions = {{0, 7}}}));
+
+  auto ids = [&] {
+    StatusOr<std::vector<PassageRecord>> r = store_->FindPassages({});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  // A cutoff inside day 2: day 1 goes, day 2 from the cutoff on stays.
+  const UnixMicros cutoff = kMidnight + 6 * kMicrosPerHour;
+  QY_ASSERT_OK_AND_ASSIGN(int64_t removed, store_->DropPassagesBefore(cutoff));
+  EXPECT_TRUE(removed == 2 || removed == 3) << removed;  // d2-a may stay until day 2 goes
+  std::vector<std::string> left = ids();
+  EXPECT_EQ(static_cast<int64_t>(left.size()), 5 - removed);
+  EXPECT_THAT(left, ::testing::IsSupersetOf({"d3-a", "d2-b"}));
+  EXPECT_THAT(left, ::testing::Not(::testing::Contains("d1-a")));
+  EXPECT_THAT(left, ::testing::Not(::testing::Contains("d1-b")));
+  QY_ASSERT_OK_AND_ASSIGN(auto d1, store_->GetPassage("d1-b"));
+  EXPECT_FALSE(d1.has_value());
+  QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 5 - removed);
+  EXPECT_EQ(stats.newest_pass_time, kMidnight + kMicrosPerDay + 1);
+
+  // At the midnight that ends day 2: all of day 2 goes.
+  QY_ASSERT_OK_AND_ASSIGN(int64_t more, store_->DropPassagesBefore(kMidnight + kMicrosPerDay));
+  EXPECT_EQ(removed + more, 4);
+  EXPECT_THAT(ids(), ElementsAre("d3-a"));
+  QY_ASSERT_OK_AND_ASSIGN(auto by_plate, store_->FindPassages({.plate = "川A00001"}));
+  EXPECT_THAT(Ids(by_plate), ElementsAre("d3-a"));
+  QY_ASSERT_OK_AND_ASSIGN(auto by_cp, store_->FindPassages({.checkpoint_id = "cp-1"}));
+  EXPECT_THAT(by_cp, IsEmpty());
+  std::vector<std::string> seen;
+  QY_ASSERT_OK(
+      store_->ForEachPassageIdSince(0, [&](std::string_view id) { seen.emplace_back(id); }));
+  EXPECT_THAT(seen, ElementsAre("d3-a"));
+  QY_ASSERT_OK_AND_ASSIGN(stats, store_->GetPassageStats());
+  EXPECT_EQ(stats.passages, 1);
+  EXPECT_EQ(stats.oldest_pass_time, kMidnight + kMicrosPerDay + 1);
+  EXPECT_EQ(stats.quarantined_total, 1);  // quarantine and log positions stay
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 7}}));
+  QY_ASSERT_OK_AND_ASSIGN(int64_t again, store_->DropPassagesBefore(kMidnight + kMicrosPerDay));
+  EXPECT_EQ(again, 0);
+
+  // A removed record applied again is stored again, on a day that was dropped.
+  QY_ASSERT_OK(store_->Apply({.passages = {ps[1], ps[4]}}));
+  EXPECT_THAT(ids(), ElementsAre("d3-a", "d1-b"));
+  QY_ASSERT_OK_AND_ASSIGN(auto back, store_->GetPassage("d1-b"));
+  EXPECT_EQ(back, ps[1]);
+}
+
 // --- durability and concurrency
 
 TEST_P(StoreContractTest, DataSurvivesReopen) {
