@@ -1,4 +1,5 @@
 // quanyu: the one binary. Parses the command line and wires the modules together.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,7 +9,9 @@
 
 #include "api/app.h"
 #include "api/http_client.h"
+#include "govern/roles.h"
 #include "store/store.h"
+#include "tools/admin.h"
 #include "tools/import.h"
 #include "tools/loadgen.h"
 
@@ -138,6 +141,90 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   loadgen->add_option("--seed", lg.seed, "Random seed")->capture_default_str();
 
+  loadgen->add_option("--token", lg.token, "Bearer token to send with")->envname("QUANYU_TOKEN");
+  loadgen->add_option("--device", lg.device, "Log in as this device (with --secret)");
+  loadgen->add_option("--secret", lg.secret, "The device's secret")
+      ->envname("QUANYU_DEVICE_SECRET");
+  loadgen->add_option("--checkpoints", lg.checkpoints_file,
+                      "Simulate the active checkpoints of this GeoJSON/CSV file (else list them "
+                      "over the API)");
+
+  // admin
+  quanyu::tools::AdminCommand adm;
+  bool password_stdin = false;
+  auto* admin = cli.add_subcommand(
+      "admin",
+      "Agencies, users and device credentials of a data directory (server stopped; "
+      "with a server running use the API)");
+  admin->require_subcommand(1);
+  auto with_data = [&](CLI::App* c) {
+    c->add_option("--data", adm.data_dir, "Data directory")->capture_default_str();
+    return c;
+  };
+  auto* admin_init = with_data(admin->add_subcommand(
+      "init",
+      "Create the first agency and administrator (password generated and printed once, "
+      "or read from stdin with --password-stdin)"));
+  adm.id = "admin";
+  adm.agency_id = "bureau";
+  adm.agency_name = "市公安局";
+  adm.agency_kind = "police_bureau";
+  admin_init->add_option("--user", adm.id, "Administrator's login name")->capture_default_str();
+  admin_init->add_option("--agency-id", adm.agency_id, "The agency's id")->capture_default_str();
+  admin_init->add_option("--agency-name", adm.agency_name, "The agency's name")
+      ->capture_default_str();
+  admin_init->add_flag("--password-stdin", password_stdin, "Read the password from stdin");
+  auto* admin_user = admin->add_subcommand("user", "Manage users");
+  admin_user->require_subcommand(1);
+  auto* user_add = with_data(admin_user->add_subcommand("add", "Add a user"));
+  user_add->add_option("ID", adm.id, "Login name")->required();
+  user_add->add_option("--role", adm.role, quanyu::govern::RoleTable::Builtin().RoleNames())
+      ->required();
+  user_add->add_option("--agency", adm.agency, "Agency id")->required();
+  user_add->add_option("--name", adm.name, "Display name");
+  user_add->add_option("--scope", adm.scope, "all or agency")->capture_default_str();
+  user_add
+      ->add_option("--districts", adm.districts,
+                   "Limit to these 6-digit district codes (comma-separated)")
+      ->delimiter(',');
+  user_add->add_flag("--password-stdin", password_stdin, "Read the password from stdin");
+  auto* user_disable = with_data(admin_user->add_subcommand("disable", "Disable a user"));
+  user_disable->add_option("ID", adm.id, "Login name")->required();
+  auto* user_enable = with_data(admin_user->add_subcommand("enable", "Enable a user"));
+  user_enable->add_option("ID", adm.id, "Login name")->required();
+  auto* user_reset = with_data(admin_user->add_subcommand("reset", "Reset a user's password"));
+  user_reset->add_option("ID", adm.id, "Login name")->required();
+  user_reset->add_flag("--password-stdin", password_stdin, "Read the password from stdin");
+  auto* user_list = with_data(admin_user->add_subcommand("list", "List users"));
+  auto* admin_device = admin->add_subcommand("device", "Manage device credentials");
+  admin_device->require_subcommand(1);
+  auto* device_add = with_data(admin_device->add_subcommand(
+      "add", "Add a device credential (secret generated and printed once)"));
+  device_add->add_option("ID", adm.id, "GA/T 1400 DeviceID or a local id")->required();
+  device_add->add_option("--agency", adm.agency, "Agency id")->required();
+  device_add->add_option("--name", adm.name, "Name");
+  device_add
+      ->add_option("--allow", adm.allowed,
+                   "Checkpoint (TollgateID) ids it may submit for, comma-separated; * = any")
+      ->delimiter(',');
+  device_add->add_flag("--password-stdin", password_stdin, "Read the secret from stdin");
+  auto* device_revoke = with_data(admin_device->add_subcommand("revoke", "Revoke a device"));
+  device_revoke->add_option("ID", adm.id, "Device id")->required();
+  auto* device_list = with_data(admin_device->add_subcommand("list", "List device credentials"));
+  auto* admin_agency = admin->add_subcommand("agency", "Manage agencies");
+  admin_agency->require_subcommand(1);
+  auto* agency_add = with_data(admin_agency->add_subcommand("add", "Add an agency"));
+  agency_add->add_option("ID", adm.id, "Agency id")->required();
+  agency_add->add_option("--name", adm.name, "Name")->required();
+  agency_add
+      ->add_option("--kind", adm.agency_kind,
+                   quanyu::govern::RoleTable::Builtin().AgencyKindNames())
+      ->required();
+  agency_add->add_option("--parent", adm.agency, "The agency above it");
+  auto* agency_list = with_data(admin_agency->add_subcommand("list", "List agencies"));
+  auto* admin_roles = admin->add_subcommand(
+      "roles", "Print the permission matrix (roles × permissions) as Markdown");
+
   // db version
   std::string db_data = "./data";
   auto* db = cli.add_subcommand("db", "Inspect the store of a data directory");
@@ -146,7 +233,28 @@ int main(int argc, char** argv) {
   db_version->add_option("--data", db_data, "Data directory")->capture_default_str();
 
   CLI11_PARSE(cli, argc, argv);
+  // Logs go to stderr: stdout carries what commands print (the listening line, summaries).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("quanyu"));
   spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (admin->parsed()) {
+    if (admin_roles->parsed()) {
+      std::fputs(quanyu::govern::RoleTable::Builtin().MatrixMarkdown().c_str(), stdout);
+      return 0;
+    }
+    const std::pair<CLI::App*, const char*> actions[] = {
+        {admin_init, "init"},           {user_add, "user add"},
+        {user_disable, "user disable"}, {user_enable, "user enable"},
+        {user_reset, "user reset"},     {user_list, "users"},
+        {device_add, "device add"},     {device_revoke, "device revoke"},
+        {device_list, "devices"},       {agency_add, "agency add"},
+        {agency_list, "agencies"}};
+    for (const auto& [sub, action] : actions) {
+      if (sub->parsed()) adm.action = action;
+    }
+    if (password_stdin) adm.password = quanyu::tools::ReadSecretLine();
+    return quanyu::tools::RunAdmin(adm, stdout, stderr);
+  }
 
   if (serve->parsed()) {
     std::string host;

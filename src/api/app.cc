@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/access.h"
 #include "api/handlers.h"
 #include "api/stream.h"
 #include "bus/event_log.h"
@@ -57,6 +58,8 @@ struct App::Impl {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<bus::EventLog> log;
   std::unique_ptr<ingest::Pipeline> pipeline;
+  std::unique_ptr<govern::Accounts> accounts;
+  std::unique_ptr<GovernedAccess> access;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -107,6 +110,12 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   ingest::PipelineOptions po;
   po.validation = options.validation;
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
+  m.accounts = std::make_unique<govern::Accounts>(m.store.get(), clock, options.auth);
+  m.access = std::make_unique<GovernedAccess>(m.accounts.get(), clock, [](const AuditEvent& e) {
+    spdlog::debug("audit {} {} {} {}", e.actor, e.action, e.target, e.outcome);
+  });
+  m.router.SetAccessControl(m.access.get());
+  m.services.accounts = m.accounts.get();
   m.services.store = m.store.get();
   m.services.pipeline = m.pipeline.get();
   m.services.clock = clock;
@@ -126,6 +135,8 @@ Status App::Start() {
 }
 
 uint16_t App::port() const { return impl_->server->port(); }
+
+govern::Accounts& App::accounts() { return *impl_->accounts; }
 
 void App::Stop() {
   Impl& m = *impl_;

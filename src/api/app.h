@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "events/validator.h"
+#include "govern/accounts.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -26,6 +27,7 @@ struct AppOptions {
   events::ValidationOptions validation;
   int local_offset_seconds = 8 * 3600;
   const Clock* clock = nullptr;  // Default: the system clock.
+  govern::AuthOptions auth;
   std::string version = "0.1.0";
 };
 
@@ -36,6 +38,8 @@ class App {
 
   Status Start();  // listen and serve
   uint16_t port() const;
+  // The data directory's accounts (for tests and the admin commands run in-process).
+  govern::Accounts& accounts();
   // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
   // record to the store, close the log. Idempotent.
   void Stop();

@@ -4,6 +4,7 @@
 
 #include "core/time_format.h"
 #include "events/parse.h"
+#include "govern/roles.h"
 #include "registry/checkpoint.h"
 
 namespace quanyu::api {
@@ -107,6 +108,105 @@ Response Gat1400Error(const std::string& url, const Status& st, const std::strin
   return r;
 }
 
+// A device submits records only for its own ids: a record naming another device or
+// checkpoint is refused (and kept in quarantine with the reason, like any rejected record).
+void RestrictToDevice(const govern::Principal& p, events::Source source,
+                      std::vector<events::ParsedItem>* items) {
+  if (p.kind != govern::PrincipalKind::kDevice) return;
+  auto allowed = [&](const std::string& id) {
+    return std::find(p.allowed_ids.begin(), p.allowed_ids.end(), id) != p.allowed_ids.end() ||
+           std::find(p.allowed_ids.begin(), p.allowed_ids.end(), govern::kAnyId) !=
+               p.allowed_ids.end();
+  };
+  const bool gat = source == events::Source::kGat1400;
+  for (events::ParsedItem& item : *items) {
+    if (!item.ok) continue;
+    const events::PassageRecord& r = item.record;
+    const char* field = nullptr;
+    std::string id;
+    if (!allowed(r.checkpoint_id)) {
+      field = gat ? "TollgateID" : "checkpoint_id";
+      id = r.checkpoint_id;
+    } else if (!r.device_id.empty() && !allowed(r.device_id)) {
+      field = gat ? "DeviceID" : "device_id";
+      id = r.device_id;
+    }
+    if (field == nullptr) continue;
+    item.ok = false;
+    item.rejection = events::Rejection{
+        "device_not_allowed", field,
+        "device " + p.id + " may submit records only for its own ids, not \"" + id + "\""};
+  }
+}
+
+json AgencyToJson(const govern::Agency& a) {
+  return {{"id", a.id}, {"name", a.name}, {"kind", a.kind}, {"parent", a.parent}};
+}
+
+json UserToJson(const govern::User& u, int offset) {
+  json j = {{"id", u.id},
+            {"display_name", u.display_name},
+            {"agency", u.agency},
+            {"role", u.role},
+            {"scope",
+             {{"kind", std::string(govern::ScopeKindName(u.scope.kind))},
+              {"districts", u.scope.districts}}},
+            {"disabled", u.disabled},
+            {"created", FormatRfc3339(u.created, offset)}};
+  j["locked_until"] = u.locked_until != 0 ? json(FormatRfc3339(u.locked_until, offset)) : json();
+  return j;
+}
+
+json DeviceToJson(const govern::Device& d, int offset) {
+  return {{"id", d.id},           {"name", d.name},
+          {"agency", d.agency},   {"allowed_ids", d.allowed_ids},
+          {"revoked", d.revoked}, {"created", FormatRfc3339(d.created, offset)}};
+}
+
+json PrincipalToJson(const govern::Principal& p) {
+  return {{"actor", p.Actor()},
+          {"id", p.id},
+          {"agency", p.agency},
+          {"role", p.role},
+          {"scope",
+           {{"kind", std::string(govern::ScopeKindName(p.scope.kind))},
+            {"districts", p.scope.districts}}}};
+}
+
+// Reads an optional string member; InvalidArgument naming it if present and not a string.
+StatusOr<std::string> OptString(const json& body, const char* name, std::string def = {}) {
+  if (!body.contains(name) || body[name].is_null()) return def;
+  if (!body[name].is_string()) return InvalidArgument(name, "must be a string");
+  return body[name].get<std::string>();
+}
+
+StatusOr<govern::Scope> ScopeFromJson(const json& body) {
+  govern::Scope scope;
+  if (!body.contains("scope") || body["scope"].is_null()) return scope;
+  const json& s = body["scope"];
+  if (!s.is_object()) return InvalidArgument("scope", "must be an object {kind, districts}");
+  ASSIGN_OR_RETURN(std::string kind, OptString(s, "kind", "all"));
+  auto k = govern::ParseScopeKind(kind);
+  if (!k.ok()) return Status(k.status().code(), k.status().message(), "scope.kind");
+  scope.kind = *k;
+  if (s.contains("districts")) {
+    if (!s["districts"].is_array()) {
+      return InvalidArgument("scope.districts", "must be an array of division codes");
+    }
+    for (const auto& d : s["districts"]) {
+      if (!d.is_string()) return InvalidArgument("scope.districts", "must hold strings");
+      scope.districts.push_back(d.get<std::string>());
+    }
+  }
+  return scope;
+}
+
+StatusOr<UnixMicros> TimeParam(const Request& req, const char* name, UnixMicros def) {
+  std::string v = req.Query(name);
+  if (v.empty()) return def;
+  return ParseRfc3339(v, name);
+}
+
 class Routes {
  public:
   explicit Routes(const Services* s) : s_(s) {}
@@ -139,7 +239,11 @@ class Routes {
     auto list = s_->store->ListCheckpoints(q);
     if (!list.ok()) return Response::Error(list.status());
     json items = json::array();
-    for (const auto& c : *list) items.push_back(registry::CheckpointToJson(c));
+    for (const auto& c : *list) {
+      if (req.principal.InDistrictScope(c.division_code)) {
+        items.push_back(registry::CheckpointToJson(c));
+      }
+    }
     json out = {{"items", items}};
     out["next_after"] = list->size() == q.limit ? json(list->back().id) : json(nullptr);
     return JsonResponse(200, out);
@@ -148,6 +252,9 @@ class Routes {
   Response GetCheckpoint(Request& req) {
     auto c = s_->store->GetCheckpoint(req.path_params["id"]);
     if (!c.ok()) return Response::Error(c.status());
+    if (!req.principal.InDistrictScope(c->division_code)) {
+      return Response::Error(NotFound("checkpoint \"" + c->id + "\" not found in your scope"));
+    }
     return JsonResponse(200, registry::CheckpointToJson(*c));
   }
 
@@ -219,6 +326,7 @@ class Routes {
       bool not_json = st.field().empty() || st.field() == "body";
       return Gat1400Error(url, st, not_json ? "7" : "8", local_time);
     }
+    RestrictToDevice(req.principal, events::Source::kGat1400, &items);
     std::vector<ingest::ItemResult> results;
     st = s_->pipeline->Submit(events::Source::kGat1400, items, &results);
     if (!st.ok()) return Gat1400Error(url, st, "2", local_time);  // 2: device busy
@@ -252,6 +360,7 @@ class Routes {
     opts.received = s_->clock->Now();
     Status st = ThreadParser().ParsePassagesJson(req.body, opts, &items);
     if (!st.ok()) return Response::Error(st);
+    RestrictToDevice(req.principal, events::Source::kApi, &items);
     std::vector<ingest::ItemResult> results;
     st = s_->pipeline->Submit(events::Source::kApi, items, &results);
     if (!st.ok()) return Response::Error(st);
@@ -266,6 +375,214 @@ class Routes {
     return JsonResponse(
         200,
         {{"accepted", accepted}, {"duplicates", dups}, {"rejected", rejected}, {"results", list}});
+  }
+
+  // Purpose-bound (the router has checked purpose and case_no): passages of a plate or at a
+  // checkpoint in a time window, newest first, within the caller's district scope.
+  Response SearchPassages(Request& req) {
+    store::PassageQuery q;
+    q.plate = req.Query("plate");
+    q.checkpoint_id = req.Query("checkpoint_id");
+    if (q.plate.empty() && q.checkpoint_id.empty()) {
+      return Response::Error(InvalidArgument("plate", "give a plate or a checkpoint_id"));
+    }
+    auto from = TimeParam(req, "from", 0);
+    if (!from.ok()) return Response::Error(from.status());
+    auto to = TimeParam(req, "to", s_->clock->Now() + kMicrosPerHour);
+    if (!to.ok()) return Response::Error(to.status());
+    if (*from >= *to) return Response::Error(InvalidArgument("from", "must be before to"));
+    q.from = *from;
+    q.to = *to;
+    auto limit = LimitParam(req, 1000, 10000);
+    if (!limit.ok()) return Response::Error(limit.status());
+    q.limit = *limit;
+    auto found = s_->store->FindPassages(q);
+    if (!found.ok()) return Response::Error(found.status());
+    std::map<std::string, bool> in_scope;  // checkpoint -> within the caller's districts
+    json items = json::array();
+    for (const auto& p : *found) {
+      auto [it, fresh] = in_scope.try_emplace(p.checkpoint_id, true);
+      if (fresh && !req.principal.scope.districts.empty()) {
+        auto c = s_->store->GetCheckpoint(p.checkpoint_id);
+        it->second = c.ok() && req.principal.InDistrictScope(c->division_code);
+      }
+      if (!it->second) continue;
+      items.push_back(json::parse(events::PassageToJson(p, s_->local_offset_seconds)));
+    }
+    req.audit_target = !q.plate.empty() ? "plate:" + q.plate : "checkpoint:" + q.checkpoint_id;
+    req.audit_detail = json{{"returned", items.size()}}.dump();
+    return JsonResponse(200, {{"items", items}, {"count", items.size()}});
+  }
+
+  // --- identity ---
+  Response Login(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    auto user = OptString(*body, "user");
+    auto device = OptString(*body, "device");
+    auto password = OptString(*body, "password");
+    auto secret = OptString(*body, "secret");
+    for (const auto* v : {&user, &device, &password, &secret}) {
+      if (!v->ok()) return Response::Error(v->status());
+    }
+    StatusOr<govern::IssuedToken> t = Status(StatusCode::kInternal, "unset");
+    if (!device->empty()) {
+      req.audit_target = "device:" + *device;
+      t = s_->accounts->DeviceLogin(*device, *secret, req.remote);
+    } else {
+      if (user->empty()) return Response::Error(InvalidArgument("user", "give user and password"));
+      req.audit_target = "user:" + *user;
+      t = s_->accounts->Login(*user, *password, req.remote);
+    }
+    if (!t.ok()) return Response::Error(t.status());
+    req.principal = t->principal;
+    return JsonResponse(200,
+                        {{"token", t->token},
+                         {"token_type", "Bearer"},
+                         {"expires", FormatRfc3339(t->session.expires, s_->local_offset_seconds)},
+                         {"principal", PrincipalToJson(t->principal)}});
+  }
+
+  Response Logout(Request& req) {
+    Status st = s_->accounts->Logout(req.principal);
+    if (!st.ok()) return Response::Error(st);
+    return Response::Json(204, "");
+  }
+
+  Response Me(Request& req) { return JsonResponse(200, PrincipalToJson(req.principal)); }
+
+  Response ListAgencies(Request&) {
+    auto list = s_->accounts->ListAgencies();
+    if (!list.ok()) return Response::Error(list.status());
+    json items = json::array();
+    for (const auto& a : *list) items.push_back(AgencyToJson(a));
+    return JsonResponse(200, {{"items", items}});
+  }
+
+  Response CreateAgency(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    govern::Agency a;
+    for (auto [name, field] :
+         {std::pair{"id", &a.id}, {"name", &a.name}, {"kind", &a.kind}, {"parent", &a.parent}}) {
+      auto v = OptString(*body, name);
+      if (!v.ok()) return Response::Error(v.status());
+      *field = *v;
+    }
+    req.audit_target = "agency:" + a.id;
+    Status st = s_->accounts->AddAgency(a);
+    if (!st.ok()) return Response::Error(st);
+    return JsonResponse(201, AgencyToJson(*s_->accounts->GetAgency(a.id)));
+  }
+
+  Response ListUsers(Request&) {
+    auto list = s_->accounts->ListUsers();
+    if (!list.ok()) return Response::Error(list.status());
+    json items = json::array();
+    for (const auto& u : *list) items.push_back(UserToJson(u, s_->local_offset_seconds));
+    return JsonResponse(200, {{"items", items}});
+  }
+
+  // The password is generated and returned once unless the body gives one.
+  Response CreateUser(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    govern::User u;
+    for (auto [name, field] : {std::pair{"id", &u.id},
+                               {"display_name", &u.display_name},
+                               {"agency", &u.agency},
+                               {"role", &u.role}}) {
+      auto v = OptString(*body, name);
+      if (!v.ok()) return Response::Error(v.status());
+      *field = *v;
+    }
+    auto scope = ScopeFromJson(*body);
+    if (!scope.ok()) return Response::Error(scope.status());
+    u.scope = *scope;
+    auto given = OptString(*body, "password");
+    if (!given.ok()) return Response::Error(given.status());
+    std::string password = given->empty() ? govern::RandomPassword(16) : *given;
+    req.audit_target = "user:" + u.id;
+    Status st = s_->accounts->AddUser(u, password);
+    if (!st.ok()) return Response::Error(st);
+    json out = UserToJson(*s_->accounts->GetUser(u.id), s_->local_offset_seconds);
+    if (given->empty()) out["password"] = password;
+    return JsonResponse(201, out);
+  }
+
+  // {"disabled": bool} and/or {"password": "..."} (a reset; {"password": null} generates one).
+  Response PatchUser(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    const std::string& id = req.path_params["id"];
+    req.audit_target = "user:" + id;
+    auto user = s_->accounts->GetUser(id);
+    if (!user.ok()) return Response::Error(user.status());
+    std::optional<std::string> generated;
+    if (body->contains("password")) {
+      const json& pw = (*body)["password"];
+      if (!pw.is_null() && !pw.is_string()) {
+        return Response::Error(InvalidArgument("password", "must be a string or null"));
+      }
+      std::string password = pw.is_string() ? pw.get<std::string>() : govern::RandomPassword(16);
+      if (!pw.is_string()) generated = password;
+      Status st = s_->accounts->ResetPassword(id, password);
+      if (!st.ok()) return Response::Error(st);
+    }
+    if (body->contains("disabled")) {
+      if (!(*body)["disabled"].is_boolean()) {
+        return Response::Error(InvalidArgument("disabled", "must be true or false"));
+      }
+      Status st = s_->accounts->SetUserDisabled(id, (*body)["disabled"].get<bool>());
+      if (!st.ok()) return Response::Error(st);
+    }
+    json out = UserToJson(*s_->accounts->GetUser(id), s_->local_offset_seconds);
+    if (generated) out["password"] = *generated;
+    return JsonResponse(200, out);
+  }
+
+  Response ListDevices(Request&) {
+    auto list = s_->accounts->ListDevices();
+    if (!list.ok()) return Response::Error(list.status());
+    json items = json::array();
+    for (const auto& d : *list) items.push_back(DeviceToJson(d, s_->local_offset_seconds));
+    return JsonResponse(200, {{"items", items}});
+  }
+
+  // Returns the device's secret once.
+  Response CreateDevice(Request& req) {
+    auto body = BodyObject(req);
+    if (!body.ok()) return Response::Error(body.status());
+    govern::Device d;
+    for (auto [name, field] : {std::pair{"id", &d.id}, {"name", &d.name}, {"agency", &d.agency}}) {
+      auto v = OptString(*body, name);
+      if (!v.ok()) return Response::Error(v.status());
+      *field = *v;
+    }
+    if (body->contains("allowed_ids")) {
+      const json& ids = (*body)["allowed_ids"];
+      if (!ids.is_array())
+        return Response::Error(InvalidArgument("allowed_ids", "must be an array"));
+      for (const auto& x : ids) {
+        if (!x.is_string())
+          return Response::Error(InvalidArgument("allowed_ids", "must hold strings"));
+        d.allowed_ids.push_back(x.get<std::string>());
+      }
+    }
+    req.audit_target = "device:" + d.id;
+    auto secret = s_->accounts->AddDevice(d);
+    if (!secret.ok()) return Response::Error(secret.status());
+    json out = DeviceToJson(*s_->accounts->GetDevice(d.id), s_->local_offset_seconds);
+    out["secret"] = *secret;
+    return JsonResponse(201, out);
+  }
+
+  Response RevokeDevice(Request& req) {
+    const std::string& id = req.path_params["id"];
+    req.audit_target = "device:" + id;
+    Status st = s_->accounts->RevokeDevice(id);
+    if (!st.ok()) return Response::Error(st);
+    return Response::Json(204, "");
   }
 
   Response PassageStats(Request&) {
@@ -378,47 +695,74 @@ void RegisterRoutes(Router* router, const Services* services) {
   auto bind = [routes](Response (Routes::*fn)(Request&)) {
     return [routes, fn](Request& req) { return ((*routes).*fn)(req); };
   };
-  router->Add("GET", "/healthz", "Liveness", bind(&Routes::Health));
-  router->Add("GET", "/metrics", "Prometheus metrics", bind(&Routes::MetricsText));
+  router->Add("GET", "/healthz", "Liveness", Public(), bind(&Routes::Health));
+  router->Add("GET", "/metrics", "Prometheus metrics", Public(), bind(&Routes::MetricsText));
   router->Add("GET", "/api/v1/openapi.yaml", "This API's OpenAPI 3 description",
-              bind(&Routes::OpenApi));
+              Needs("api.describe"), bind(&Routes::OpenApi));
 
-  router->AddWebSocket("/api/v1/stream", "Live events (WebSocket)",
+  router->AddWebSocket("/api/v1/stream", "Live events (WebSocket)", Needs("stream.subscribe"),
                        [services](Request& req, std::shared_ptr<WsConnection> conn) {
                          return services->hub->Handler()(req, std::move(conn));
                        });
 
-  router->Add("GET", "/api/v1/checkpoints", "List checkpoints", bind(&Routes::ListCheckpoints));
-  router->Add("POST", "/api/v1/checkpoints", "Create a checkpoint",
+  router->Add("POST", "/api/v1/auth/login", "Log in: a bearer token", Public(),
+              bind(&Routes::Login));
+  router->Add("POST", "/api/v1/auth/logout", "End this token's session", Needs("self"),
+              bind(&Routes::Logout));
+  router->Add("GET", "/api/v1/auth/me", "Who this token acts as", Needs("self"), bind(&Routes::Me));
+  router->Add("GET", "/api/v1/agencies", "List agencies", Needs("agency.read"),
+              bind(&Routes::ListAgencies));
+  router->Add("POST", "/api/v1/agencies", "Create an agency", Needs("agency.write"),
+              bind(&Routes::CreateAgency));
+  router->Add("GET", "/api/v1/users", "List users", Needs("user.read"), bind(&Routes::ListUsers));
+  router->Add("POST", "/api/v1/users", "Add a user", Needs("user.write"),
+              bind(&Routes::CreateUser));
+  router->Add("PATCH", "/api/v1/users/{id}", "Disable, enable or reset a user", Needs("user.write"),
+              bind(&Routes::PatchUser));
+  router->Add("GET", "/api/v1/devices", "List device credentials", Needs("user.read"),
+              bind(&Routes::ListDevices));
+  router->Add("POST", "/api/v1/devices", "Add a device credential", Needs("user.write"),
+              bind(&Routes::CreateDevice));
+  router->Add("DELETE", "/api/v1/devices/{id}", "Revoke a device credential", Needs("user.write"),
+              bind(&Routes::RevokeDevice));
+
+  router->Add("GET", "/api/v1/checkpoints", "List checkpoints", Needs("checkpoint.read"),
+              bind(&Routes::ListCheckpoints));
+  router->Add("POST", "/api/v1/checkpoints", "Create a checkpoint", Needs("checkpoint.write"),
               bind(&Routes::CreateCheckpoint));
-  router->Add("GET", "/api/v1/checkpoints/{id}", "Get a checkpoint", bind(&Routes::GetCheckpoint));
+  router->Add("GET", "/api/v1/checkpoints/{id}", "Get a checkpoint", Needs("checkpoint.read"),
+              bind(&Routes::GetCheckpoint));
   router->Add("PUT", "/api/v1/checkpoints/{id}", "Create or replace a checkpoint",
-              bind(&Routes::PutCheckpoint));
+              Needs("checkpoint.write"), bind(&Routes::PutCheckpoint));
   router->Add("PATCH", "/api/v1/checkpoints/{id}", "Change some fields of a checkpoint",
-              bind(&Routes::PatchCheckpoint));
+              Needs("checkpoint.write"), bind(&Routes::PatchCheckpoint));
   router->Add("DELETE", "/api/v1/checkpoints/{id}", "Delete a checkpoint",
-              bind(&Routes::DeleteCheckpoint));
+              Needs("checkpoint.write"), bind(&Routes::DeleteCheckpoint));
 
   router->Add("POST", "/VIID/MotorVehicles", "GA/T 1400 vehicle passage records",
-              bind(&Routes::Gat1400MotorVehicles));
-  router->Add("POST", "/VIID/Faces", "Not supported (biometric)",
+              DeviceNeeds("passage.ingest"), bind(&Routes::Gat1400MotorVehicles));
+  router->Add("POST", "/VIID/Faces", "Not supported (biometric)", Public(),
               bind(&Routes::Gat1400NotSupported));
-  router->Add("POST", "/VIID/Persons", "Not supported (biometric)",
+  router->Add("POST", "/VIID/Persons", "Not supported (biometric)", Public(),
               bind(&Routes::Gat1400NotSupported));
-  router->Add("GET", "/VIID/System/Time", "GA/T 1400 server time", bind(&Routes::Gat1400Time));
+  router->Add("GET", "/VIID/System/Time", "GA/T 1400 server time", Public(),
+              bind(&Routes::Gat1400Time));
 
   router->Add("POST", "/api/v1/passages", "Bulk passage records (JSON array or NDJSON)",
-              bind(&Routes::PostPassages));
+              Needs("passage.ingest"), bind(&Routes::PostPassages));
+  router->Add("GET", "/api/v1/passages", "Search passages (personal: purpose and case_no)",
+              Needs("passage.search"), bind(&Routes::SearchPassages));
   router->Add("GET", "/api/v1/passages/stats", "Stored and quarantined counts",
-              bind(&Routes::PassageStats));
+              Needs("passage.stats"), bind(&Routes::PassageStats));
 
-  router->Add("GET", "/api/v1/quarantine", "List rejected records", bind(&Routes::ListQuarantine));
-  router->Add("GET", "/api/v1/quarantine/{id}", "Get a rejected record",
+  router->Add("GET", "/api/v1/quarantine", "List rejected records", Needs("quarantine.read"),
+              bind(&Routes::ListQuarantine));
+  router->Add("GET", "/api/v1/quarantine/{id}", "Get a rejected record", Needs("quarantine.read"),
               bind(&Routes::GetQuarantine));
   router->Add("POST", "/api/v1/quarantine/{id}/replay", "Correct and replay a rejected record",
-              bind(&Routes::ReplayQuarantine));
+              Needs("quarantine.write"), bind(&Routes::ReplayQuarantine));
   router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
-              bind(&Routes::DiscardQuarantine));
+              Needs("quarantine.write"), bind(&Routes::DiscardQuarantine));
 }
 
 }  // namespace quanyu::api

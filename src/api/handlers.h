@@ -9,6 +9,7 @@
 #include "api/stream.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "govern/accounts.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
@@ -20,6 +21,7 @@ struct Services {
   const Clock* clock = nullptr;
   Metrics* metrics = nullptr;
   StreamHub* hub = nullptr;
+  govern::Accounts* accounts = nullptr;
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;

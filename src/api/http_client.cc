@@ -19,6 +19,7 @@ struct HttpClient::Impl {
   net::io_context ioc;
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
+  std::map<std::string, std::string> default_headers;
 
   Status Connect() {
     beast::error_code ec;
@@ -45,6 +46,14 @@ HttpClient::HttpClient(std::string host, uint16_t port) : impl_(std::make_unique
 
 HttpClient::~HttpClient() = default;
 
+void HttpClient::SetDefaultHeader(const std::string& name, const std::string& value) {
+  if (value.empty()) {
+    impl_->default_headers.erase(name);
+  } else {
+    impl_->default_headers[name] = value;
+  }
+}
+
 StatusOr<ClientResponse> HttpClient::Send(const std::string& method, const std::string& target,
                                           const std::string& body,
                                           const std::map<std::string, std::string>& headers) {
@@ -56,6 +65,7 @@ StatusOr<ClientResponse> HttpClient::Send(const std::string& method, const std::
     req.version(11);
     req.set(http::field::host, impl_->host);
     req.set(http::field::user_agent, "quanyu-client");
+    for (const auto& [k, v] : impl_->default_headers) req.set(k, v);
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.keep_alive(true);

@@ -24,6 +24,9 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
+  // A header sent with every request (e.g. Authorization); an empty value removes it.
+  void SetDefaultHeader(const std::string& name, const std::string& value);
+
   // Sends one request and reads the whole response. `headers` are added as given.
   StatusOr<ClientResponse> Send(const std::string& method, const std::string& target,
                                 const std::string& body = {},

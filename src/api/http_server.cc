@@ -217,23 +217,34 @@ class Session : public std::enable_shared_from_this<Session> {
       api_req.request_id = MakeRequestId(*shared_);
     }
 
+    std::string route;
+    Response resp;
+    bool answered = false;
     if (websocket::is_upgrade(req)) {
       bool known = false;
-      const Route* route = shared_->router->Match(api_req, &known);
-      if (route != nullptr && route->ws) {
+      const Route* ws_route = shared_->router->Match(api_req, &known);
+      if (ws_route != nullptr && ws_route->ws) {
+        // Refused upgrades get an HTTP answer (401/403), not a WebSocket close.
+        if (Status admitted = shared_->router->Admit(api_req, *ws_route); !admitted.ok()) {
+          resp = shared_->router->Refusal(api_req, *ws_route, admitted);
+          route = ws_route->pattern;
+          answered = true;
+        }
+      }
+      if (!answered && ws_route != nullptr && ws_route->ws) {
         stream_.expires_never();
         auto conn = std::make_shared<WsConn>(stream_.release_socket(), shared_);
-        conn->Run(std::move(req), route->ws, std::move(api_req));
-        Count("GET", route->pattern, 101, t0);
+        conn->Run(std::move(req), ws_route->ws, std::move(api_req));
+        Count("GET", ws_route->pattern, 101, t0);
         std::lock_guard lock(shared_->mu);
         shared_->sessions.erase(shared_from_this());
         return;  // this HTTP session ends; the WebSocket lives on
       }
     }
 
-    std::string route;
-    Response resp;
-    if (shared_->stopping.load()) {
+    if (answered) {
+      // resp is the refusal of the upgrade
+    } else if (shared_->stopping.load()) {
       resp = Response::Error(Unavailable("the server is shutting down"));
     } else {
       resp = shared_->router->Handle(api_req, &route);

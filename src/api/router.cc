@@ -116,13 +116,31 @@ Response Response::Error(const Status& s) {
   return r;
 }
 
-void Router::Add(std::string method, std::string pattern, std::string summary, Handler h) {
-  routes_.push_back(
-      Route{std::move(method), std::move(pattern), std::move(summary), std::move(h), nullptr});
+void Router::Add(std::string method, std::string pattern, std::string summary, Access access,
+                 Handler h) {
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(summary),
+                          std::move(access), std::move(h), nullptr});
 }
 
-void Router::AddWebSocket(std::string pattern, std::string summary, WsHandler h) {
-  routes_.push_back(Route{"GET", std::move(pattern), std::move(summary), nullptr, std::move(h)});
+void Router::AddWebSocket(std::string pattern, std::string summary, Access access, WsHandler h) {
+  routes_.push_back(Route{"GET", std::move(pattern), std::move(summary), std::move(access), nullptr,
+                          std::move(h)});
+}
+
+Status Router::Admit(Request& req, const Route& route) const {
+  if (access_control_ == nullptr) return Status::Ok();
+  return access_control_->Admit(req, route.access);
+}
+
+Response Router::Refusal(Request& req, const Route& route, const Status& refused) const {
+  Response resp = Response::Error(refused);
+  if (access_control_ != nullptr) {
+    if (refused.code() == StatusCode::kUnauthenticated) {
+      for (auto& h : access_control_->Challenge(req, route.access)) resp.headers.push_back(h);
+    }
+    access_control_->Done(req, route, resp);
+  }
+  return resp;
 }
 
 const Route* Router::Match(Request& req, bool* path_known) const {
@@ -156,15 +174,19 @@ Response Router::Handle(Request& req, std::string* route) const {
     }
     return Response::Error(NotFound("no route for " + req.method + " " + req.path));
   }
+  if (Status admitted = Admit(req, *r); !admitted.ok()) return Refusal(req, *r, admitted);
   if (!r->handler) {
     return Response::Error(InvalidArgument("upgrade", "this route takes a WebSocket upgrade"));
   }
+  Response resp;
   try {
-    return r->handler(req);
+    resp = r->handler(req);
   } catch (const std::exception& e) {
     spdlog::error("handler {} {} threw: {}", req.method, r->pattern, e.what());
-    return Response::Error(Internal(std::string("unexpected error: ") + e.what()));
+    resp = Response::Error(Internal(std::string("unexpected error: ") + e.what()));
   }
+  if (access_control_ != nullptr) access_control_->Done(req, *r, resp);
+  return resp;
 }
 
 std::string UrlDecode(std::string_view s, bool plus_is_space) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "govern/identity.h"
 
 namespace quanyu::api {
 
@@ -25,8 +26,13 @@ struct Request {
   std::map<std::string, std::string> headers;      // keys lower-case
   std::map<std::string, std::string> path_params;  // from {name} segments
   std::string body;
-  std::string request_id;  // X-Request-Id if the client sent one, else generated
-  std::string remote;      // peer address
+  std::string request_id;       // X-Request-Id if the client sent one, else generated
+  std::string remote;           // peer address
+  govern::Principal principal;  // who is asking, set by the router's AccessControl
+  // What the audit record names as the target and details, when a handler knows better than
+  // the path (e.g. the user name a login attempt was for).
+  std::string audit_target;
+  std::string audit_detail;  // JSON text or ""
 
   // The header's value or "".
   const std::string& Header(const std::string& lower_name) const;
@@ -65,6 +71,41 @@ struct WsSession {
   std::function<void()> on_close;
 };
 
+// Who may call a route. kPublic: anyone (healthz, metrics, login). kBearer: a token
+// (Authorization: Bearer, or access_token in the query of a WebSocket upgrade) whose role
+// holds `permission`. kDevice: as kBearer, or a GA/T 1400 device identified by HTTP Digest or a
+// registered session (User-Identify). Personal permissions (see govern/roles.h) also need
+// `purpose` and `case_no` in the query.
+enum class AuthMode { kPublic, kBearer, kDevice };
+struct Access {
+  AuthMode mode = AuthMode::kBearer;
+  std::string permission;  // empty for kPublic
+};
+inline Access Public() { return Access{AuthMode::kPublic, ""}; }
+inline Access Needs(std::string permission) {
+  return Access{AuthMode::kBearer, std::move(permission)};
+}
+inline Access DeviceNeeds(std::string permission) {
+  return Access{AuthMode::kDevice, std::move(permission)};
+}
+
+struct Route;
+
+// Authentication, authorization and the audit trail, applied by the Router around every
+// handler. Implemented in api/access.h; a Router without one admits everything (unit tests).
+class AccessControl {
+ public:
+  virtual ~AccessControl() = default;
+  // Sets req.principal, or refuses: Unauthenticated (401), PermissionDenied (403), or
+  // InvalidArgument naming purpose/case_no for a personal read without them (400).
+  virtual Status Admit(Request& req, const Access& access) = 0;
+  // After the handler (or a refusal): appends the audit record if the request calls for one.
+  virtual void Done(const Request& req, const Route& route, const Response& resp) = 0;
+  // Headers to add to a 401 answer for this route (WWW-Authenticate).
+  virtual std::vector<std::pair<std::string, std::string>> Challenge(const Request& req,
+                                                                     const Access& access) = 0;
+};
+
 using Handler = std::function<Response(Request&)>;
 // Accepts a WebSocket upgrade: returns the session's handlers, or an error Response (as a
 // non-OK Status) to refuse it.
@@ -74,18 +115,26 @@ struct Route {
   std::string method;
   std::string pattern;
   std::string summary;
+  Access access;
   Handler handler;  // for HTTP routes
   WsHandler ws;     // for WebSocket routes (method "GET", upgrade)
 };
 
 class Router {
  public:
-  void Add(std::string method, std::string pattern, std::string summary, Handler h);
-  void AddWebSocket(std::string pattern, std::string summary, WsHandler h);
+  void Add(std::string method, std::string pattern, std::string summary, Access access, Handler h);
+  void AddWebSocket(std::string pattern, std::string summary, Access access, WsHandler h);
+  // Set before serving; not owned. nullptr (the default) admits every request.
+  void SetAccessControl(AccessControl* ac) { access_control_ = ac; }
 
   // Finds the route for method and path, filling req.path_params. Returns nullptr if none
   // matches; *path_known is set if the path matches some route with another method (405).
   const Route* Match(Request& req, bool* path_known) const;
+
+  // The access check alone (for WebSocket upgrades, checked before accepting them).
+  Status Admit(Request& req, const Route& route) const;
+  // The answer to a refused request (with a WWW-Authenticate challenge for a 401); records it.
+  Response Refusal(Request& req, const Route& route, const Status& refused) const;
 
   // Dispatches an HTTP request: 404/405 as JSON errors, handler exceptions as 500. If
   // `route` is given it receives the matched pattern ("" if none), for metrics.
@@ -95,6 +144,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  AccessControl* access_control_ = nullptr;
 };
 
 // Percent-decodes a URL component ('+' as space when `plus_is_space`).

@@ -69,6 +69,12 @@ inline Status NotFound(std::string message) {
 inline Status AlreadyExists(std::string message) {
   return Status(StatusCode::kAlreadyExists, std::move(message));
 }
+inline Status Unauthenticated(std::string message) {
+  return Status(StatusCode::kUnauthenticated, std::move(message));
+}
+inline Status PermissionDenied(std::string message) {
+  return Status(StatusCode::kPermissionDenied, std::move(message));
+}
 inline Status FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));
 }

@@ -124,9 +124,20 @@ CREATE INDEX passage_blocks_run ON passage_blocks (run, last_key, last_k);
 DELETE FROM store_counters WHERE name = 'passages';
 )sql";
 
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE documents (
+  kind    TEXT NOT NULL,                  -- agency, user, device, session
+  id      TEXT NOT NULL,
+  body    TEXT NOT NULL,                  -- JSON
+  updated INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "checkpoints, passages, quarantine, log positions", kV1},
     {2, "passages partitioned by day, with index runs", kV2},
+    {3, "governance documents (agencies, users, devices, sessions)", kV3},
 };
 
 static_assert(std::size(kMigrations) == kLatestSchemaVersion);

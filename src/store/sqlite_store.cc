@@ -460,6 +460,19 @@ Status StepDone(Stmt& st, Connection& c, std::string_view what) {
   return Status::Ok();
 }
 
+Status CheckDocument(const Document& d) {
+  if (d.kind.empty()) return InvalidArgument("kind", "document kind is empty");
+  if (d.id.empty()) return InvalidArgument("id", d.kind + " id is empty");
+  return Status::Ok();
+}
+
+void BindDocument(Stmt& st, const Document& d) {
+  st.Text(1, d.kind);
+  st.Text(2, d.id);
+  st.Text(3, d.body);
+  st.Int(4, d.updated);
+}
+
 // --- Rows.
 
 constexpr std::string_view kCheckpointColumns =
@@ -1063,6 +1076,68 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_DONE) return SqliteError(rc, "listing quarantine", lease.conn().db());
     return out;
+  }
+
+  Status CreateDocument(const Document& d) override {
+    RETURN_IF_ERROR(CheckDocument(d));
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    QY_STMT(st, c,
+            "INSERT INTO documents (kind, id, body, updated) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (kind, id) DO NOTHING");
+    BindDocument(st, d);
+    RETURN_IF_ERROR(StepDone(st, c, "creating " + d.kind));
+    if (sqlite3_changes(c.db()) == 0) {
+      return AlreadyExists(d.kind + " \"" + d.id + "\" already exists");
+    }
+    return Status::Ok();
+  }
+
+  Status PutDocument(const Document& d) override {
+    RETURN_IF_ERROR(CheckDocument(d));
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    QY_STMT(st, c,
+            "INSERT INTO documents (kind, id, body, updated) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, "
+            "updated = excluded.updated");
+    BindDocument(st, d);
+    return StepDone(st, c, "writing " + d.kind);
+  }
+
+  StatusOr<Document> GetDocument(const std::string& kind, const std::string& id) override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    QY_STMT(st, lease.conn(), "SELECT body, updated FROM documents WHERE kind = ?1 AND id = ?2");
+    st.Text(1, kind);
+    st.Text(2, id);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return NotFound(kind + " \"" + id + "\" not found");
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading " + kind, lease.conn().db());
+    return Document{kind, id, st.ColText(0), st.ColInt(1)};
+  }
+
+  StatusOr<std::vector<Document>> ListDocuments(const std::string& kind) override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    QY_STMT(st, lease.conn(),
+            "SELECT id, body, updated FROM documents WHERE kind = ?1 ORDER BY id");
+    st.Text(1, kind);
+    std::vector<Document> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      out.push_back(Document{kind, st.ColText(0), st.ColText(1), st.ColInt(2)});
+    }
+    if (rc != SQLITE_DONE) return SqliteError(rc, "listing " + kind, lease.conn().db());
+    return out;
+  }
+
+  StatusOr<bool> DeleteDocument(const std::string& kind, const std::string& id) override {
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    QY_STMT(st, c, "DELETE FROM documents WHERE kind = ?1 AND id = ?2");
+    st.Text(1, kind);
+    st.Text(2, id);
+    RETURN_IF_ERROR(StepDone(st, c, "deleting " + kind));
+    return sqlite3_changes(c.db()) > 0;
   }
 
   StatusOr<QuarantineEntry> GetQuarantine(const std::string& id) override {

@@ -81,6 +81,16 @@ struct QuarantineResolution {
   std::string note;
 };
 
+// A governance record (an agency, a user, a device credential, a login session) kept as a
+// JSON document: few, small, read by id. The govern module owns their shape; the store only
+// keeps them. Kinds are short names ("agency", "user", "device", "session").
+struct Document {
+  std::string kind;
+  std::string id;
+  std::string body;  // JSON text
+  UnixMicros updated = 0;
+};
+
 // One unit of work from the ingest pipeline, applied atomically and idempotently, in this
 // order: passages are inserted (a passage whose id is already stored with a pass_time on the
 // same local day, UTC+8, is ignored, whatever else its content: a resent record has the same
@@ -145,6 +155,18 @@ class Store {
   // stay until a later call (the SQLite backend drops whole day tables). Returns how many were
   // removed. Quarantine entries and log positions stay. A removed id may be stored again.
   virtual StatusOr<int64_t> DropPassagesBefore(UnixMicros cutoff) = 0;
+
+  // --- governance documents ---
+  // Inserts; AlreadyExists if (kind, id) is taken.
+  virtual Status CreateDocument(const Document& d) = 0;
+  // Inserts or replaces.
+  virtual Status PutDocument(const Document& d) = 0;
+  // NotFound if absent.
+  virtual StatusOr<Document> GetDocument(const std::string& kind, const std::string& id) = 0;
+  // In id order.
+  virtual StatusOr<std::vector<Document>> ListDocuments(const std::string& kind) = 0;
+  // Whether one was there.
+  virtual StatusOr<bool> DeleteDocument(const std::string& kind, const std::string& id) = 0;
 
   // Entries in id order (ids sort by time), filtered and paginated as the query says.
   virtual StatusOr<std::vector<events::QuarantineEntry>> ListQuarantine(

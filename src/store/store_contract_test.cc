@@ -158,6 +158,45 @@ TEST_P(StoreContractTest, CheckpointRoundTripsEveryField) {
   EXPECT_EQ(got_b, b);
 }
 
+TEST_P(StoreContractTest, DocumentsAreCreatedOnceReplacedListedAndDeleted) {
+  Document a{"user", "alice", R"({"role":"admin"})", kT0};
+  ASSERT_TRUE(store_->CreateDocument(a).ok());
+  Status again = store_->CreateDocument(Document{"user", "alice", "{}", kT0 + 1});
+  EXPECT_EQ(again.code(), StatusCode::kAlreadyExists);
+  // Same id, another kind: a different document.
+  ASSERT_TRUE(store_->CreateDocument(Document{"device", "alice", "{}", kT0}).ok());
+  ASSERT_TRUE(store_->PutDocument(Document{"user", "bob", R"({"role":"analyst"})", kT0}).ok());
+  ASSERT_TRUE(
+      store_->PutDocument(Document{"user", "alice", R"({"role":"auditor"})", kT0 + 5}).ok());
+
+  auto got = store_->GetDocument("user", "alice");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->body, R"({"role":"auditor"})");
+  EXPECT_EQ(got->updated, kT0 + 5);
+  EXPECT_EQ(store_->GetDocument("user", "carol").status().code(), StatusCode::kNotFound);
+
+  auto users = store_->ListDocuments("user");
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].id, "alice");
+  EXPECT_EQ((*users)[1].id, "bob");
+
+  auto deleted = store_->DeleteDocument("user", "bob");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(*store_->DeleteDocument("user", "bob"));
+  EXPECT_EQ(store_->ListDocuments("user")->size(), 1u);
+  EXPECT_EQ(store_->ListDocuments("device")->size(), 1u);
+
+  EXPECT_EQ(store_->CreateDocument(Document{"user", "", "{}", kT0}).code(),
+            StatusCode::kInvalidArgument);
+  if (!target_->persistent()) return;
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  auto reread = store_->GetDocument("user", "alice");
+  ASSERT_TRUE(reread.ok()) << reread.status().ToString();
+  EXPECT_EQ(reread->body, R"({"role":"auditor"})");
+}
+
 TEST_P(StoreContractTest, MissingCheckpointIsNotFound) {
   QY_ASSERT_OK(store_->PutCheckpoint(MakeCheckpoint("cp-1")));
   EXPECT_EQ(store_->GetCheckpoint("cp-2").status().code(), StatusCode::kNotFound);

@@ -5,14 +5,17 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "api/http_client.h"
 #include "core/clock.h"
 #include "core/progress.h"
+#include "registry/checkpoint.h"
 #include "sim/traffic.h"
 
 namespace quanyu::tools {
@@ -26,8 +29,10 @@ size_t CountOf(const std::string& hay, std::string_view needle) {
   return n;
 }
 
-StatusOr<std::vector<std::string>> ActiveCheckpoints(const std::string& host, uint16_t port) {
+StatusOr<std::vector<std::string>> ActiveCheckpoints(const std::string& host, uint16_t port,
+                                                     const std::string& token) {
   api::HttpClient client(host, port);
+  if (!token.empty()) client.SetDefaultHeader("Authorization", "Bearer " + token);
   std::vector<std::string> ids;
   std::string after;
   for (;;) {
@@ -47,6 +52,38 @@ StatusOr<std::vector<std::string>> ActiveCheckpoints(const std::string& host, ui
   return ids;
 }
 
+StatusOr<std::vector<std::string>> CheckpointsFromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("checkpoints", "cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+  ASSIGN_OR_RETURN(std::vector<registry::ImportRow> rows,
+                   csv ? registry::ParseCheckpointsCsv(text, geo::Crs::kWgs84)
+                       : registry::ParseCheckpointsGeoJson(text, geo::Crs::kWgs84));
+  std::vector<std::string> ids;
+  for (const auto& r : rows) {
+    if (r.checkpoint.ok() && r.checkpoint->status == registry::CheckpointStatus::kActive) {
+      ids.push_back(r.checkpoint->id);
+    }
+  }
+  return ids;
+}
+
+StatusOr<std::string> DeviceToken(const std::string& host, uint16_t port, const std::string& device,
+                                  const std::string& secret) {
+  api::HttpClient client(host, port);
+  ASSIGN_OR_RETURN(api::ClientResponse r,
+                   client.Post("/api/v1/auth/login",
+                               nlohmann::json{{"device", device}, {"secret", secret}}.dump()));
+  if (r.status != 200) {
+    return Unauthenticated("logging in as device " + device + " failed: HTTP " +
+                           std::to_string(r.status) + " " + r.body);
+  }
+  return nlohmann::json::parse(r.body)["token"].get<std::string>();
+}
+
 }  // namespace
 
 StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
@@ -57,7 +94,16 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
     return InvalidArgument("format", "must be gat1400 or ndjson");
   }
   if (o.batch == 0) return InvalidArgument("batch", "must be at least 1");
-  ASSIGN_OR_RETURN(std::vector<std::string> checkpoints, ActiveCheckpoints(host, port));
+  std::string token = o.token;
+  if (token.empty() && !o.device.empty()) {
+    ASSIGN_OR_RETURN(token, DeviceToken(host, port, o.device, o.secret));
+  }
+  std::vector<std::string> checkpoints;
+  if (!o.checkpoints_file.empty()) {
+    ASSIGN_OR_RETURN(checkpoints, CheckpointsFromFile(o.checkpoints_file));
+  } else {
+    ASSIGN_OR_RETURN(checkpoints, ActiveCheckpoints(host, port, token));
+  }
   if (checkpoints.empty()) {
     return FailedPrecondition(
         "the server has no active checkpoints; import some first "
@@ -98,6 +144,7 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
 
   auto worker = [&](int index) {
     api::HttpClient client(host, port);
+    if (!token.empty()) client.SetDefaultHeader("Authorization", "Bearer " + token);
     sim::TrafficOptions to;
     to.seed = o.seed * 7919 + static_cast<uint64_t>(index) + 1;
     to.invalid_share = o.invalid_share;

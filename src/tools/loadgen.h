@@ -21,6 +21,13 @@ struct LoadgenOptions {
   double invalid_share = 0;        // share of deliberately invalid records (quarantine)
   uint64_t seed = 1;
   bool quiet = false;
+  // Credentials: a bearer token, or a device id and secret to log in with (the records are
+  // submitted as that device, which must be allowed the checkpoints used, e.g. with "*").
+  std::string token;
+  std::string device, secret;
+  // The checkpoints to simulate, from an import file (GeoJSON or CSV); without it the active
+  // checkpoints are listed over the API, which needs a token that may read them.
+  std::string checkpoints_file;
 };
 
 struct LoadgenReport {

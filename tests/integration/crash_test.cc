@@ -70,6 +70,45 @@ class ServerProcess {
   FILE* out_ = nullptr;
 };
 
+struct RunResult {
+  int code = -1;
+  std::string out;
+};
+
+// Runs `quanyu ARGS` with `input` on stdin; ARGS is passed through the shell.
+RunResult RunQuanyu(const std::string& args, const std::string& input = {}) {
+  const char* bin = std::getenv("QUANYU_BINARY");
+  std::string cmd = "printf '%s\\n' '" + input + "' | " + (bin != nullptr ? bin : "quanyu") + " " +
+                    args + " 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// An administrator "admin" and a device "feed" allowed any checkpoint, made with the CLI.
+void InitAccounts(const std::string& dir) {
+  RunResult init = RunQuanyu("admin init --data " + dir + " --password-stdin", kTestPassword);
+  ASSERT_EQ(init.code, 0) << init.out;
+  RunResult feed = RunQuanyu(
+      "admin device add feed --agency bureau --allow '*' --data " + dir + " --password-stdin",
+      kFeedSecret);
+  ASSERT_EQ(feed.code, 0) << feed.out;
+}
+
+std::string LoginToken(uint16_t port, const json& credentials) {
+  api::HttpClient c("127.0.0.1", port);
+  auto r = c.Post("/api/v1/auth/login", credentials.dump());
+  EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
+  if (!r.ok() || r->status != 200) return {};
+  return json::parse(r->body)["token"].get<std::string>();
+}
+
 std::string Body(int thread, int batch, int n, std::vector<std::string>* ids) {
   std::string now = FormatCompactLocalTime(SystemClock::Get()->Now());
   json objs = json::array();
@@ -93,8 +132,14 @@ TEST(CrashTest, EveryAcknowledgedRecordSurvivesSigkill) {
   std::vector<std::string> acked;
   std::mutex mu;
   {
+    InitAccounts(dir.path());
     ServerProcess server(dir.path());
     api::HttpClient setup("127.0.0.1", server.port());
+    setup.SetDefaultHeader(
+        "Authorization",
+        "Bearer " + LoginToken(server.port(), {{"user", "admin"}, {"password", kTestPassword}}));
+    const std::string feed_token =
+        LoginToken(server.port(), {{"device", "feed"}, {"secret", kFeedSecret}});
     auto cp = setup.Post("/api/v1/checkpoints",
                          R"({"id":"K1","name":"测试卡口","lng":107.47,"lat":31.21})");
     ASSERT_TRUE(cp.ok() && cp->status == 201);
@@ -104,6 +149,7 @@ TEST(CrashTest, EveryAcknowledgedRecordSurvivesSigkill) {
     for (int t = 0; t < 4; ++t) {
       loaders.emplace_back([&, t] {
         api::HttpClient c("127.0.0.1", server.port());
+        c.SetDefaultHeader("Authorization", "Bearer " + feed_token);
         for (int b = 0; !stop.load(); ++b) {
           std::vector<std::string> ids;
           auto r = c.Post("/VIID/MotorVehicles", Body(t, b, 200, &ids));
@@ -164,6 +210,57 @@ TEST(CrashTest, SigtermStopsCleanlyWithStatusZero) {
   int status = server.Wait();
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace quanyu::testing
+
+namespace quanyu::testing {
+namespace {
+
+TEST(AdminCliTest, FirstAdministratorUsersAndDevicesFromTheCommandLine) {
+  TempDir dir;
+  const std::string data = " --data " + dir.path();
+  RunResult init = RunQuanyu("admin init --agency-name 达州市公安局" + data);
+  ASSERT_EQ(init.code, 0) << init.out;
+  // The generated password is printed once and works.
+  size_t at = init.out.find("password: ");
+  ASSERT_NE(at, std::string::npos) << init.out;
+  std::string password = init.out.substr(at + 10, init.out.find('\n', at) - at - 10);
+  EXPECT_EQ(password.size(), 16u);
+  RunResult again = RunQuanyu("admin init" + data);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.out.find("only once"), std::string::npos) << again.out;
+
+  RunResult bad_role = RunQuanyu("admin user add ann --role wizard --agency bureau" + data);
+  EXPECT_EQ(bad_role.code, 2);
+  EXPECT_NE(bad_role.out.find("role"), std::string::npos) << bad_role.out;
+  RunResult add = RunQuanyu(
+      "admin user add ann --role analyst --agency bureau --districts 511702,511703"
+      " --password-stdin" +
+          data,
+      "ann password 123");
+  ASSERT_EQ(add.code, 0) << add.out;
+  EXPECT_EQ(add.out.find("ann password 123"), std::string::npos);
+  RunResult list = RunQuanyu("admin user list" + data);
+  EXPECT_NE(list.out.find("districts 511702,511703"), std::string::npos) << list.out;
+  RunResult dev = RunQuanyu(
+      "admin device add 51170200001190000001 --agency bureau"
+      " --allow 51170200001210000001" +
+      data);
+  ASSERT_EQ(dev.code, 0) << dev.out;
+  EXPECT_NE(dev.out.find("secret: "), std::string::npos) << dev.out;
+  RunResult roles = RunQuanyu("admin roles");
+  EXPECT_NE(roles.out.find("| `passage.search` (personal) |"), std::string::npos) << roles.out;
+
+  ServerProcess server(dir.path());
+  EXPECT_FALSE(LoginToken(server.port(), {{"user", "admin"}, {"password", password}}).empty());
+  EXPECT_FALSE(
+      LoginToken(server.port(), {{"user", "ann"}, {"password", "ann password 123"}}).empty());
+  // A second process may not change the directory while the server has it.
+  RunResult busy = RunQuanyu("admin user disable ann" + data);
+  EXPECT_EQ(busy.code, 1);
+  EXPECT_NE(busy.out.find("in use"), std::string::npos) << busy.out;
 }
 
 }  // namespace

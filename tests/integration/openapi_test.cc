@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -21,7 +22,37 @@ std::string ReadFile(const std::string& path) {
 }
 
 // "METHOD /path/{param}" for every operation under `paths:` (two-space path keys, four-space
-// method keys, as the spec is written).
+// method keys, as the spec is written), with its x-permission ("" if none).
+std::map<std::string, std::string> SpecPermissions(const std::string& yaml) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(yaml);
+  std::string line, path, op;
+  bool in_paths = false;
+  std::regex path_re(R"(^  (/[^:\s]*):\s*$)");
+  std::regex method_re(R"(^    (get|put|post|patch|delete|head|options):\s*$)");
+  std::regex perm_re(R"(^      x-permission:\s*(\S+)\s*$)");
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (line.rfind("paths:", 0) == 0) {
+      in_paths = true;
+      continue;
+    }
+    if (in_paths && !line.empty() && line[0] != ' ') in_paths = false;
+    if (!in_paths) continue;
+    if (std::regex_match(line, m, path_re)) {
+      path = m[1];
+    } else if (std::regex_match(line, m, method_re) && !path.empty()) {
+      std::string method = m[1];
+      for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      op = method + " " + path;
+      out[op];
+    } else if (std::regex_match(line, m, perm_re) && !op.empty()) {
+      out[op] = m[1];
+    }
+  }
+  return out;
+}
+
 std::set<std::string> SpecOperations(const std::string& yaml) {
   std::set<std::string> ops;
   std::istringstream in(yaml);
@@ -64,6 +95,18 @@ TEST(OpenApiTest, EveryRouteIsInTheSpecAndEverySpecOperationIsServed) {
     EXPECT_TRUE(spec.count(op)) << op << " is served but not in the spec";
   for (const auto& op : spec)
     EXPECT_TRUE(served.count(op)) << op << " is in the spec but not served";
+}
+
+TEST(OpenApiTest, SpecNamesThePermissionEachRouteChecks) {
+  std::map<std::string, std::string> spec =
+      SpecPermissions(ReadFile(SourceDir() + "/api/openapi.yaml"));
+  api::Router router;
+  api::Services services;
+  api::RegisterRoutes(&router, &services);
+  for (const auto& r : router.routes()) {
+    std::string op = r.method + " " + r.pattern;
+    EXPECT_EQ(spec[op], r.access.permission) << op << ": x-permission in the spec";
+  }
 }
 
 TEST(OpenApiTest, ServerServesTheSpecItIsBuiltWith) {

@@ -126,7 +126,8 @@ TEST_F(ServerTest, Gat1400IngestAnswersOneStatusPerObjectAndQuarantinesBadOnes) 
                             Vehicle("MV-0004", "川S54321", "NO-SUCH-TOLLGATE")};
   objs.push_back(Vehicle("MV-0005", "未识别"));
   objs.back()["HasPlate"] = 0;
-  auto r = Must(c.Post("/VIID/MotorVehicles", Envelope(objs), "application/VIID+JSON"));
+  auto r =
+      Must(server_.feed().Post("/VIID/MotorVehicles", Envelope(objs), "application/VIID+JSON"));
   ASSERT_EQ(r.status, 200) << r.body;
   json statuses = Json(r)["ResponseStatusListObject"]["ResponseStatusObject"];
   ASSERT_EQ(statuses.size(), 5u);
@@ -146,7 +147,8 @@ TEST_F(ServerTest, Gat1400IngestAnswersOneStatusPerObjectAndQuarantinesBadOnes) 
   EXPECT_EQ(stats["quarantine_by_code"]["unknown_checkpoint"], 1);
 
   // The resend of an accepted record is acknowledged and not stored twice.
-  auto again = Must(c.Post("/VIID/MotorVehicles", Envelope({Vehicle("MV-0001", "川S12345")})));
+  auto again =
+      Must(server_.feed().Post("/VIID/MotorVehicles", Envelope({Vehicle("MV-0001", "川S12345")})));
   json st = Json(again)["ResponseStatusListObject"]["ResponseStatusObject"][0];
   EXPECT_EQ(st["StatusCode"], "0");
   EXPECT_NE(st["StatusString"].get<std::string>().find("duplicate"), std::string::npos);
@@ -194,11 +196,11 @@ TEST_F(ServerTest, Gat1400IngestAnswersOneStatusPerObjectAndQuarantinesBadOnes) 
 
 TEST_F(ServerTest, Gat1400EnvelopeErrorsAndBiometricsNotSupported) {
   auto& c = server_.client();
-  auto notjson = Must(c.Post("/VIID/MotorVehicles", "<xml/>"));
+  auto notjson = Must(server_.feed().Post("/VIID/MotorVehicles", "<xml/>"));
   EXPECT_EQ(notjson.status, 400);
   EXPECT_EQ(Json(notjson)["ResponseStatusObject"]["StatusCode"], "7");
   EXPECT_EQ(Json(notjson)["error"]["code"], "invalid_argument");
-  auto noenv = Must(c.Post("/VIID/MotorVehicles", R"({"Foo":[]})"));
+  auto noenv = Must(server_.feed().Post("/VIID/MotorVehicles", R"({"Foo":[]})"));
   EXPECT_EQ(noenv.status, 400);
   EXPECT_NE(Json(noenv)["error"]["field"].get<std::string>().find("MotorVehicleListObject"),
             std::string::npos);
@@ -211,7 +213,6 @@ TEST_F(ServerTest, Gat1400EnvelopeErrorsAndBiometricsNotSupported) {
 }
 
 TEST_F(ServerTest, BulkNdjsonAndJsonArray) {
-  auto& c = server_.client();
   std::string now = FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds);
   std::string ndjson = json{{"id", "B1"},
                             {"checkpoint_id", "51170200001210000001"},
@@ -227,7 +228,7 @@ TEST_F(ServerTest, BulkNdjsonAndJsonArray) {
                             {"speed_kmh", 900}}
                            .dump() +
                        "\n";
-  auto r = Must(c.Post("/api/v1/passages", ndjson, "application/x-ndjson"));
+  auto r = Must(server_.feed().Post("/api/v1/passages", ndjson, "application/x-ndjson"));
   ASSERT_EQ(r.status, 200) << r.body;
   json j = Json(r);
   EXPECT_EQ(j["accepted"], 1);
@@ -240,7 +241,7 @@ TEST_F(ServerTest, BulkNdjsonAndJsonArray) {
                                {"checkpoint_id", "51170200001210000001"},
                                {"pass_time", now},
                                {"plate", "川S33333"}}});
-  auto r2 = Must(c.Post("/api/v1/passages", arr.dump()));
+  auto r2 = Must(server_.feed().Post("/api/v1/passages", arr.dump()));
   EXPECT_EQ(Json(r2)["accepted"], 1);
   EXPECT_EQ(Stats()["stored"], 2);
 }
@@ -254,8 +255,7 @@ TEST_F(ServerTest, UnknownRoutesAndMethods) {
 }
 
 TEST_F(ServerTest, DataSurvivesAGracefulRestart) {
-  auto& c = server_.client();
-  ASSERT_EQ(Json(Must(c.Post(
+  ASSERT_EQ(Json(Must(server_.feed().Post(
                 "/VIID/MotorVehicles",
                 Envelope({Vehicle("R-1", "川S10001"),
                           Vehicle("R-2", "川S10002")}))))["ResponseStatusListObject"]

@@ -29,7 +29,19 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
   tcp::resolver resolver(ioc);
   beast::websocket::stream<tcp::socket> ws(ioc);
   net::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(server.port())));
-  ws.handshake("127.0.0.1", "/api/v1/stream?topics=ingest");
+  // Without a token the upgrade is refused; browsers pass the token in the query.
+  {
+    auto anon = server.NewClient();
+    auto refused = anon->Send("GET", "/api/v1/stream?topics=ingest", "",
+                              {{"Connection", "Upgrade"},
+                               {"Upgrade", "websocket"},
+                               {"Sec-WebSocket-Version", "13"},
+                               {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->status, 401);
+    EXPECT_EQ(refused->headers["www-authenticate"], "Bearer realm=\"quanyu\"");
+  }
+  ws.handshake("127.0.0.1", "/api/v1/stream?topics=ingest&access_token=" + server.admin_token());
   // The first tick proves the subscription is live before anything is submitted.
   beast::flat_buffer first;
   ws.read(first);
@@ -46,7 +58,7 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
             "\n";
   }
   body += json{{"id", "BAD"}, {"checkpoint_id", "K1"}, {"pass_time", now}, {"plate", "XX"}}.dump();
-  auto r = server.client().Post("/api/v1/passages", body, "application/x-ndjson");
+  auto r = server.feed().Post("/api/v1/passages", body, "application/x-ndjson");
   ASSERT_TRUE(r.ok() && r->status == 200);
 
   // Sum the per-second counts until the submission shows (at most a few ticks).

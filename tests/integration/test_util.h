@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -38,13 +39,21 @@ inline std::string SourceDir() {
   return d != nullptr ? d : ".";
 }
 
-// A real server on 127.0.0.1 and a free port, over a temporary data directory.
+inline constexpr char kTestPassword[] = "test password 123";
+inline constexpr char kFeedDevice[] = "test-feed";
+inline constexpr char kFeedSecret[] = "feed secret 123";
+
+// A real server on 127.0.0.1 and a free port, over a temporary data directory. Its data
+// directory has an agency "bureau", an administrator "admin" and a device credential
+// "test-feed" allowed to submit for any checkpoint. client() acts as the administrator,
+// feed() as the feed; As(role) makes a user of that role and a client acting as it.
 class ServerFixture {
  public:
   explicit ServerFixture(api::AppOptions options = {}) {
     options.data_dir = dir_.path();
     options.server.host = "127.0.0.1";
     options.server.port = 0;
+    options.auth.password_cost = govern::PasswordCost::kMinimal;
     options_ = options;
     Start();
   }
@@ -53,14 +62,61 @@ class ServerFixture {
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(app).value();
     ASSERT_TRUE(app_->Start().ok());
-    client_ = std::make_unique<api::HttpClient>("127.0.0.1", app_->port());
+    govern::Accounts& accounts = app_->accounts();
+    if (!*accounts.Initialized()) {
+      ASSERT_TRUE(accounts
+                      .InitAdmin(govern::Agency{"bureau", "测试市公安局", "police_bureau", "", 0},
+                                 "admin", kTestPassword)
+                      .ok());
+      govern::Device feed;
+      feed.id = kFeedDevice;
+      feed.agency = "bureau";
+      feed.allowed_ids = {govern::kAnyId};
+      ASSERT_TRUE(accounts.AddDevice(feed, std::string(kFeedSecret)).ok());
+    }
+    admin_token_ = Login({{"user", "admin"}, {"password", kTestPassword}});
+    client_ = NewClient(admin_token_);
+    feed_ = NewClient(Login({{"device", kFeedDevice}, {"secret", kFeedSecret}}));
   }
   void Restart() {
     client_.reset();
+    feed_.reset();
+    by_role_.clear();
     app_.reset();
     Start();
   }
+  // A client without credentials, or with the given bearer token.
+  std::unique_ptr<api::HttpClient> NewClient(const std::string& token = {}) {
+    auto c = std::make_unique<api::HttpClient>("127.0.0.1", app_->port());
+    if (!token.empty()) c->SetDefaultHeader("Authorization", "Bearer " + token);
+    return c;
+  }
+  // Logs in over HTTP; "" on failure (with a test failure).
+  std::string Login(const nlohmann::json& credentials) {
+    api::HttpClient c("127.0.0.1", app_->port());
+    auto r = c.Post("/api/v1/auth/login", credentials.dump());
+    EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
+    if (!r.ok() || r->status != 200) return {};
+    return nlohmann::json::parse(r->body)["token"].get<std::string>();
+  }
+  // A client acting as a user of `role` (created on first use, named "<role>-user").
+  api::HttpClient& As(const std::string& role) {
+    auto it = by_role_.find(role);
+    if (it != by_role_.end()) return *it->second;
+    govern::User u;
+    u.id = role + "-user";
+    u.agency = "bureau";
+    u.role = role;
+    if (!app_->accounts().GetUser(u.id).ok()) {
+      Status s = app_->accounts().AddUser(u, kTestPassword);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    auto c = NewClient(Login({{"user", u.id}, {"password", kTestPassword}}));
+    return *(by_role_[role] = std::move(c));
+  }
   api::HttpClient& client() { return *client_; }
+  const std::string& admin_token() const { return admin_token_; }
+  api::HttpClient& feed() { return *feed_; }
   uint16_t port() const { return app_->port(); }
   const std::string& data_dir() const { return dir_.path(); }
   api::App& app() { return *app_; }
@@ -70,6 +126,9 @@ class ServerFixture {
   api::AppOptions options_;
   std::unique_ptr<api::App> app_;
   std::unique_ptr<api::HttpClient> client_;
+  std::unique_ptr<api::HttpClient> feed_;
+  std::string admin_token_;
+  std::map<std::string, std::unique_ptr<api::HttpClient>> by_role_;
 };
 
 inline nlohmann::json Json(const api::ClientResponse& r) {
