@@ -13,7 +13,7 @@
 
 namespace quanyu::store {
 
-inline constexpr int kLatestSchemaVersion = 2;
+inline constexpr int kLatestSchemaVersion = 3;
 
 struct Migration {
   int version;
