@@ -12,6 +12,7 @@
 #include "govern/roles.h"
 #include "store/store.h"
 #include "tools/admin.h"
+#include "tools/audit_verify.h"
 #include "tools/import.h"
 #include "tools/loadgen.h"
 
@@ -232,6 +233,16 @@ int main(int argc, char** argv) {
   auto* db_version = db->add_subcommand("version", "Print the schema version of the store");
   db_version->add_option("--data", db_data, "Data directory")->capture_default_str();
 
+  // audit verify
+  std::string audit_data = "./data";
+  auto* audit = cli.add_subcommand("audit", "Inspect the audit log of a data directory");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify",
+      "Check the audit log's hash chain (and its head file); exit 0 intact, 1 broken, 2 error. "
+      "Safe while a server runs");
+  audit_verify->add_option("--data", audit_data, "Data directory")->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
   // Logs go to stderr: stdout carries what commands print (the listening line, summaries).
   spdlog::set_default_logger(spdlog::stderr_color_mt("quanyu"));
@@ -297,6 +308,7 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(rep->rejected), rep->p50_ms, rep->p99_ms, rep->max_ms);
     return rep->failed_requests > 0 ? 1 : 0;
   }
+  if (audit_verify->parsed()) return quanyu::tools::RunAuditVerify(audit_data, stdout, stderr);
   if (db_version->parsed()) {
     auto lock = quanyu::api::DataDirLock::Acquire(db_data);
     if (!lock.ok()) return Fail(lock.status());

@@ -13,7 +13,7 @@
 
 namespace quanyu::store {
 
-inline constexpr int kLatestSchemaVersion = 3;
+inline constexpr int kLatestSchemaVersion = 4;
 
 struct Migration {
   int version;

@@ -18,6 +18,19 @@
 // Migration 2 creates these and the sqlite backend then moves the version-1 rows into day
 // tables (in the same transaction) and drops the version-1 table.
 //
+// Version 3 adds the audit log (see govern/audit.h for the hash chain):
+//
+//   audit_log     one row per record, keyed by its seq. Triggers make it append-only: no
+//                 UPDATE; an INSERT only after the last record; a DELETE only of records at or
+//                 below the anchor.
+//   audit_anchor  at most one row: the seq and hash of the last record a retention trim
+//                 removed. Triggers let it only move forward, only onto a stored record with
+//                 that record's hash, and never be deleted. So a DELETE through SQL can only
+//                 remove a prefix that the anchor then still vouches for, which is what
+//                 Store::TrimAuditBefore does. The triggers stop mistakes and tools that go
+//                 around the store; someone who can write the file can drop them, and the hash
+//                 chain is what detects that.
+//
 // No foreign key from passages to checkpoints: checkpoints may be deleted while their history
 // stays, and a per-row check would slow ingest.
 #include <iterator>
@@ -125,6 +138,63 @@ DELETE FROM store_counters WHERE name = 'passages';
 )sql";
 
 constexpr std::string_view kV3 = R"sql(
+CREATE TABLE audit_log (
+  seq        INTEGER PRIMARY KEY NOT NULL CHECK (seq > 0),
+  time       INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  agency     TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  target     TEXT NOT NULL,
+  purpose    TEXT NOT NULL,
+  case_no    TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  outcome    TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'error')),
+  detail     TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (time);
+CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_target ON audit_log (target, seq);
+
+CREATE TABLE audit_anchor (
+  id   INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+  seq  INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN OLD.seq > coalesce((SELECT seq FROM audit_anchor), 0)
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER audit_log_insert_at_end BEFORE INSERT ON audit_log
+WHEN NEW.seq <= coalesce((SELECT max(seq) FROM audit_log), (SELECT seq FROM audit_anchor), 0)
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only: a record must follow the last one');
+END;
+CREATE TRIGGER audit_anchor_insert BEFORE INSERT ON audit_anchor
+WHEN NEW.hash IS NOT (SELECT hash FROM audit_log WHERE seq = NEW.seq)
+BEGIN
+  SELECT RAISE(ABORT, 'the audit anchor must name a stored audit record and its hash');
+END;
+CREATE TRIGGER audit_anchor_update BEFORE UPDATE ON audit_anchor
+WHEN NEW.seq <= OLD.seq OR NEW.hash IS NOT (SELECT hash FROM audit_log WHERE seq = NEW.seq)
+BEGIN
+  SELECT RAISE(ABORT, 'the audit anchor only moves forward, onto a stored audit record');
+END;
+CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor
+BEGIN
+  SELECT RAISE(ABORT, 'the audit anchor cannot be deleted');
+END;
+)sql";
+
+constexpr std::string_view kV4 = R"sql(
 CREATE TABLE documents (
   kind    TEXT NOT NULL,                  -- agency, user, device, session
   id      TEXT NOT NULL,
@@ -137,7 +207,8 @@ CREATE TABLE documents (
 constexpr Migration kMigrations[] = {
     {1, "checkpoints, passages, quarantine, log positions", kV1},
     {2, "passages partitioned by day, with index runs", kV2},
-    {3, "governance documents (agencies, users, devices, sessions)", kV3},
+    {3, "audit log", kV3},
+    {4, "governance documents (agencies, users, devices, sessions)", kV4},
 };
 
 static_assert(std::size(kMigrations) == kLatestSchemaVersion);

@@ -641,6 +641,56 @@ constexpr std::string_view kDayIdBlocks =
     "SELECT b.entries FROM passage_runs r JOIN passage_blocks b ON b.run = r.run "
     "WHERE r.day = ?1 AND r.kind = 0";
 
+// Audit log (schema 3).
+constexpr std::string_view kAuditColumns =
+    "seq, time, actor, agency, role, action, target, purpose, case_no, request_id, outcome, "
+    "detail, prev_hash, hash";
+constexpr std::string_view kInsertAudit =
+    "INSERT INTO audit_log (seq, time, actor, agency, role, action, target, purpose, case_no, "
+    "request_id, outcome, detail, prev_hash, hash) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+const std::string kLastAudit =
+    "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq DESC LIMIT 1";
+const std::string kAuditFrom =
+    "SELECT " + std::string(kAuditColumns) + " FROM audit_log WHERE seq >= ?1 ORDER BY seq";
+constexpr std::string_view kSelectAuditAnchor = "SELECT seq, hash FROM audit_anchor WHERE id = 1";
+constexpr std::string_view kUpsertAuditAnchor =
+    "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, ?1, ?2) "
+    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+constexpr std::string_view kDeleteAuditThrough = "DELETE FROM audit_log WHERE seq <= ?1";
+// The last record below ?1.
+constexpr std::string_view kLastAuditBelow =
+    "SELECT seq, hash FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT 1";
+
+// ListAudit: ?1 after_seq, ?2 before_seq, ?3 from, ?4 to, ?5 actor, ?6 action, ?7 target,
+// ?8 limit. One statement per combination of filters, so that each can use its index.
+std::string ListAuditSql(bool by_actor, bool by_action, bool by_target, bool newest_first) {
+  std::string sql = "SELECT " + std::string(kAuditColumns) +
+                    " FROM audit_log WHERE seq > ?1 AND seq < ?2 AND time >= ?3 AND time < ?4";
+  if (by_actor) sql += " AND actor = ?5";
+  if (by_action) sql += " AND action = ?6";
+  if (by_target) sql += " AND target = ?7";
+  sql += newest_first ? " ORDER BY seq DESC LIMIT ?8" : " ORDER BY seq LIMIT ?8";
+  return sql;
+}
+
+void ReadAudit(const Stmt& st, AuditRecord* r) {
+  r->seq = static_cast<uint64_t>(st.ColInt(0));
+  r->time = st.ColInt(1);
+  r->actor = st.ColText(2);
+  r->agency = st.ColText(3);
+  r->role = st.ColText(4);
+  r->action = st.ColText(5);
+  r->target = st.ColText(6);
+  r->purpose = st.ColText(7);
+  r->case_no = st.ColText(8);
+  r->request_id = st.ColText(9);
+  r->outcome = st.ColText(10);
+  r->detail = st.ColText(11);
+  r->prev_hash = st.ColText(12);
+  r->hash = st.ColText(13);
+}
+
 // Statements on one day table.
 struct PartitionSql {
   std::string insert;     // ?1 k, ?2 id, ?3 plate, ?4 cp, ?5 rest
@@ -726,7 +776,8 @@ class IdSet {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, bool memory) : path_(std::move(path)), memory_(memory) {}
+  SqliteStore(std::string path, bool memory, bool read_only)
+      : path_(std::move(path)), memory_(memory), read_only_(read_only) {}
 
   ~SqliteStore() override {
     if (wal_checkpoint_thread_.joinable()) {
@@ -738,11 +789,20 @@ class SqliteStore final : public Store {
       wal_checkpoint_thread_.join();
     }
     std::lock_guard lock(write_mu_);
-    if (writer_ != nullptr) (void)writer_->Exec("PRAGMA optimize");
+    if (writer_ != nullptr && !read_only_) (void)writer_->Exec("PRAGMA optimize");
   }
 
   Status Init(const StoreOptions& options) {
     std::lock_guard lock(write_mu_);
+    if (read_only_) {
+      if (memory_) {
+        return InvalidArgument("read_only", "an in-memory store cannot be opened read-only");
+      }
+      // The "writer" only reads here: writes fail with SQLITE_READONLY.
+      ASSIGN_OR_RETURN(writer_, Connection::Open(path_, SQLITE_OPEN_READONLY));
+      RETURN_IF_ERROR(writer_->Exec("PRAGMA query_only = ON"));
+      return CheckSchemaReadOnly();
+    }
     ASSIGN_OR_RETURN(writer_, Connection::Open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
     if (!memory_) {
       QY_STMT(st, *writer_, "PRAGMA journal_mode = WAL");
@@ -1152,7 +1212,191 @@ class SqliteStore final : public Store {
     return q;
   }
 
+  // --- audit log
+
+  Status AppendAudit(std::span<const AuditRecord> records) override {
+    for (size_t i = 0; i < records.size(); ++i) {
+      const AuditRecord& r = records[i];
+      if (r.actor.empty()) {
+        return InvalidArgument(ItemField("records", i, "actor"), "audit record actor is empty");
+      }
+      if (r.action.empty()) {
+        return InvalidArgument(ItemField("records", i, "action"), "audit record action is empty");
+      }
+      if (r.outcome != "ok" && r.outcome != "denied" && r.outcome != "error") {
+        return InvalidArgument(
+            ItemField("records", i, "outcome"),
+            "audit outcome must be \"ok\", \"denied\" or \"error\", not \"" + r.outcome + "\"");
+      }
+      if (r.hash.empty()) {
+        return InvalidArgument(ItemField("records", i, "hash"), "audit record hash is empty");
+      }
+      if (r.seq == 0 || r.seq > static_cast<uint64_t>(INT64_MAX)) {
+        return InvalidArgument(ItemField("records", i, "seq"), "audit seq out of range");
+      }
+      if (i > 0 && (r.seq != records[i - 1].seq + 1 || r.prev_hash != records[i - 1].hash)) {
+        return InvalidArgument(ItemField("records", i, "prev_hash"),
+                               "audit records do not form a chain: record seq " +
+                                   std::to_string(r.seq) + " does not follow seq " +
+                                   std::to_string(records[i - 1].seq));
+      }
+    }
+    if (records.empty()) return Status::Ok();
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+    // The chain's end: the last stored record, else the anchor.
+    std::optional<std::pair<uint64_t, std::string>> end;
+    {
+      QY_STMT(st, c, kLastAudit);
+      int rc = st.Step();
+      if (rc == SQLITE_ROW) {
+        end.emplace(static_cast<uint64_t>(st.ColInt(0)), st.ColText(13));
+      } else if (rc != SQLITE_DONE) {
+        return SqliteError(rc, "reading the audit log", c.db());
+      }
+    }
+    if (!end) {
+      ASSIGN_OR_RETURN(std::optional<AuditAnchor> anchor, AuditAnchorOn(c));
+      if (anchor) end.emplace(anchor->seq, anchor->hash);
+    }
+    const AuditRecord& first = records.front();
+    const uint64_t want_seq = end ? end->first + 1 : 1;
+    if (first.seq != want_seq || (end && first.prev_hash != end->second)) {
+      return FailedPrecondition(
+          "audit records do not continue the stored chain: the first has seq " +
+          std::to_string(first.seq) + ", the log expects seq " + std::to_string(want_seq) +
+          (first.seq == want_seq ? " with the last record's hash" : "") +
+          " (did another writer append?)");
+    }
+    QY_STMT(st, c, kInsertAudit);
+    for (const AuditRecord& r : records) {
+      st.Int(1, static_cast<int64_t>(r.seq));
+      st.Int(2, r.time);
+      st.Text(3, r.actor);
+      st.Text(4, r.agency);
+      st.Text(5, r.role);
+      st.Text(6, r.action);
+      st.Text(7, r.target);
+      st.Text(8, r.purpose);
+      st.Text(9, r.case_no);
+      st.Text(10, r.request_id);
+      st.Text(11, r.outcome);
+      st.Text(12, r.detail);
+      st.Text(13, r.prev_hash);
+      st.Text(14, r.hash);
+      RETURN_IF_ERROR(StepDone(st, c, "appending audit record " + std::to_string(r.seq)));
+      st.Reset();
+    }
+    return txn.Commit();
+  }
+
+  StatusOr<std::optional<AuditRecord>> LastAudit() override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    QY_STMT(st, lease.conn(), kLastAudit);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return std::optional<AuditRecord>();
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading the audit log", lease.conn().db());
+    std::optional<AuditRecord> r(std::in_place);
+    ReadAudit(st, &*r);
+    return r;
+  }
+
+  StatusOr<std::vector<AuditRecord>> ListAudit(const AuditQuery& q) override {
+    std::vector<AuditRecord> out;
+    if (q.limit == 0 || q.from >= q.to || q.after_seq >= q.before_seq) return out;
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    static const std::string kSql[2][2][2][2] = {
+#define QY_AUDIT_SQL(a, b, c) {ListAuditSql(a, b, c, false), ListAuditSql(a, b, c, true)}
+        {{QY_AUDIT_SQL(false, false, false), QY_AUDIT_SQL(false, false, true)},
+         {QY_AUDIT_SQL(false, true, false), QY_AUDIT_SQL(false, true, true)}},
+        {{QY_AUDIT_SQL(true, false, false), QY_AUDIT_SQL(true, false, true)},
+         {QY_AUDIT_SQL(true, true, false), QY_AUDIT_SQL(true, true, true)}},
+#undef QY_AUDIT_SQL
+    };
+    QY_STMT(st, lease.conn(),
+            kSql[!q.actor.empty()][!q.action.empty()][!q.target.empty()][q.newest_first]);
+    st.Int(1, static_cast<int64_t>(std::min<uint64_t>(q.after_seq, INT64_MAX)));
+    st.Int(2, static_cast<int64_t>(std::min<uint64_t>(q.before_seq, INT64_MAX)));
+    st.Int(3, q.from);
+    st.Int(4, q.to);
+    st.Text(5, q.actor);
+    st.Text(6, q.action);
+    st.Text(7, q.target);
+    st.Int(8, ClampLimit(q.limit));
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) ReadAudit(st, &out.emplace_back());
+    if (rc != SQLITE_DONE) return SqliteError(rc, "listing the audit log", lease.conn().db());
+    return out;
+  }
+
+  Status ForEachAudit(uint64_t from_seq,
+                      const std::function<Status(const AuditRecord&)>& fn) override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    Connection& c = lease.conn();
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/false));
+    {
+      QY_STMT(st, c, kAuditFrom);
+      st.Int(1, static_cast<int64_t>(std::min<uint64_t>(from_seq, INT64_MAX)));
+      AuditRecord r;
+      int rc;
+      while ((rc = st.Step()) == SQLITE_ROW) {
+        ReadAudit(st, &r);
+        RETURN_IF_ERROR(fn(r));
+      }
+      if (rc != SQLITE_DONE) return SqliteError(rc, "reading the audit log", c.db());
+    }
+    return txn.Commit();
+  }
+
+  Status TrimAuditBefore(uint64_t seq) override {
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+    uint64_t last_removed = 0;
+    std::string hash;
+    {
+      QY_STMT(st, c, kLastAuditBelow);
+      st.Int(1, static_cast<int64_t>(std::min<uint64_t>(seq, INT64_MAX)));
+      int rc = st.Step();
+      if (rc == SQLITE_DONE) return Status::Ok();  // nothing below seq
+      if (rc != SQLITE_ROW) return SqliteError(rc, "trimming the audit log", c.db());
+      last_removed = static_cast<uint64_t>(st.ColInt(0));
+      hash = st.ColText(1);
+    }
+    // The anchor first: the delete trigger lets only records at or below it go.
+    {
+      QY_STMT(st, c, kUpsertAuditAnchor);
+      st.Int(1, static_cast<int64_t>(last_removed));
+      st.Text(2, hash);
+      RETURN_IF_ERROR(StepDone(st, c, "moving the audit anchor"));
+    }
+    {
+      QY_STMT(st, c, kDeleteAuditThrough);
+      st.Int(1, static_cast<int64_t>(last_removed));
+      RETURN_IF_ERROR(StepDone(st, c, "trimming the audit log"));
+    }
+    return txn.Commit();
+  }
+
+  StatusOr<std::optional<AuditAnchor>> GetAuditAnchor() override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    return AuditAnchorOn(lease.conn());
+  }
+
  private:
+  static StatusOr<std::optional<AuditAnchor>> AuditAnchorOn(Connection& c) {
+    QY_STMT(st, c, kSelectAuditAnchor);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return std::optional<AuditAnchor>();
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading the audit anchor", c.db());
+    return std::optional<AuditAnchor>(
+        AuditAnchor{static_cast<uint64_t>(st.ColInt(0)), st.ColText(1)});
+  }
+
   // A connection to read with: a pooled reader connection for a file, or the writer
   // connection (with the write lock held) for an in-memory database.
   class ReadLease {
@@ -1190,7 +1434,9 @@ class SqliteStore final : public Store {
         return ReadLease(this, std::move(c));
       }
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(path_, SQLITE_OPEN_READWRITE));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<Connection> c,
+        Connection::Open(path_, read_only_ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE));
     RETURN_IF_ERROR(c->Exec("PRAGMA query_only = ON"));
     c->drop_generation = generation;
     return ReadLease(this, std::move(c));
@@ -1269,6 +1515,30 @@ class SqliteStore final : public Store {
     // writers held off; the next transaction then writes from the start of the WAL again.
     std::lock_guard lock(write_mu_);
     sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+
+  // A read-only store cannot migrate: it serves only a database at this build's schema.
+  // REQUIRES: write_mu_ held.
+  Status CheckSchemaReadOnly() {
+    Connection& c = *writer_;
+    int current = 0;
+    {
+      QY_STMT(st, c, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+      int rc = st.Step();
+      if (rc != SQLITE_ROW) {
+        return SqliteError(rc, "reading the schema version of \"" + path_ + "\"", c.db());
+      }
+      current = static_cast<int>(st.ColInt(0));
+    }
+    if (current != kLatestSchemaVersion) {
+      return FailedPrecondition(
+          "database schema version " + std::to_string(current) + " is not this build's (" +
+          std::to_string(kLatestSchemaVersion) +
+          "); a read-only open cannot migrate it: open it once read-write (quanyu serve) or use "
+          "a matching build");
+    }
+    schema_version_ = current;
+    return Status::Ok();
   }
 
   // REQUIRES: write_mu_ held.
@@ -1902,6 +2172,7 @@ class SqliteStore final : public Store {
 
   const std::string path_;
   const bool memory_;
+  const bool read_only_;
   int schema_version_ = 0;  // set by Init
 
   std::mutex write_mu_;
@@ -1948,7 +2219,7 @@ class SqliteStore final : public Store {
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                  const StoreOptions& options) {
   bool memory = path == ":memory:";
-  auto store = std::make_unique<SqliteStore>(path, memory);
+  auto store = std::make_unique<SqliteStore>(path, memory, options.read_only);
   RETURN_IF_ERROR(store->Init(options));
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -497,6 +497,105 @@ TEST(SqliteStoreTest, AnotherWriterIsNoticed) {
   EXPECT_THAT(IdsOf(*found), ::testing::ElementsAre("r5"));
 }
 
+// Runs one statement on the database file with the plain SQLite API; returns SQLite's error
+// message, or "" if it succeeded.
+std::string RawExecError(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  std::string out;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    out = err != nullptr ? err : "failed";
+  }
+  sqlite3_free(err);
+  sqlite3_close(db);
+  return out;
+}
+
+std::vector<AuditRecord> Audits(uint64_t first, uint64_t last, std::string prev) {
+  std::vector<AuditRecord> out;
+  for (uint64_t seq = first; seq <= last; ++seq) {
+    AuditRecord r;
+    r.seq = seq;
+    r.time = kLocalMidnight + static_cast<int64_t>(seq);
+    r.actor = "user:zhao.lei";
+    r.action = "user.add";
+    r.outcome = "ok";
+    r.prev_hash = out.empty() ? prev : out.back().hash;
+    r.hash = "h" + std::to_string(seq);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+TEST(SqliteStoreTest, AuditLogRefusesUpdateAndDeleteThroughSql) {
+  TempDir dir;
+  fs::path db = dir.path() / "quanyu.db";
+  {
+    auto store = Store::Open({.url = "sqlite:" + db.string()});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->AppendAudit(Audits(1, 4, "g")).ok());
+  }
+  EXPECT_THAT(RawExecError(db, "UPDATE audit_log SET outcome = 'denied' WHERE seq = 2"),
+              HasSubstr("the audit log is append-only"));
+  EXPECT_THAT(RawExecError(db, "DELETE FROM audit_log WHERE seq = 4"),
+              HasSubstr("the audit log is append-only"));
+  EXPECT_THAT(RawExecError(db, "DELETE FROM audit_log"), HasSubstr("append-only"));
+  // No insert before the end, no seq taken twice.
+  EXPECT_THAT(RawExecError(db,
+                           "INSERT INTO audit_log SELECT 0 + 3, time, actor, agency, role, "
+                           "action, target, purpose, case_no, request_id, outcome, detail, "
+                           "prev_hash, hash FROM audit_log WHERE seq = 1"),
+              Not(::testing::IsEmpty()));
+  // The anchor cannot be set to something the log does not hold, nor be moved back or deleted,
+  // so a DELETE through SQL can only remove a prefix the anchor vouches for.
+  EXPECT_THAT(RawExecError(db, "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, 3, 'forged')"),
+              HasSubstr("must name a stored audit record"));
+  EXPECT_EQ(RawExecError(db, "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, 2, 'h2')"), "");
+  EXPECT_THAT(RawExecError(db, "UPDATE audit_anchor SET seq = 1, hash = 'h1'"),
+              HasSubstr("only moves forward"));
+  EXPECT_THAT(RawExecError(db, "DELETE FROM audit_anchor"), HasSubstr("cannot be deleted"));
+  EXPECT_THAT(RawExecError(db, "DELETE FROM audit_log WHERE seq = 3"), HasSubstr("append-only"));
+  EXPECT_EQ(RawExecError(db, "DELETE FROM audit_log WHERE seq <= 2"), "");
+  EXPECT_EQ(RawQuery(db, "SELECT group_concat(seq) FROM audit_log"), "3,4");
+  EXPECT_EQ(RawQuery(db, "SELECT count(*) FROM audit_log WHERE outcome = 'ok'"), "2");
+}
+
+TEST(SqliteStoreTest, ReadOnlyStoreReadsWhatAnotherStoreWrites) {
+  TempDir dir;
+  const std::string url = "sqlite:" + (dir.path() / "quanyu.db").string();
+  auto writer = Store::Open({.url = url});
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->AppendAudit(Audits(1, 2, "g")).ok());
+
+  auto reader = Store::Open({.url = url, .read_only = true});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->SchemaVersion(), Store::LatestSchemaVersion());
+  auto last = (*reader)->LastAudit();
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->seq, 2u);
+
+  ASSERT_TRUE((*writer)->AppendAudit(Audits(3, 3, "h2")).ok());
+  last = (*reader)->LastAudit();
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->seq, 3u);
+
+  // Writes fail and change nothing.
+  EXPECT_FALSE((*reader)->AppendAudit(Audits(4, 4, "h3")).ok());
+  EXPECT_FALSE((*reader)->TrimAuditBefore(3).ok());
+  EXPECT_EQ(RawQuery(dir.path() / "quanyu.db", "SELECT max(seq) FROM audit_log"), "3");
+
+  // It never creates a database, and there is no read-only memory database.
+  Status s =
+      Store::Open({.url = "sqlite:" + (dir.path() / "absent.db").string(), .read_only = true})
+          .status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(fs::exists(dir.path() / "absent.db"));
+  s = Store::Open({.url = "sqlite::memory:", .read_only = true}).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "read_only");
+}
+
 TEST(SqliteStoreTest, MigrationsAreDenseAndEndAtTheLatestVersion) {
   auto migrations = SqliteMigrations();
   ASSERT_FALSE(migrations.empty());

@@ -12,6 +12,10 @@
 // ApplyBatch, which also records how far each event-log partition has been applied, in the
 // same transaction: after a crash the pipeline replays the log from there.
 //
+// The audit log is append-only: records are added by AppendAudit (the govern module assigns
+// their sequence numbers and hash chain) and removed only as a prefix by TrimAuditBefore, which
+// leaves an anchor saying where the remaining chain starts.
+//
 // Thread safety: every method may be called from any thread; a backend serializes writes
 // internally. Reads do not block on writes (WAL).
 #pragma once
@@ -23,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +47,11 @@ struct StoreOptions {
   // SQLite: synchronous=FULL if true, NORMAL if false. The event log, not the store, is what
   // makes acknowledged records durable, so NORMAL is the default.
   bool sync_full = false;
+  // Opens an existing database for reading only (a file url; not ":memory:"): no migration,
+  // no file is created, and every write method fails. Another process (a running server)
+  // may write the same database meanwhile. FailedPrecondition if the schema is not this
+  // build's latest. Default: false.
+  bool read_only = false;
 };
 
 struct CheckpointQuery {
@@ -71,6 +81,48 @@ struct PassageStats {
   int64_t quarantined_total = 0;                      // all quarantine entries ever kept
   std::map<std::string, int64_t> quarantine_by_code;  // open entries by reason code
   std::optional<UnixMicros> oldest_pass_time, newest_pass_time;
+};
+
+// One entry of the audit log: who did what to which thing, why, and how it ended. Times are
+// UTC microseconds; hashes are lower-case hex SHA-256 (see govern/audit.h for the chain).
+struct AuditRecord {
+  uint64_t seq = 0;        // 1, 2, 3, ... assigned by the audit log, no gaps
+  UnixMicros time = 0;     // when the action happened
+  std::string actor;       // "user:NAME", "device:ID" or "system"
+  std::string agency;      // the actor's agency (unit code or name)
+  std::string role;        // the role the actor acted in
+  std::string action;      // "passages.search", "user.add", "retention.run", ...
+  std::string target;      // what was acted on ("plate:川A12345", "user:li.wei"); may be empty
+  std::string purpose;     // the stated reason for a personal read; may be empty
+  std::string case_no;     // the case the action belongs to; may be empty
+  std::string request_id;  // the HTTP request id, for matching with server logs; may be empty
+  std::string outcome;     // "ok", "denied" or "error"
+  std::string detail;      // JSON text or empty
+  std::string prev_hash;   // the previous record's hash (see govern/audit.h for the first)
+  std::string hash;        // SHA-256 of prev_hash and this record's content
+
+  bool operator==(const AuditRecord& other) const = default;
+};
+
+// Where the stored audit chain starts after TrimAuditBefore removed a prefix: the seq and hash
+// of the last record removed. The first remaining record has seq + 1 and prev_hash == hash.
+struct AuditAnchor {
+  uint64_t seq = 0;
+  std::string hash;
+
+  bool operator==(const AuditAnchor& other) const = default;
+};
+
+struct AuditQuery {
+  uint64_t after_seq = 0;            // seq > after_seq
+  uint64_t before_seq = UINT64_MAX;  // seq < before_seq (pages when newest_first)
+  UnixMicros from = INT64_MIN;       // time >= from
+  UnixMicros to = INT64_MAX;         // time < to
+  std::string actor;                 // exact; empty = any
+  std::string action;                // exact; empty = any
+  std::string target;                // exact; empty = any
+  size_t limit = 100;
+  bool newest_first = true;  // by seq
 };
 
 // A change to a quarantine entry's state (replayed or discarded).
@@ -173,6 +225,32 @@ class Store {
       const QuarantineQuery& q) = 0;
   // NotFound if absent.
   virtual StatusOr<events::QuarantineEntry> GetQuarantine(const std::string& id) = 0;
+
+  // --- audit log (written by govern::AuditLog only)
+  // Appends the records in one transaction, or none of them. They must continue the stored
+  // chain: seqs consecutive from the last stored record's seq + 1 (or the anchor's, or 1 when
+  // the log has never held a record), each prev_hash equal to the hash before it (the first
+  // one's to the last stored record's or the anchor's hash; when the log has never held a
+  // record it is not checked). FailedPrecondition if they do not (another writer appended
+  // meanwhile); InvalidArgument ("records[i].outcome", ...) for an empty actor or action, an
+  // outcome other than "ok", "denied" or "error", an empty hash, a seq of 0, or records that
+  // do not chain to each other ("records[i].prev_hash").
+  virtual Status AppendAudit(std::span<const AuditRecord> records) = 0;
+  // The record with the highest seq, if any is stored.
+  virtual StatusOr<std::optional<AuditRecord>> LastAudit() = 0;
+  // Records matching every filter of the query, by seq (newest or oldest first), at most
+  // q.limit of them.
+  virtual StatusOr<std::vector<AuditRecord>> ListAudit(const AuditQuery& q) = 0;
+  // Calls fn with every record whose seq >= from_seq, in seq order, over one snapshot; stops at
+  // and returns fn's first error. REQUIRES: fn does not call this Store.
+  virtual Status ForEachAudit(uint64_t from_seq,
+                              const std::function<Status(const AuditRecord&)>& fn) = 0;
+  // Retention: removes every record with seq < `seq` (all of them if `seq` is past the last)
+  // and, in the same transaction, moves the anchor to the last record removed. Nothing
+  // happens if no stored record is below `seq`. The only way records leave the log.
+  virtual Status TrimAuditBefore(uint64_t seq) = 0;
+  // The anchor, if a trim has ever removed records.
+  virtual StatusOr<std::optional<AuditAnchor>> GetAuditAnchor() = 0;
 };
 
 }  // namespace quanyu::store

@@ -773,6 +773,223 @@ TEST_P(StoreContractTest, DropPassagesBeforeRemovesWholeLocalDays) {
   EXPECT_EQ(back, ps[1]);
 }
 
+// --- audit log. The store only keeps the chain's shape (seq order, prev_hash links); the
+// hashes here are stand-ins, as govern/audit.h computes the real ones.
+
+AuditRecord MakeAudit(uint64_t seq, std::string prev_hash, std::string actor = "user:li.wei",
+                      std::string action = "passages.search", std::string target = "plate:川A12345",
+                      UnixMicros time = 0) {
+  AuditRecord r;
+  r.seq = seq;
+  r.time = time != 0 ? time : kT0 + static_cast<UnixMicros>(seq) * kMicrosPerSecond;
+  r.actor = std::move(actor);
+  r.agency = "511702000000";
+  r.role = "investigator";
+  r.action = std::move(action);
+  r.target = std::move(target);
+  r.purpose = "盗窃案 investigation";
+  r.case_no = "A5117020000002026010001";
+  r.request_id = "req-" + std::to_string(seq);
+  r.outcome = "ok";
+  r.detail = R"({"rows":3})";
+  r.prev_hash = std::move(prev_hash);
+  r.hash = "hash-" + std::to_string(seq);
+  return r;
+}
+
+// Records first..last, chained to each other and the first to `prev_hash`.
+std::vector<AuditRecord> AuditChain(uint64_t first, uint64_t last,
+                                    std::string prev_hash = "genesis") {
+  std::vector<AuditRecord> out;
+  for (uint64_t seq = first; seq <= last; ++seq) {
+    out.push_back(MakeAudit(seq, out.empty() ? prev_hash : out.back().hash));
+  }
+  return out;
+}
+
+std::vector<uint64_t> Seqs(const std::vector<AuditRecord>& rs) {
+  std::vector<uint64_t> seqs;
+  for (const auto& r : rs) seqs.push_back(r.seq);
+  return seqs;
+}
+
+TEST_P(StoreContractTest, AuditRecordsRoundTripEveryFieldInSeqOrder) {
+  QY_ASSERT_OK_AND_ASSIGN(auto none, store_->LastAudit());
+  EXPECT_FALSE(none.has_value());
+  const std::vector<AuditRecord> chain = AuditChain(1, 3);
+  QY_ASSERT_OK(store_->AppendAudit(chain));
+  QY_ASSERT_OK(store_->AppendAudit({}));  // nothing to append is not an error
+
+  QY_ASSERT_OK_AND_ASSIGN(auto last, store_->LastAudit());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, chain[2]);
+
+  std::vector<AuditRecord> seen;
+  QY_ASSERT_OK(store_->ForEachAudit(0, [&](const AuditRecord& r) {
+    seen.push_back(r);
+    return Status::Ok();
+  }));
+  EXPECT_EQ(seen, chain);
+
+  seen.clear();
+  QY_ASSERT_OK(store_->ForEachAudit(2, [&](const AuditRecord& r) {
+    seen.push_back(r);
+    return Status::Ok();
+  }));
+  EXPECT_THAT(Seqs(seen), ElementsAre(2, 3));
+
+  // The callback's first error ends the walk and is returned.
+  int calls = 0;
+  Status s = store_->ForEachAudit(0, [&](const AuditRecord&) {
+    ++calls;
+    return DataLoss("stop here");
+  });
+  EXPECT_EQ(s, DataLoss("stop here"));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_P(StoreContractTest, AppendAuditOnlyContinuesTheChain) {
+  // The first record ever must be seq 1.
+  EXPECT_EQ(store_->AppendAudit(AuditChain(2, 3)).code(), StatusCode::kFailedPrecondition);
+  QY_ASSERT_OK(store_->AppendAudit(AuditChain(1, 2)));
+
+  // A gap, a repeat, or a prev_hash that is not the last record's hash.
+  EXPECT_EQ(store_->AppendAudit(AuditChain(4, 4, "hash-3")).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->AppendAudit(AuditChain(2, 2, "hash-1")).code(),
+            StatusCode::kFailedPrecondition);
+  Status s = store_->AppendAudit(AuditChain(3, 3, "hash-1"));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+
+  // Records of one call must chain to each other.
+  std::vector<AuditRecord> unchained = AuditChain(3, 4, "hash-2");
+  unchained[1].prev_hash = "hash-x";
+  s = store_->AppendAudit(unchained);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "records[1].prev_hash");
+
+  std::vector<AuditRecord> bad = AuditChain(3, 4, "hash-2");
+  bad[1].outcome = "maybe";
+  s = store_->AppendAudit(bad);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.field(), "records[1].outcome");
+  bad = AuditChain(3, 3, "hash-2");
+  bad[0].actor.clear();
+  EXPECT_EQ(store_->AppendAudit(bad).field(), "records[0].actor");
+  bad = AuditChain(3, 3, "hash-2");
+  bad[0].action.clear();
+  EXPECT_EQ(store_->AppendAudit(bad).field(), "records[0].action");
+
+  // None of the refused calls stored anything; the chain continues where it was.
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListAudit({.limit = 100, .newest_first = false}));
+  EXPECT_THAT(Seqs(all), ElementsAre(1, 2));
+  QY_ASSERT_OK(store_->AppendAudit(AuditChain(3, 4, "hash-2")));
+  QY_ASSERT_OK_AND_ASSIGN(auto last, store_->LastAudit());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->seq, 4u);
+}
+
+TEST_P(StoreContractTest, ListAuditFiltersAndPaginates) {
+  std::vector<AuditRecord> rs;
+  std::string prev = "genesis";
+  for (uint64_t seq = 1; seq <= 9; ++seq) {
+    AuditRecord r = MakeAudit(seq, prev, seq % 3 == 0 ? "user:wang.fang" : "user:li.wei",
+                              seq % 2 == 0 ? "passages.search" : "user.add",
+                              seq <= 4 ? "plate:川A12345" : "plate:川B99999");
+    prev = r.hash;
+    rs.push_back(r);
+  }
+  QY_ASSERT_OK(store_->AppendAudit(rs));
+
+  auto list = [&](AuditQuery q) {
+    StatusOr<std::vector<AuditRecord>> r = store_->ListAudit(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Seqs(*r) : std::vector<uint64_t>{};
+  };
+  EXPECT_THAT(list({}), ElementsAre(9, 8, 7, 6, 5, 4, 3, 2, 1));
+  EXPECT_THAT(list({.newest_first = false}), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9));
+  EXPECT_THAT(list({.actor = "user:wang.fang"}), ElementsAre(9, 6, 3));
+  EXPECT_THAT(list({.action = "passages.search"}), ElementsAre(8, 6, 4, 2));
+  EXPECT_THAT(list({.target = "plate:川A12345"}), ElementsAre(4, 3, 2, 1));
+  EXPECT_THAT(list({.target = "川A12345"}), IsEmpty());  // exact, not a substring
+  EXPECT_THAT(list({.actor = "user:li.wei", .action = "user.add", .target = "plate:川B99999"}),
+              ElementsAre(7, 5));
+  // Time: from inclusive, to exclusive.
+  EXPECT_THAT(list({.from = kT0 + 3 * kMicrosPerSecond, .to = kT0 + 6 * kMicrosPerSecond}),
+              ElementsAre(5, 4, 3));
+  EXPECT_THAT(list({.after_seq = 6}), ElementsAre(9, 8, 7));
+  EXPECT_THAT(list({.before_seq = 3}), ElementsAre(2, 1));
+  EXPECT_THAT(list({.limit = 2}), ElementsAre(9, 8));
+  EXPECT_THAT(list({.limit = 0}), IsEmpty());
+
+  // Pages of four, newest first (before_seq) and oldest first (after_seq).
+  std::vector<std::vector<uint64_t>> pages;
+  AuditQuery q{.limit = 4};
+  for (int i = 0; i < 5; ++i) {
+    std::vector<uint64_t> page = list(q);
+    if (page.empty()) break;
+    pages.push_back(page);
+    q.before_seq = page.back();
+  }
+  EXPECT_THAT(pages, ElementsAre(ElementsAre(9, 8, 7, 6), ElementsAre(5, 4, 3, 2), ElementsAre(1)));
+  pages.clear();
+  q = {.limit = 4, .newest_first = false};
+  for (int i = 0; i < 5; ++i) {
+    std::vector<uint64_t> page = list(q);
+    if (page.empty()) break;
+    pages.push_back(page);
+    q.after_seq = page.back();
+  }
+  EXPECT_THAT(pages, ElementsAre(ElementsAre(1, 2, 3, 4), ElementsAre(5, 6, 7, 8), ElementsAre(9)));
+}
+
+TEST_P(StoreContractTest, TrimAuditBeforeRemovesAPrefixAndAnchorsTheRest) {
+  QY_ASSERT_OK(store_->AppendAudit(AuditChain(1, 5)));
+  QY_ASSERT_OK_AND_ASSIGN(auto anchor, store_->GetAuditAnchor());
+  EXPECT_FALSE(anchor.has_value());
+
+  QY_ASSERT_OK(store_->TrimAuditBefore(1));  // nothing below seq 1
+  QY_ASSERT_OK_AND_ASSIGN(anchor, store_->GetAuditAnchor());
+  EXPECT_FALSE(anchor.has_value());
+
+  QY_ASSERT_OK(store_->TrimAuditBefore(3));
+  QY_ASSERT_OK_AND_ASSIGN(anchor, store_->GetAuditAnchor());
+  EXPECT_EQ(anchor, (AuditAnchor{2, "hash-2"}));
+  QY_ASSERT_OK_AND_ASSIGN(auto rest, store_->ListAudit({.newest_first = false}));
+  EXPECT_THAT(Seqs(rest), ElementsAre(3, 4, 5));
+
+  // Trimming less than is already gone changes nothing.
+  QY_ASSERT_OK(store_->TrimAuditBefore(2));
+  QY_ASSERT_OK_AND_ASSIGN(anchor, store_->GetAuditAnchor());
+  EXPECT_EQ(anchor, (AuditAnchor{2, "hash-2"}));
+
+  // Trimming past the end removes everything; the anchor carries the chain on.
+  QY_ASSERT_OK(store_->TrimAuditBefore(100));
+  QY_ASSERT_OK_AND_ASSIGN(anchor, store_->GetAuditAnchor());
+  EXPECT_EQ(anchor, (AuditAnchor{5, "hash-5"}));
+  QY_ASSERT_OK_AND_ASSIGN(auto last, store_->LastAudit());
+  EXPECT_FALSE(last.has_value());
+  EXPECT_EQ(store_->AppendAudit(AuditChain(1, 1)).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->AppendAudit(AuditChain(6, 6, "hash-4")).code(),
+            StatusCode::kFailedPrecondition);
+  QY_ASSERT_OK(store_->AppendAudit(AuditChain(6, 7, "hash-5")));
+  QY_ASSERT_OK_AND_ASSIGN(rest, store_->ListAudit({.newest_first = false}));
+  EXPECT_THAT(Seqs(rest), ElementsAre(6, 7));
+}
+
+TEST_P(StoreContractTest, AuditLogSurvivesReopen) {
+  if (!target_->persistent()) GTEST_SKIP() << "backend keeps nothing across reopen";
+  const std::vector<AuditRecord> chain = AuditChain(1, 4);
+  QY_ASSERT_OK(store_->AppendAudit(chain));
+  QY_ASSERT_OK(store_->TrimAuditBefore(2));
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  QY_ASSERT_OK_AND_ASSIGN(auto anchor, store_->GetAuditAnchor());
+  EXPECT_EQ(anchor, (AuditAnchor{1, "hash-1"}));
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListAudit({.newest_first = false}));
+  EXPECT_EQ(all, std::vector<AuditRecord>(chain.begin() + 1, chain.end()));
+  QY_ASSERT_OK(store_->AppendAudit(AuditChain(5, 5, "hash-4")));
+}
+
 // --- durability and concurrency
 
 TEST_P(StoreContractTest, DataSurvivesReopen) {
