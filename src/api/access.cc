@@ -91,19 +91,16 @@ std::vector<std::pair<std::string, std::string>> GovernedAccess::Challenge(const
   return {{"WWW-Authenticate", "Bearer realm=\"quanyu\""}};
 }
 
-void GovernedAccess::Done(const Request& req, const Route& route, const Response& resp) {
+void GovernedAccess::Done(const Request& req, const Route& route, Response& resp) {
   if (!audit_) return;
   const bool personal =
       route.access.mode != AuthMode::kPublic && roles_.IsPersonal(route.access.permission);
   const bool write = !IsRead(req.method);
   const bool refused = resp.status == 401 || resp.status == 403;
-  // Public reads (health, metrics, time) and refused anonymous reads are not worth a record.
-  if (!write && !personal &&
-      !(refused && req.principal.kind != govern::PrincipalKind::kAnonymous)) {
-    return;
-  }
-  if (route.access.mode == AuthMode::kPublic && !write) return;
-  AuditEvent e;
+  const bool known = req.principal.kind != govern::PrincipalKind::kAnonymous;
+  // Recorded: writes (logins included), personal reads, and reads refused to a known caller.
+  if (!write && !personal && !(refused && known)) return;
+  store::AuditRecord e;
   e.actor = req.principal.Actor();
   e.agency = req.principal.agency;
   e.role = req.principal.role;
@@ -111,8 +108,9 @@ void GovernedAccess::Done(const Request& req, const Route& route, const Response
   if (!req.audit_target.empty()) {
     e.target = req.audit_target;
   } else {
-    for (const auto& [k, v] : req.path_params)
+    for (const auto& [k, v] : req.path_params) {
       e.target += (e.target.empty() ? "" : ",") + k + ":" + v;
+    }
   }
   if (personal) {
     e.purpose = req.Query("purpose");
@@ -129,9 +127,13 @@ void GovernedAccess::Done(const Request& req, const Route& route, const Response
   if (!req.remote.empty()) detail["remote"] = req.remote;
   e.detail = detail.dump();
   e.time = clock_->Now();
-  const bool ingest = route.access.permission == "passage.ingest";
-  e.wait = !ingest;
-  audit_(e);
+  const bool wait = route.access.permission != "passage.ingest";
+  Status s = audit_(std::move(e), wait);
+  if (!s.ok() && personal && resp.status < 400) {
+    resp = Response::Error(
+        Unavailable("the read could not be recorded in the audit log, so nothing is disclosed: " +
+                    s.message()));
+  }
 }
 
 }  // namespace quanyu::api

@@ -2,10 +2,11 @@
 // devices), whether the role allows the route, whether a personal read states its purpose,
 // and the audit record of every write, every personal read and every refusal.
 //
-// Audit: an AuditEvent per request that changes state (any method but GET/HEAD), reads
+// Audit: a record per request that changes state (any method but GET/HEAD), reads
 // personal data, or is refused for want of permission. Personal reads are recorded before the
 // answer leaves (the sink is told to wait); writes from ingest (devices, bulk loads) are
-// recorded without waiting so that the audit trail does not slow ingest.
+// recorded without waiting so that the audit trail does not slow ingest. A personal read whose
+// record cannot be written is not answered (503): nothing is disclosed unrecorded.
 // Thread safety: Admit/Done/Challenge may be called from any thread.
 #pragma once
 
@@ -16,21 +17,13 @@
 #include "core/clock.h"
 #include "govern/accounts.h"
 #include "govern/roles.h"
+#include "store/store.h"
 
 namespace quanyu::api {
 
-struct AuditEvent {
-  std::string actor, agency, role;
-  std::string action;  // "METHOD /route/pattern"
-  std::string target;
-  std::string purpose, case_no;
-  std::string request_id;
-  std::string outcome;  // "ok", "denied", "error"
-  std::string detail;   // JSON text or ""
-  UnixMicros time = 0;
-  bool wait = false;  // the caller needs it durable before going on
-};
-using AuditSink = std::function<void(const AuditEvent&)>;
+// Appends an audit record: when `wait`, returns once it is committed (the caller may then
+// disclose what was read); otherwise queues it.
+using AuditSink = std::function<Status(store::AuditRecord record, bool wait)>;
 
 // Identifies GA/T 1400 devices that authenticated at /VIID/System/Register and are within
 // their keep-alive window. Filled by the registration handlers.
@@ -48,7 +41,7 @@ class GovernedAccess : public AccessControl {
                  DeviceSessions* devices = nullptr);
 
   Status Admit(Request& req, const Access& access) override;
-  void Done(const Request& req, const Route& route, const Response& resp) override;
+  void Done(const Request& req, const Route& route, Response& resp) override;
   std::vector<std::pair<std::string, std::string>> Challenge(const Request& req,
                                                              const Access& access) override;
 

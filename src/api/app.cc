@@ -16,6 +16,7 @@
 #include "api/stream.h"
 #include "bus/event_log.h"
 #include "core/time_format.h"
+#include "govern/audit.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
@@ -59,6 +60,7 @@ struct App::Impl {
   std::unique_ptr<bus::EventLog> log;
   std::unique_ptr<ingest::Pipeline> pipeline;
   std::unique_ptr<govern::Accounts> accounts;
+  std::unique_ptr<govern::AuditLog> audit;
   std::unique_ptr<GovernedAccess> access;
   Services services;
   Router router;
@@ -111,12 +113,17 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   po.validation = options.validation;
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.accounts = std::make_unique<govern::Accounts>(m.store.get(), clock, options.auth);
-  m.access = std::make_unique<GovernedAccess>(m.accounts.get(), clock, [](const AuditEvent& e) {
-    spdlog::debug("audit {} {} {} {}", e.actor, e.action, e.target, e.outcome);
-  });
+  ASSIGN_OR_RETURN(m.audit, govern::AuditLog::Open(m.store.get(), clock, options.data_dir));
+  m.access = std::make_unique<GovernedAccess>(
+      m.accounts.get(), clock, [audit = m.audit.get()](store::AuditRecord r, bool wait) {
+        if (wait) return audit->Append(std::move(r));
+        audit->AppendAsync(std::move(r));
+        return Status::Ok();
+      });
   m.router.SetAccessControl(m.access.get());
   m.services.accounts = m.accounts.get();
   m.services.store = m.store.get();
+  m.services.data_dir = options.data_dir;
   m.services.pipeline = m.pipeline.get();
   m.services.clock = clock;
   m.services.metrics = &Metrics::Default();
@@ -149,6 +156,10 @@ void App::Stop() {
   m.tick_cv.notify_all();
   if (m.ticker.joinable()) m.ticker.join();
   if (m.server) m.server->Stop();
+  if (m.audit) {
+    Status s = m.audit->Flush();
+    if (!s.ok()) spdlog::error("audit records could not be written: {}", s.ToString());
+  }
   if (m.pipeline) m.pipeline->Close();
   if (m.log) m.log->Close();
   spdlog::info("stopped; every acknowledged record is in the store");

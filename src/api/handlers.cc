@@ -4,6 +4,7 @@
 
 #include "core/time_format.h"
 #include "events/parse.h"
+#include "govern/audit.h"
 #include "govern/roles.h"
 #include "registry/checkpoint.h"
 
@@ -585,6 +586,77 @@ class Routes {
     return Response::Json(204, "");
   }
 
+  // --- audit ---
+  Response ListAudit(Request& req) {
+    store::AuditQuery q;
+    q.actor = req.Query("actor");
+    q.action = req.Query("action");
+    q.target = req.Query("target");
+    auto from = TimeParam(req, "from", INT64_MIN);
+    if (!from.ok()) return Response::Error(from.status());
+    auto to = TimeParam(req, "to", INT64_MAX);
+    if (!to.ok()) return Response::Error(to.status());
+    q.from = *from;
+    q.to = *to;
+    std::string order = req.Query("order", "newest");
+    if (order != "newest" && order != "oldest") {
+      return Response::Error(InvalidArgument("order", "must be newest or oldest"));
+    }
+    q.newest_first = order == "newest";
+    for (auto [name, field] :
+         {std::pair{"after_seq", &q.after_seq}, {"before_seq", &q.before_seq}}) {
+      std::string v = req.Query(name);
+      if (v.empty()) continue;
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0') {
+        return Response::Error(InvalidArgument(name, "must be a record number"));
+      }
+      *field = n;
+    }
+    auto limit = LimitParam(req, 100, 1000);
+    if (!limit.ok()) return Response::Error(limit.status());
+    q.limit = *limit;
+    auto list = s_->store->ListAudit(q);
+    if (!list.ok()) return Response::Error(list.status());
+    json items = json::array();
+    for (const auto& r : *list) {
+      json detail = r.detail.empty() ? json() : json::parse(r.detail, nullptr, false);
+      items.push_back({{"seq", r.seq},
+                       {"time", FormatRfc3339(r.time, s_->local_offset_seconds)},
+                       {"actor", r.actor},
+                       {"agency", r.agency},
+                       {"role", r.role},
+                       {"action", r.action},
+                       {"target", r.target},
+                       {"purpose", r.purpose},
+                       {"case_no", r.case_no},
+                       {"request_id", r.request_id},
+                       {"outcome", r.outcome},
+                       {"detail", detail.is_discarded() ? json(r.detail) : detail},
+                       {"prev_hash", r.prev_hash},
+                       {"hash", r.hash}});
+    }
+    return JsonResponse(200, {{"items", items}});
+  }
+
+  Response VerifyAudit(Request&) {
+    auto head = govern::ReadAuditHead(s_->data_dir);
+    if (!head.ok()) return Response::Error(head.status());
+    auto report = govern::VerifyAudit(*s_->store, *head);
+    if (!report.ok()) return Response::Error(report.status());
+    json out = {{"intact", report->ok},
+                {"records_checked", report->records_checked},
+                {"first_seq", report->first_seq},
+                {"last_seq", report->last_seq},
+                {"head_file", head->has_value()}};
+    if (!report->ok) {
+      out["first_broken_seq"] = report->first_broken_seq;
+      out["reason"] = report->reason;
+    }
+    return JsonResponse(200, out);
+  }
+
   Response PassageStats(Request&) {
     // The pipeline first: pending_store then counts records the store snapshot may not hold
     // yet, so that pending_store == 0 means the snapshot holds everything acknowledged before.
@@ -725,6 +797,11 @@ void RegisterRoutes(Router* router, const Services* services) {
               bind(&Routes::CreateDevice));
   router->Add("DELETE", "/api/v1/devices/{id}", "Revoke a device credential", Needs("user.write"),
               bind(&Routes::RevokeDevice));
+
+  router->Add("GET", "/api/v1/audit", "Query the audit log", Needs("audit.read"),
+              bind(&Routes::ListAudit));
+  router->Add("GET", "/api/v1/audit/verify", "Verify the audit chain", Needs("audit.read"),
+              bind(&Routes::VerifyAudit));
 
   router->Add("GET", "/api/v1/checkpoints", "List checkpoints", Needs("checkpoint.read"),
               bind(&Routes::ListCheckpoints));

@@ -25,6 +25,7 @@ struct Services {
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
+  std::string data_dir;  // where the audit head file is kept
 };
 
 // Registers every route. `services` must outlive the router.

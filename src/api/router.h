@@ -100,7 +100,8 @@ class AccessControl {
   // InvalidArgument naming purpose/case_no for a personal read without them (400).
   virtual Status Admit(Request& req, const Access& access) = 0;
   // After the handler (or a refusal): appends the audit record if the request calls for one.
-  virtual void Done(const Request& req, const Route& route, const Response& resp) = 0;
+  // May replace resp (a personal read that could not be recorded is not disclosed).
+  virtual void Done(const Request& req, const Route& route, Response& resp) = 0;
   // Headers to add to a 401 answer for this route (WWW-Authenticate).
   virtual std::vector<std::pair<std::string, std::string>> Challenge(const Request& req,
                                                                      const Access& access) = 0;

@@ -7,12 +7,14 @@ namespace {
 
 Router MakeRouter() {
   Router r;
-  r.Add("GET", "/api/v1/checkpoints", "list", Public(), [](Request&) { return Response::Json(200, "list"); });
+  r.Add("GET", "/api/v1/checkpoints", "list", Public(),
+        [](Request&) { return Response::Json(200, "list"); });
   r.Add("GET", "/api/v1/checkpoints/{id}", "get", Public(),
         [](Request& q) { return Response::Json(200, q.path_params["id"]); });
   r.Add("GET", "/api/v1/checkpoints/stats", "literal", Public(),
         [](Request&) { return Response::Json(200, "stats"); });
-  r.Add("POST", "/boom", "throws", Public(), [](Request&) -> Response { throw std::runtime_error("x"); });
+  r.Add("POST", "/boom", "throws", Public(),
+        [](Request&) -> Response { throw std::runtime_error("x"); });
   return r;
 }
 

@@ -1,8 +1,12 @@
 #include "tools/admin.h"
 
+#include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "govern/audit.h"
 #include "govern/crypto.h"
 
 namespace quanyu::tools {
@@ -21,6 +25,9 @@ std::string Join(const std::vector<std::string>& v) {
 
 }  // namespace
 
+int RunAdminCommand(const AdminCommand& cmd, govern::Accounts& accounts, std::FILE* out,
+                    std::FILE* err, const std::function<void(const Status&)>& record);
+
 std::string ReadSecretLine() {
   std::string line;
   std::getline(std::cin, line);
@@ -34,12 +41,38 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
   auto store = api::OpenStore(cmd.data_dir);
   if (!store.ok()) return Report(store.status(), err);
   govern::Accounts accounts(store->get(), SystemClock::Get(), cmd.auth);
+  auto audit = govern::AuditLog::Open(store->get(), SystemClock::Get(), cmd.data_dir);
+  if (!audit.ok()) return Report(audit.status(), err);
+  // Changes made here are audited like those made over the API; the actor is the command line
+  // and the operating-system account that ran it.
+  const char* os_user = std::getenv("USER");
+  auto record = [&](const Status& outcome) {
+    if (cmd.action == "users" || cmd.action == "devices" || cmd.action == "agencies") return;
+    store::AuditRecord r;
+    r.actor = "system";
+    r.role = "cli";
+    r.action = "quanyu admin " + cmd.action;
+    r.target = cmd.id;
+    r.outcome = outcome.ok() ? "ok" : "error";
+    nlohmann::json detail = {{"os_user", os_user != nullptr ? os_user : ""}};
+    if (!outcome.ok()) detail["error"] = outcome.ToString();
+    r.detail = detail.dump();
+    Status s = (*audit)->Append(std::move(r));
+    if (!s.ok())
+      std::fprintf(err, "warning: not recorded in the audit log: %s\n", s.ToString().c_str());
+  };
+  return RunAdminCommand(cmd, accounts, out, err, record);
+}
+
+int RunAdminCommand(const AdminCommand& cmd, govern::Accounts& accounts, std::FILE* out,
+                    std::FILE* err, const std::function<void(const Status&)>& record) {
   const bool generated = !cmd.password.has_value();
   const std::string password = generated ? govern::RandomPassword(16) : *cmd.password;
 
   if (cmd.action == "init") {
     govern::Agency a{cmd.agency_id, cmd.agency_name, cmd.agency_kind, "", 0};
     Status s = accounts.InitAdmin(a, cmd.id, password);
+    record(s);
     if (!s.ok()) return Report(s, err);
     std::fprintf(out, "created agency %s (%s) and administrator %s\n", a.id.c_str(), a.name.c_str(),
                  cmd.id.c_str());
@@ -49,6 +82,7 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
   }
   if (cmd.action == "agency add") {
     Status s = accounts.AddAgency(govern::Agency{cmd.id, cmd.name, cmd.agency_kind, cmd.agency, 0});
+    record(s);
     if (!s.ok()) return Report(s, err);
     std::fprintf(out, "created agency %s\n", cmd.id.c_str());
     return 0;
@@ -64,6 +98,7 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
     u.scope.kind = *kind;
     u.scope.districts = cmd.districts;
     Status s = accounts.AddUser(u, password);
+    record(s);
     if (!s.ok()) return Report(s, err);
     std::fprintf(out, "created user %s (%s, agency %s)\n", u.id.c_str(), u.role.c_str(),
                  u.agency.c_str());
@@ -73,6 +108,7 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
   }
   if (cmd.action == "user disable" || cmd.action == "user enable") {
     Status s = accounts.SetUserDisabled(cmd.id, cmd.action == "user disable");
+    record(s);
     if (!s.ok()) return Report(s, err);
     std::fprintf(out, "user %s %s\n", cmd.id.c_str(),
                  cmd.action == "user disable" ? "disabled (its sessions ended)" : "enabled");
@@ -80,6 +116,7 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
   }
   if (cmd.action == "user reset") {
     Status s = accounts.ResetPassword(cmd.id, password);
+    record(s);
     if (!s.ok()) return Report(s, err);
     std::fprintf(out, "password of %s reset (its sessions ended)\n", cmd.id.c_str());
     if (generated)
@@ -93,6 +130,7 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
     d.agency = cmd.agency;
     d.allowed_ids = cmd.allowed;
     auto secret = accounts.AddDevice(d, cmd.password);
+    record(secret.status());
     if (!secret.ok()) return Report(secret.status(), err);
     std::fprintf(out, "created device %s (may submit for: %s)\n", d.id.c_str(),
                  d.allowed_ids.empty() ? d.id.c_str() : (Join(d.allowed_ids) + "," + d.id).c_str());
@@ -102,6 +140,7 @@ int RunAdmin(const AdminCommand& cmd, std::FILE* out, std::FILE* err) {
   }
   if (cmd.action == "device revoke") {
     Status s = accounts.RevokeDevice(cmd.id);
+    record(s);
     if (!s.ok()) return Report(s, err);
     std::fprintf(out, "device %s revoked\n", cmd.id.c_str());
     return 0;

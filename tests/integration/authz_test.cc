@@ -159,6 +159,34 @@ TEST(AuthzTest, PersonalReadsNeedPurposeAndCaseNumber) {
   }
   ASSERT_EQ(found["count"], 1);
   EXPECT_EQ(found["items"][0]["id"], "P1");
+
+  // Each read is in the audit log with who, why and for which case; the refusals too.
+  api::HttpClient& auditor = server.As("auditor");
+  auto audit = auditor.Get("/api/v1/audit?action=GET%20/api/v1/passages&limit=1000");
+  ASSERT_EQ(audit->status, 200) << audit->body;
+  json items = Json(*audit)["items"];
+  bool read_logged = false, missing_purpose_logged = false, admin_denied_logged = false;
+  for (const auto& r : items) {
+    if (r["actor"] == "user:analyst-user" && r["case_no"] == "2026-0042" && r["outcome"] == "ok") {
+      EXPECT_EQ(r["purpose"], "case_investigation");
+      EXPECT_EQ(r["target"], "plate:川S12345");
+      EXPECT_EQ(r["role"], "analyst");
+      EXPECT_EQ(r["agency"], "bureau");
+      EXPECT_EQ(r["hash"].get<std::string>().size(), 64u);
+      read_logged = true;
+    }
+    if (r["actor"] == "user:analyst-user" && r["outcome"] == "error") missing_purpose_logged = true;
+    if (r["actor"] == "user:admin" && r["outcome"] == "denied") admin_denied_logged = true;
+  }
+  EXPECT_TRUE(read_logged) << items.dump(1);
+  EXPECT_TRUE(missing_purpose_logged);
+  EXPECT_TRUE(admin_denied_logged);
+  auto verify = auditor.Get("/api/v1/audit/verify");
+  ASSERT_EQ(verify->status, 200);
+  EXPECT_EQ(Json(*verify)["intact"], true) << verify->body;
+  EXPECT_GT(Json(*verify)["records_checked"].get<int>(), 5);
+  // Nobody can delete from it: there is no route that would.
+  EXPECT_EQ(auditor.Send("DELETE", "/api/v1/audit")->status, 405);
 }
 
 TEST(AuthzTest, DeviceSubmitsOnlyForItsOwnIds) {

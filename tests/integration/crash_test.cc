@@ -257,6 +257,37 @@ TEST(AdminCliTest, FirstAdministratorUsersAndDevicesFromTheCommandLine) {
   EXPECT_FALSE(LoginToken(server.port(), {{"user", "admin"}, {"password", password}}).empty());
   EXPECT_FALSE(
       LoginToken(server.port(), {{"user", "ann"}, {"password", "ann password 123"}}).empty());
+  // What the command line changed is in the audit log, attributed to it.
+  RunResult aud =
+      RunQuanyu("admin user add aud --role auditor --agency bureau --password-stdin" + data,
+                "auditor password 1");
+  EXPECT_EQ(aud.code, 1) << "the server holds the directory: " << aud.out;
+  api::HttpClient admin_client("127.0.0.1", server.port());
+  admin_client.SetDefaultHeader(
+      "Authorization",
+      "Bearer " + LoginToken(server.port(), {{"user", "admin"}, {"password", password}}));
+  auto made = admin_client.Post("/api/v1/users", json{{"id", "aud"},
+                                                      {"agency", "bureau"},
+                                                      {"role", "auditor"},
+                                                      {"password", "auditor password 1"}}
+                                                     .dump());
+  ASSERT_EQ(made->status, 201) << made->body;
+  api::HttpClient auditor("127.0.0.1", server.port());
+  auditor.SetDefaultHeader(
+      "Authorization",
+      "Bearer " + LoginToken(server.port(), {{"user", "aud"}, {"password", "auditor password 1"}}));
+  auto log = auditor.Get("/api/v1/audit?actor=system&order=oldest");
+  ASSERT_EQ(log->status, 200) << log->body;
+  json items = json::parse(log->body)["items"];
+  std::vector<std::string> actions;
+  for (const auto& r : items)
+    actions.push_back(r["action"].get<std::string>() + " " + r["target"].get<std::string>() + " " +
+                      r["outcome"].get<std::string>());
+  EXPECT_EQ(actions, (std::vector<std::string>{
+                         "quanyu admin init admin ok", "quanyu admin init admin error",
+                         "quanyu admin user add ann error", "quanyu admin user add ann ok",
+                         "quanyu admin device add 51170200001190000001 ok"}));
+
   // A second process may not change the directory while the server has it.
   RunResult busy = RunQuanyu("admin user disable ann" + data);
   EXPECT_EQ(busy.code, 1);
