@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config make python3
   libboost-dev nlohmann-json3-dev libsqlite3-dev sqlite3
-  libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
+  libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   osmium-tool clang-format curl bc
 )
