@@ -37,9 +37,10 @@ int Serve(const quanyu::api::AppOptions& options) {
   if (!app.ok()) return Fail(app.status());
   quanyu::Status st = (*app)->Start();
   if (!st.ok()) return Fail(st);
-  spdlog::info("quanyu {} serving http://{}:{}/ with data in {} ({} threads)", kVersion,
+  const char* scheme = options.server.tls_cert_file.empty() ? "http" : "https";
+  spdlog::info("quanyu {} serving {}://{}:{}/ with data in {} ({} threads)", kVersion, scheme,
                options.server.host, (*app)->port(), options.data_dir, options.server.threads);
-  std::printf("quanyu is listening on http://%s:%u/\n", options.server.host.c_str(),
+  std::printf("quanyu is listening on %s://%s:%u/\n", scheme, options.server.host.c_str(),
               (*app)->port());
   std::fflush(stdout);
   int sig = 0;
@@ -95,6 +96,13 @@ int main(int argc, char** argv) {
       ->add_option("--max-speed", app_opts.validation.max_speed_kmh,
                    "Highest plausible speed, km/h")
       ->capture_default_str();
+  auto* tls_cert =
+      serve->add_option("--tls-cert", app_opts.server.tls_cert_file,
+                        "PEM certificate chain: serve HTTPS/WSS only (with --tls-key)");
+  auto* tls_key =
+      serve->add_option("--tls-key", app_opts.server.tls_key_file, "PEM private key of --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
 
   // import
   auto* import = cli.add_subcommand("import", "Load data from files into a data directory");

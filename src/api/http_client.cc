@@ -1,9 +1,13 @@
 #include "api/http_client.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
 
 namespace quanyu::api {
@@ -12,36 +16,102 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace ssl = net::ssl;
 
 struct HttpClient::Impl {
   std::string host;
   uint16_t port;
+  ClientOptions options;
   net::io_context ioc;
-  std::optional<beast::tcp_stream> stream;
+  std::optional<ssl::context> tls_context;
+  // At most one of the two is set: the open connection.
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   std::map<std::string, std::string> default_headers;
 
+  bool connected() const { return plain.has_value() || tls.has_value(); }
+  void Disconnect() {
+    plain.reset();
+    tls.reset();
+  }
+
+  Status MakeTlsContext() {
+    ssl::context ctx(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    beast::error_code ec;
+    if (options.tls_insecure_skip_verify) {
+      ctx.set_verify_mode(ssl::verify_none);
+    } else {
+      ctx.set_verify_mode(ssl::verify_peer);
+      if (options.tls_ca_file.empty()) {
+        ctx.set_default_verify_paths(ec);
+      } else {
+        ctx.load_verify_file(options.tls_ca_file, ec);
+      }
+      if (ec) {
+        return InvalidArgument("tls_ca_file", "cannot load trusted certificates from " +
+                                                  options.tls_ca_file + ": " + ec.message());
+      }
+    }
+    tls_context.emplace(std::move(ctx));
+    return Status::Ok();
+  }
+
   Status Connect() {
+    if (options.tls && !tls_context) RETURN_IF_ERROR(MakeTlsContext());
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec) return Unavailable("cannot resolve " + host + ": " + ec.message());
-    stream.emplace(ioc);
-    stream->connect(results, ec);
-    if (ec) {
-      stream.reset();
-      return Unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " +
-                         ec.message());
+    const std::string where = host + ":" + std::to_string(port);
+    if (!options.tls) {
+      plain.emplace(ioc);
+      plain->connect(results, ec);
+      if (ec) {
+        Disconnect();
+        return Unavailable("cannot connect to " + where + ": " + ec.message());
+      }
+      plain->socket().set_option(tcp::no_delay(true), ec);
+    } else {
+      tls.emplace(ioc, *tls_context);
+      beast::get_lowest_layer(*tls).connect(results, ec);
+      if (ec) {
+        Disconnect();
+        return Unavailable("cannot connect to " + where + ": " + ec.message());
+      }
+      beast::get_lowest_layer(*tls).socket().set_option(tcp::no_delay(true), ec);
+      beast::error_code not_ip;
+      net::ip::make_address(host, not_ip);
+      if (not_ip) SSL_set_tlsext_host_name(tls->native_handle(), host.c_str());  // SNI
+      if (!options.tls_insecure_skip_verify) {
+        tls->set_verify_callback(ssl::host_name_verification(host));
+      }
+      tls->handshake(ssl::stream_base::client, ec);
+      if (ec) {
+        Disconnect();
+        return Unavailable("TLS handshake with " + where + " failed: " + ec.message());
+      }
     }
-    stream->socket().set_option(tcp::no_delay(true), ec);
     buffer.clear();
     return Status::Ok();
   }
+
+  template <class Stream>
+  beast::error_code RoundTrip(Stream& stream, http::request<http::string_body>& req,
+                              http::response_parser<http::string_body>& parser) {
+    beast::error_code ec;
+    http::write(stream, req, ec);
+    if (!ec) http::read(stream, buffer, parser, ec);
+    return ec;
+  }
 };
 
-HttpClient::HttpClient(std::string host, uint16_t port) : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(std::string host, uint16_t port, ClientOptions options)
+    : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
+  impl_->options = std::move(options);
 }
 
 HttpClient::~HttpClient() = default;
@@ -58,7 +128,7 @@ StatusOr<ClientResponse> HttpClient::Send(const std::string& method, const std::
                                           const std::string& body,
                                           const std::map<std::string, std::string>& headers) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!impl_->stream) RETURN_IF_ERROR(impl_->Connect());
+    if (!impl_->connected()) RETURN_IF_ERROR(impl_->Connect());
     http::request<http::string_body> req;
     req.method_string(method);
     req.target(target);
@@ -70,16 +140,17 @@ StatusOr<ClientResponse> HttpClient::Send(const std::string& method, const std::
     req.body() = body;
     req.keep_alive(true);
     req.prepare_payload();
-    beast::error_code ec;
-    http::write(*impl_->stream, req, ec);
     http::response_parser<http::string_body> parser;
     parser.body_limit(1ull << 30);
-    if (!ec) http::read(*impl_->stream, impl_->buffer, parser, ec);
+    beast::error_code ec = impl_->plain ? impl_->RoundTrip(*impl_->plain, req, parser)
+                                        : impl_->RoundTrip(*impl_->tls, req, parser);
     if (ec) {
-      // A keep-alive connection the server closed: reconnect once and resend.
-      impl_->stream.reset();
+      // A keep-alive connection the server closed: reconnect once and resend. (A TLS server
+      // that closes an idle connection without close_notify shows as a truncated stream.)
+      impl_->Disconnect();
       if (attempt == 0 && (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-                           ec == net::error::broken_pipe || ec == net::error::eof)) {
+                           ec == net::error::broken_pipe || ec == net::error::eof ||
+                           ec == ssl::error::stream_truncated)) {
         continue;
       }
       return Unavailable("HTTP " + method + " " + target + " failed: " + ec.message());
@@ -93,7 +164,7 @@ StatusOr<ClientResponse> HttpClient::Send(const std::string& method, const std::
       for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       out.headers[k] = std::string(f.value());
     }
-    if (!res.keep_alive()) impl_->stream.reset();
+    if (!res.keep_alive()) impl_->Disconnect();
     return out;
   }
   return Unavailable("HTTP " + method + " " + target + " failed");

@@ -1,6 +1,6 @@
-// A small synchronous HTTP/1.1 client with keep-alive, for the load generator, the demo
-// traffic and the integration tests. One connection per client, reconnecting when the server
-// closes it. Thread safety: one client per thread.
+// A small synchronous HTTP/1.1 client with keep-alive, over plain TCP or TLS, for the load
+// generator, the demo traffic and the integration tests. One connection per client,
+// reconnecting when the server closes it. Thread safety: one client per thread.
 #pragma once
 
 #include <map>
@@ -17,9 +17,23 @@ struct ClientResponse {
   std::map<std::string, std::string> headers;  // lower-case keys
 };
 
+struct ClientOptions {
+  // Speak HTTPS. Default: false (plain HTTP).
+  bool tls = false;
+  // PEM file of the certificates to trust: the server's self-signed certificate or its CA.
+  // The server's name (or IP address) must match its certificate. Default: empty, the
+  // system's trust store.
+  std::string tls_ca_file;
+  // Accept any certificate for any name. For tests only: it gives up TLS's authentication of
+  // the server. Default: false.
+  bool tls_insecure_skip_verify = false;
+};
+
 class HttpClient {
  public:
-  HttpClient(std::string host, uint16_t port);
+  // Connects lazily, on the first request. Errors (including an unreadable tls_ca_file, named
+  // as the field) are returned by Send.
+  HttpClient(std::string host, uint16_t port, ClientOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

@@ -1,18 +1,27 @@
 #include "api/http_server.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,8 +34,21 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace ssl = net::ssl;
 
-class Session;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// What Stop() needs of a live HTTP session of either stream type.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection now if idle; a busy one closes after its response.
+  virtual void Shutdown() = 0;
+};
 
 // Shared state of the server that sessions reach through a shared_ptr (sessions may outlive
 // Stop by a few handler invocations).
@@ -37,8 +59,9 @@ struct Shared {
   Histogram* latency;
   std::atomic<bool> stopping{false};
   std::mutex mu;
-  std::set<std::shared_ptr<void>> sessions;  // strong refs to live sessions for shutdown
-  std::function<void(const std::shared_ptr<void>&)> closer;
+  std::set<std::shared_ptr<SessionBase>> sessions;  // strong refs to live sessions for shutdown
+  std::optional<ssl::context> tls;                  // set when serving HTTPS
+  Counter* tls_handshake_failures = nullptr;
   std::atomic<uint64_t> request_counter{0};
   std::string id_prefix;
   std::atomic<int64_t> open_connections{0};
@@ -70,14 +93,18 @@ Request ToRequest(const http::request<http::string_body>& in, const std::string&
 }
 
 // A WebSocket connection: writes are queued and sent one at a time on the connection's strand.
-class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> {
+// Stream is the HTTP session's stream (TCP or TLS over TCP), taken over after the upgrade.
+template <class Stream>
+class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn<Stream>> {
  public:
-  WsConn(tcp::socket&& socket, std::shared_ptr<Shared> shared)
-      : ws_(std::move(socket)), shared_(std::move(shared)) {}
+  WsConn(Stream&& stream, std::shared_ptr<Shared> shared)
+      : ws_(std::move(stream)), shared_(std::move(shared)) {}
 
   void Run(http::request<http::string_body> req, WsHandler handler, Request api_req) {
+    // The WebSocket stream keeps its own timers; the TCP layer's must be off.
+    beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.async_accept(req, [self = shared_from_this(), handler = std::move(handler),
+    ws_.async_accept(req, [self = this->shared_from_this(), handler = std::move(handler),
                            api_req = std::move(api_req)](beast::error_code ec) mutable {
       if (ec) return;
       auto session = handler(api_req, self);
@@ -94,15 +121,16 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> 
   }
 
   void Send(std::string text) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-      if (!self->open_) return;
-      self->out_.push_back(std::move(text));
-      if (self->out_.size() == 1) self->WriteNext();
-    });
+    net::post(ws_.get_executor(),
+              [self = this->shared_from_this(), text = std::move(text)]() mutable {
+                if (!self->open_) return;
+                self->out_.push_back(std::move(text));
+                if (self->out_.size() == 1) self->WriteNext();
+              });
   }
 
   void Close() override {
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
       if (!self->open_) return;
       self->open_ = false;
       self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
@@ -113,7 +141,7 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> 
 
  private:
   void Read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) {
         self->Closed();
         return;
@@ -128,7 +156,7 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> 
   void WriteNext() {
     ws_.text(true);
     ws_.async_write(net::buffer(out_.front()),
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                    [self = this->shared_from_this()](beast::error_code ec, size_t) {
                       if (ec) {
                         self->Closed();
                         return;
@@ -148,7 +176,7 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> 
     (void)was_open;
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::deque<std::string> out_;
@@ -157,48 +185,80 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn> 
   bool closed_notified_ = false;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One HTTP connection, over plain TCP or TLS: the same keep-alive loop, request ids, metrics,
+// WebSocket upgrade and shutdown for both; TLS adds the handshake before the first read and
+// close_notify before closing.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+  // Args construct the stream: (socket) for TCP, (socket, ssl::context&) for TLS.
+  template <class... Args>
+  explicit Session(std::shared_ptr<Shared> shared, Args&&... args)
+      : stream_(std::forward<Args>(args)...), shared_(std::move(shared)) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Tcp().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
     shared_->open_connections.fetch_add(1);
   }
-  ~Session() { shared_->open_connections.fetch_sub(1); }
+  ~Session() override { shared_->open_connections.fetch_sub(1); }
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kIsTls<Stream>) {
+        self->Handshake();
+      } else {
+        self->Read();
+      }
+    });
   }
 
-  // Called at shutdown: an idle connection is closed now; a busy one after its response.
-  void Shutdown() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void Shutdown() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.close();
+        self->Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->Tcp().close();
       }
     });
   }
 
  private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    Tcp().expires_after(std::chrono::seconds(shared_->options.tls_handshake_timeout_seconds));
+    stream_.async_handshake(
+        ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            // Plain HTTP to the TLS port, a client that distrusts our
+            // certificate, or a timeout: nothing can be answered.
+            self->shared_->tls_handshake_failures->Inc();
+            spdlog::debug("TLS handshake with {} failed: {}", self->remote_, ec.message());
+            return self->Close(false);
+          }
+          self->Read();
+        });
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(shared_->options.body_limit);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
+    Tcp().expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
     busy_ = false;
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
-      return Close();
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof || ec == ssl::error::stream_truncated) {
+      return Close(false);
+    }
+    if (ec && ec.category() == net::error::get_ssl_category()) {
+      return Close(false);  // a broken TLS record: no response can be sent on it
     }
     if (ec) {
       if (ec == http::error::body_limit) {
@@ -232,13 +292,13 @@ class Session : public std::enable_shared_from_this<Session> {
         }
       }
       if (!answered && ws_route != nullptr && ws_route->ws) {
-        stream_.expires_never();
-        auto conn = std::make_shared<WsConn>(stream_.release_socket(), shared_);
+        Tcp().expires_never();
+        auto conn = std::make_shared<WsConn<Stream>>(std::move(stream_), shared_);
         conn->Run(std::move(req), ws_route->ws, std::move(api_req));
         Count("GET", ws_route->pattern, 101, t0);
         std::lock_guard lock(shared_->mu);
-        shared_->sessions.erase(shared_from_this());
-        return;  // this HTTP session ends; the WebSocket lives on
+        shared_->sessions.erase(this->shared_from_this());
+        return;  // this HTTP session ends; the WebSocket lives on with the stream
       }
     }
 
@@ -294,21 +354,37 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(std::shared_ptr<http::response<http::string_body>> res) {
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec || !res->keep_alive()) return self->Close();
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec) return self->Close(false);
+                        if (!res->keep_alive()) return self->Close(true);
                         self->Read();
                       });
   }
 
-  void Close() {
+  // `orderly`: the connection is healthy and we chose to end it (after a response without
+  // keep-alive), so a TLS peer gets close_notify; otherwise the TCP connection just ends.
+  void Close(bool orderly) {
     busy_ = false;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kIsTls<Stream>) {
+      if (orderly) {
+        // Bounded: a peer that never answers close_notify is cut off by the timer.
+        Tcp().expires_after(std::chrono::seconds(5));
+        stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->Tcp().close(); });
+      } else {
+        Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+        Tcp().close();
+      }
+    } else {
+      (void)orderly;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
     std::lock_guard lock(shared_->mu);
-    shared_->sessions.erase(shared_from_this());
+    shared_->sessions.erase(this->shared_from_this());
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -316,6 +392,60 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> busy_{false};
 };
 
+// The server's TLS context from the configured PEM files, or nullopt for plain HTTP.
+StatusOr<std::optional<ssl::context>> LoadTls(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) return std::optional<ssl::context>();
+  if (o.tls_cert_file.empty()) {
+    return InvalidArgument("tls_cert_file", "is required when tls_key_file is set");
+  }
+  if (o.tls_key_file.empty()) {
+    return InvalidArgument("tls_key_file", "is required when tls_cert_file is set");
+  }
+  // Check readability first: OpenSSL's own message for a missing file is "system lib".
+  for (const auto& [field, path] :
+       {std::pair<const char*, const std::string*>{"tls_cert_file", &o.tls_cert_file},
+        std::pair<const char*, const std::string*>{"tls_key_file", &o.tls_key_file}}) {
+    std::FILE* f = std::fopen(path->c_str(), "rb");
+    if (f == nullptr) {
+      return InvalidArgument(field, "cannot open " + *path + ": " + std::strerror(errno));
+    }
+    std::fclose(f);
+  }
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) {
+    return InvalidArgument("tls_cert_file", "cannot load a PEM certificate chain from " +
+                                                o.tls_cert_file + ": " + ec.message());
+  }
+  // Read the key here rather than with use_private_key_file: OpenSSL's reasons for a file
+  // that is no key ("unsupported") say less than ours, and an encrypted key must fail (the
+  // callback gives no passphrase) instead of prompting on the terminal.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(o.tls_key_file.c_str(), "r"),
+                                                &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      bio ? PEM_read_bio_PrivateKey(
+                bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr)
+          : nullptr,
+      &EVP_PKEY_free);
+  ERR_clear_error();
+  if (key == nullptr) {
+    return InvalidArgument("tls_key_file",
+                           o.tls_key_file + " holds no unencrypted PEM private key");
+  }
+  if (SSL_CTX_use_PrivateKey(ctx.native_handle(), key.get()) != 1 ||
+      SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    ERR_clear_error();
+    return InvalidArgument(
+        "tls_key_file",
+        "the key in " + o.tls_key_file + " does not match the certificate in " + o.tls_cert_file);
+  }
+  return std::optional<ssl::context>(std::move(ctx));
+}
 }  // namespace
 
 struct HttpServer::Impl {
@@ -337,15 +467,23 @@ struct HttpServer::Impl {
       } else {
         beast::error_code ignore;
         s.set_option(tcp::no_delay(true), ignore);
-        auto session = std::make_shared<Session>(std::move(s), shared);
-        {
-          std::lock_guard lock(shared->mu);
-          shared->sessions.insert(session);
+        if (shared->tls) {
+          Launch(std::make_shared<Session<TlsStream>>(shared, std::move(s), *shared->tls));
+        } else {
+          Launch(std::make_shared<Session<PlainStream>>(shared, std::move(s)));
         }
-        session->Start();
       }
       if (!shared->stopping.load()) Accept();
     });
+  }
+
+  template <class S>
+  void Launch(std::shared_ptr<S> session) {
+    {
+      std::lock_guard lock(shared->mu);
+      shared->sessions.insert(session);
+    }
+    session->Start();
   }
 };
 
@@ -361,6 +499,10 @@ HttpServer::HttpServer(const Router* router, ServerOptions options, Metrics* met
   char buf[16];
   std::snprintf(buf, sizeof buf, "%06x", rd() & 0xffffff);
   impl_->shared->id_prefix = buf;
+  impl_->shared->tls_handshake_failures =
+      metrics->GetCounter("quanyu_http_tls_handshake_failures_total",
+                          "TLS handshakes that failed or timed out (plain HTTP to the TLS port, "
+                          "untrusted certificate, ...)");
   metrics->AddGaugeCallback(
       "quanyu_http_open_connections", "Open HTTP connections", {},
       [s = impl_->shared] { return static_cast<double>(s->open_connections.load()); }, this);
@@ -372,6 +514,7 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::Start() {
+  ASSIGN_OR_RETURN(impl_->shared->tls, LoadTls(impl_->shared->options));
   beast::error_code ec;
   auto addr = net::ip::make_address(impl_->shared->options.host, ec);
   if (ec) {
@@ -408,12 +551,12 @@ void HttpServer::Stop() {
       impl_->acceptor->close(ec);
     });
   }
-  std::vector<std::shared_ptr<void>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(impl_->shared->mu);
     live.assign(impl_->shared->sessions.begin(), impl_->shared->sessions.end());
   }
-  for (auto& s : live) std::static_pointer_cast<Session>(s)->Shutdown();
+  for (auto& s : live) s->Shutdown();
   // Give requests in flight up to 10 s to be answered, then stop the loop.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -54,6 +54,10 @@ class ServerFixture {
     options.server.host = "127.0.0.1";
     options.server.port = 0;
     options.auth.password_cost = govern::PasswordCost::kMinimal;
+    if (!options.server.tls_cert_file.empty()) {
+      client_options_.tls = true;
+      client_options_.tls_ca_file = options.server.tls_cert_file;
+    }
     options_ = options;
     Start();
   }
@@ -87,13 +91,13 @@ class ServerFixture {
   }
   // A client without credentials, or with the given bearer token.
   std::unique_ptr<api::HttpClient> NewClient(const std::string& token = {}) {
-    auto c = std::make_unique<api::HttpClient>("127.0.0.1", app_->port());
+    auto c = std::make_unique<api::HttpClient>("127.0.0.1", app_->port(), client_options_);
     if (!token.empty()) c->SetDefaultHeader("Authorization", "Bearer " + token);
     return c;
   }
   // Logs in over HTTP; "" on failure (with a test failure).
   std::string Login(const nlohmann::json& credentials) {
-    api::HttpClient c("127.0.0.1", app_->port());
+    api::HttpClient c("127.0.0.1", app_->port(), client_options_);
     auto r = c.Post("/api/v1/auth/login", credentials.dump());
     EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
     if (!r.ok() || r->status != 200) return {};
@@ -124,6 +128,7 @@ class ServerFixture {
  private:
   TempDir dir_;
   api::AppOptions options_;
+  api::ClientOptions client_options_;
   std::unique_ptr<api::App> app_;
   std::unique_ptr<api::HttpClient> client_;
   std::unique_ptr<api::HttpClient> feed_;
