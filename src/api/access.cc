@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/device_sessions.h"
+
 namespace quanyu::api {
 namespace {
 
@@ -22,21 +24,16 @@ std::string BearerToken(const Request& req, bool websocket) {
 
 bool IsRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
-std::string HostOf(const std::string& remote) {
-  if (!remote.empty() && remote.front() == '[') return remote.substr(1, remote.find(']') - 1);
-  size_t colon = remote.rfind(':');
-  return colon == std::string::npos ? remote : remote.substr(0, colon);
-}
-
 }  // namespace
 
 GovernedAccess::GovernedAccess(govern::Accounts* accounts, const Clock* clock, AuditSink audit,
-                               DeviceSessions* devices)
+                               DeviceSessions* devices, DigestVerifier* digest)
     : accounts_(accounts),
       roles_(accounts->roles()),
       clock_(clock),
       audit_(std::move(audit)),
-      devices_(devices) {}
+      devices_(devices),
+      digest_(digest) {}
 
 StatusOr<govern::Principal> GovernedAccess::Identify(Request& req, const Access& access) {
   const bool websocket = !req.Header("upgrade").empty();
@@ -45,7 +42,7 @@ StatusOr<govern::Principal> GovernedAccess::Identify(Request& req, const Access&
   if (access.mode == AuthMode::kDevice && devices_ != nullptr) {
     const std::string& device = req.Header("user-identify");
     if (!device.empty()) {
-      if (auto p = devices_->Live(device, HostOf(req.remote))) return *p;
+      if (auto p = devices_->Live(device, RemoteHost(req.remote))) return *p;
       return Unauthenticated("device " + device +
                              " is not registered: POST /VIID/System/Register first");
     }
@@ -56,7 +53,7 @@ StatusOr<govern::Principal> GovernedAccess::Identify(Request& req, const Access&
 }
 
 Status GovernedAccess::Admit(Request& req, const Access& access) {
-  if (access.mode == AuthMode::kPublic) return Status::Ok();
+  if (access.mode == AuthMode::kPublic || access.mode == AuthMode::kDigest) return Status::Ok();
   ASSIGN_OR_RETURN(req.principal, Identify(req, access));
   if (!roles_.Allows(req.principal.role, access.permission)) {
     return PermissionDenied("role \"" + req.principal.role + "\" does not have permission \"" +
@@ -87,14 +84,19 @@ Status GovernedAccess::Admit(Request& req, const Access& access) {
 }
 
 std::vector<std::pair<std::string, std::string>> GovernedAccess::Challenge(const Request&,
-                                                                           const Access&) {
-  return {{"WWW-Authenticate", "Bearer realm=\"quanyu\""}};
+                                                                           const Access& access) {
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"WWW-Authenticate", "Bearer realm=\"quanyu\""}};
+  if (access.mode == AuthMode::kDevice && digest_ != nullptr) {
+    h.emplace_back("WWW-Authenticate", digest_->Challenge(clock_->Now()));
+  }
+  return h;
 }
 
 void GovernedAccess::Done(const Request& req, const Route& route, Response& resp) {
   if (!audit_) return;
   const bool personal =
-      route.access.mode != AuthMode::kPublic && roles_.IsPersonal(route.access.permission);
+      !route.access.permission.empty() && roles_.IsPersonal(route.access.permission);
   const bool write = !IsRead(req.method);
   const bool refused = resp.status == 401 || resp.status == 403;
   const bool known = req.principal.kind != govern::PrincipalKind::kAnonymous;

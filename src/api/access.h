@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "api/digest_auth.h"
 #include "api/router.h"
 #include "core/clock.h"
 #include "govern/accounts.h"
@@ -37,8 +38,9 @@ class DeviceSessions {
 
 class GovernedAccess : public AccessControl {
  public:
+  // devices and digest may be null (no GA/T 1400 device sessions).
   GovernedAccess(govern::Accounts* accounts, const Clock* clock, AuditSink audit,
-                 DeviceSessions* devices = nullptr);
+                 DeviceSessions* devices = nullptr, DigestVerifier* digest = nullptr);
 
   Status Admit(Request& req, const Access& access) override;
   void Done(const Request& req, const Route& route, Response& resp) override;
@@ -53,6 +55,7 @@ class GovernedAccess : public AccessControl {
   const Clock* clock_;
   AuditSink audit_;
   DeviceSessions* devices_;
+  DigestVerifier* digest_;
 };
 
 }  // namespace quanyu::api

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "api/access.h"
+#include "api/device_sessions.h"
+#include "api/digest_auth.h"
 #include "api/handlers.h"
 #include "api/stream.h"
 #include "bus/event_log.h"
@@ -62,6 +64,8 @@ struct App::Impl {
   std::unique_ptr<govern::Accounts> accounts;
   std::unique_ptr<govern::AuditLog> audit;
   std::unique_ptr<GovernedAccess> access;
+  std::unique_ptr<DeviceRegistry> devices;
+  std::unique_ptr<DigestVerifier> digest;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -114,12 +118,19 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.accounts = std::make_unique<govern::Accounts>(m.store.get(), clock, options.auth);
   ASSIGN_OR_RETURN(m.audit, govern::AuditLog::Open(m.store.get(), clock, options.data_dir));
+  m.devices = std::make_unique<DeviceRegistry>(clock);
+  m.digest =
+      std::make_unique<DigestVerifier>(options.auth.digest_realm, DigestVerifier::NewSecret());
   m.access = std::make_unique<GovernedAccess>(
-      m.accounts.get(), clock, [audit = m.audit.get()](store::AuditRecord r, bool wait) {
+      m.accounts.get(), clock,
+      [audit = m.audit.get()](store::AuditRecord r, bool wait) {
         if (wait) return audit->Append(std::move(r));
         audit->AppendAsync(std::move(r));
         return Status::Ok();
-      });
+      },
+      m.devices.get(), m.digest.get());
+  m.services.devices = m.devices.get();
+  m.services.digest = m.digest.get();
   m.router.SetAccessControl(m.access.get());
   m.services.accounts = m.accounts.get();
   m.services.store = m.store.get();

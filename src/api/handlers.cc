@@ -344,6 +344,88 @@ class Routes {
         "4", local_time);
   }
 
+  // GA/T 1400 registration with HTTP Digest: the first request gets a challenge, the answer
+  // to it registers the device (bound to its address) until it stops sending keep-alives.
+  Response Gat1400Register(Request& req) {
+    const std::string url = "/VIID/System/Register";
+    const UnixMicros now = s_->clock->Now();
+    const std::string local_time = FormatCompactLocalTime(now, s_->local_offset_seconds);
+    auto challenge = [&](const std::string& why, bool stale) {
+      Response r = Gat1400Error(url, Unauthenticated(why), "4", local_time);
+      r.headers.emplace_back("WWW-Authenticate", s_->digest->Challenge(now, stale));
+      return r;
+    };
+    const std::string& auth = req.Header("authorization");
+    if (auth.empty()) return challenge("authenticate with HTTP Digest (RFC 7616)", false);
+    auto params = ParseDigestAuthorization(auth);
+    if (!params.ok()) return Gat1400Error(url, params.status(), "7", local_time);
+    req.audit_target = "device:" + params->username;
+    // The body names the device too; it must be the one authenticating.
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_object() && body.contains("RegisterObject") && body["RegisterObject"].is_object()) {
+      const json& id = body["RegisterObject"].value("DeviceID", json());
+      if (id.is_string() && id.get<std::string>() != params->username) {
+        return Gat1400Error(url, InvalidArgument("DeviceID", "differs from the Digest user name"),
+                            "4", local_time);
+      }
+    }
+    auto device = s_->accounts->GetDevice(params->username);
+    if (!device.ok() || device->revoked) return challenge("unknown or revoked device", false);
+    switch (s_->digest->Verify(*params, req.method, req.target, device->digest_ha1, now)) {
+      case DigestResult::kOk:
+        break;
+      case DigestResult::kStale:
+        return challenge("the nonce is stale: answer the new challenge", true);
+      default:
+        return challenge("wrong credentials", false);
+    }
+    req.principal = govern::Accounts::PrincipalOf(*device);
+    s_->devices->Register(req.principal, RemoteHost(req.remote));
+    return JsonResponse(200, {{"ResponseStatusObject",
+                               {{"RequestURL", url},
+                                {"StatusCode", "0"},
+                                {"StatusString", "registered"},
+                                {"Id", device->id},
+                                {"LocalTime", local_time}}}});
+  }
+
+  Response Gat1400Keepalive(Request& req) {
+    const std::string url = "/VIID/System/Keepalive";
+    const std::string local_time =
+        FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds);
+    if (req.principal.kind == govern::PrincipalKind::kDevice &&
+        !s_->devices->Keepalive(req.principal.id, RemoteHost(req.remote))) {
+      // A device using a bearer token has no registration to keep alive; that is fine.
+      if (req.Header("user-identify").empty()) {
+        return JsonResponse(200, {{"ResponseStatusObject",
+                                   {{"RequestURL", url},
+                                    {"StatusCode", "0"},
+                                    {"StatusString", "OK"},
+                                    {"Id", req.principal.id},
+                                    {"LocalTime", local_time}}}});
+      }
+      return Gat1400Error(url, Unauthenticated("not registered: register again"), "4", local_time);
+    }
+    return JsonResponse(200, {{"ResponseStatusObject",
+                               {{"RequestURL", url},
+                                {"StatusCode", "0"},
+                                {"StatusString", "OK"},
+                                {"Id", req.principal.id},
+                                {"LocalTime", local_time}}}});
+  }
+
+  Response Gat1400Unregister(Request& req) {
+    s_->devices->Unregister(req.principal.id);
+    return JsonResponse(
+        200,
+        {{"ResponseStatusObject",
+          {{"RequestURL", "/VIID/System/UnRegister"},
+           {"StatusCode", "0"},
+           {"StatusString", "unregistered"},
+           {"Id", req.principal.id},
+           {"LocalTime", FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds)}}}});
+  }
+
   Response Gat1400Time(Request&) {
     UnixMicros now = s_->clock->Now();
     return JsonResponse(200,
@@ -583,6 +665,7 @@ class Routes {
     req.audit_target = "device:" + id;
     Status st = s_->accounts->RevokeDevice(id);
     if (!st.ok()) return Response::Error(st);
+    if (s_->devices != nullptr) s_->devices->Forget(id);
     return Response::Json(204, "");
   }
 
@@ -824,6 +907,12 @@ void RegisterRoutes(Router* router, const Services* services) {
               bind(&Routes::Gat1400NotSupported));
   router->Add("GET", "/VIID/System/Time", "GA/T 1400 server time", Public(),
               bind(&Routes::Gat1400Time));
+  router->Add("POST", "/VIID/System/Register", "GA/T 1400 device registration (HTTP Digest)",
+              DigestLogin(), bind(&Routes::Gat1400Register));
+  router->Add("POST", "/VIID/System/Keepalive", "GA/T 1400 device keep-alive",
+              DeviceNeeds("passage.ingest"), bind(&Routes::Gat1400Keepalive));
+  router->Add("POST", "/VIID/System/UnRegister", "GA/T 1400 device unregistration",
+              DeviceNeeds("passage.ingest"), bind(&Routes::Gat1400Unregister));
 
   router->Add("POST", "/api/v1/passages", "Bulk passage records (JSON array or NDJSON)",
               Needs("passage.ingest"), bind(&Routes::PostPassages));

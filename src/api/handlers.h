@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "api/device_sessions.h"
+#include "api/digest_auth.h"
 #include "api/router.h"
 #include "api/stream.h"
 #include "core/clock.h"
@@ -22,6 +24,8 @@ struct Services {
   Metrics* metrics = nullptr;
   StreamHub* hub = nullptr;
   govern::Accounts* accounts = nullptr;
+  DeviceRegistry* devices = nullptr;    // GA/T 1400 registrations
+  DigestVerifier* digest = nullptr;     // their HTTP Digest
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;

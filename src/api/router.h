@@ -76,7 +76,8 @@ struct WsSession {
 // holds `permission`. kDevice: as kBearer, or a GA/T 1400 device identified by HTTP Digest or a
 // registered session (User-Identify). Personal permissions (see govern/roles.h) also need
 // `purpose` and `case_no` in the query.
-enum class AuthMode { kPublic, kBearer, kDevice };
+// kDigest: the handler itself authenticates a GA/T 1400 device with HTTP Digest (registration).
+enum class AuthMode { kPublic, kBearer, kDevice, kDigest };
 struct Access {
   AuthMode mode = AuthMode::kBearer;
   std::string permission;  // empty for kPublic
@@ -85,6 +86,7 @@ inline Access Public() { return Access{AuthMode::kPublic, ""}; }
 inline Access Needs(std::string permission) {
   return Access{AuthMode::kBearer, std::move(permission)};
 }
+inline Access DigestLogin() { return Access{AuthMode::kDigest, ""}; }
 inline Access DeviceNeeds(std::string permission) {
   return Access{AuthMode::kDevice, std::move(permission)};
 }

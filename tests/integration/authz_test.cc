@@ -5,6 +5,7 @@
 
 #include <regex>
 
+#include "api/digest_auth.h"
 #include "api/handlers.h"
 #include "core/time_format.h"
 #include "govern/roles.h"
@@ -30,7 +31,7 @@ TEST(AuthzTest, EveryRouteTimesEveryRoleIsAllowedExactlyAsThePermissionDataSays)
   std::stable_partition(routes.begin(), routes.end(),
                         [](const api::Route& r) { return r.pattern != "/api/v1/auth/logout"; });
   for (const api::Route& r : routes) {
-    if (r.access.mode != api::AuthMode::kPublic) {
+    if (r.access.mode != api::AuthMode::kPublic && r.access.mode != api::AuthMode::kDigest) {
       EXPECT_TRUE(roles.HasPermission(r.access.permission))
           << r.method << " " << r.pattern << " checks \"" << r.access.permission
           << "\", which src/govern/roles.json does not define";
@@ -44,11 +45,13 @@ TEST(AuthzTest, EveryRouteTimesEveryRoleIsAllowedExactlyAsThePermissionDataSays)
     return resp.ok() ? resp->status : 0;
   };
 
-  // Anonymous: public routes answer, every other one is 401.
+  // Anonymous: public routes answer, every other one is 401 (Digest registration: a challenge).
   auto anon = server.NewClient();
   for (const api::Route& r : routes) {
     int status = request(*anon, r);
-    if (r.access.mode == api::AuthMode::kPublic) {
+    if (r.access.mode == api::AuthMode::kDigest) {
+      EXPECT_EQ(status, 401) << r.method << " " << r.pattern;
+    } else if (r.access.mode == api::AuthMode::kPublic) {
       EXPECT_NE(status, 401) << r.method << " " << r.pattern;
       EXPECT_NE(status, 403) << r.method << " " << r.pattern;
     } else {
@@ -68,7 +71,9 @@ TEST(AuthzTest, EveryRouteTimesEveryRoleIsAllowedExactlyAsThePermissionDataSays)
       c = &server.As(role.name);
     }
     for (const api::Route& r : routes) {
-      if (r.access.mode == api::AuthMode::kPublic) continue;
+      if (r.access.mode == api::AuthMode::kPublic || r.access.mode == api::AuthMode::kDigest) {
+        continue;
+      }
       const bool allowed = roles.Allows(role.name, r.access.permission);
       int status = request(*c, r);
       if (allowed) {
@@ -228,6 +233,76 @@ TEST(AuthzTest, DeviceSubmitsOnlyForItsOwnIds) {
   // Revoked: its token stops working.
   EXPECT_EQ(server.client().Send("DELETE", "/api/v1/devices/51170200001190000001")->status, 204);
   EXPECT_EQ(device->Post("/api/v1/passages", batch.dump())->status, 401);
+}
+
+TEST(AuthzTest, Gat1400DeviceRegistersWithDigestAndSubmitsAsItself) {
+  ServerFixture server;
+  ASSERT_EQ(server.client()
+                .Post("/api/v1/checkpoints",
+                      R"({"id":"51170200001210000001","name":"西外卡口","lng":107.47,"lat":31.21})")
+                ->status,
+            201);
+  const std::string dev = "51170200001190000001";
+  govern::Device d;
+  d.id = dev;
+  d.agency = "bureau";
+  d.allowed_ids = {"51170200001210000001"};
+  ASSERT_TRUE(server.app().accounts().AddDevice(d, std::string("device secret 1")).ok());
+
+  // As a camera does it: the first POST is challenged, the second answers the challenge.
+  auto camera = server.NewClient();
+  const std::string body = json{{"RegisterObject", {{"DeviceID", dev}}}}.dump();
+  auto first = camera->Post("/VIID/System/Register", body, "application/VIID+JSON");
+  ASSERT_EQ(first->status, 401);
+  const std::string challenge = first->headers["www-authenticate"];
+  ASSERT_EQ(challenge.rfind("Digest ", 0), 0u) << challenge;
+  auto wrong = camera->Send(
+      "POST", "/VIID/System/Register", body,
+      {{"Authorization", api::DigestAuthorizationHeader(challenge, dev, "not the secret", "POST",
+                                                        "/VIID/System/Register", "0a4f113b", 1)}});
+  EXPECT_EQ(wrong->status, 401);
+
+  // Not registered yet: naming the device is not enough.
+  const std::string now = FormatCompactLocalTime(SystemClock::Get()->Now());
+  auto vehicles = [&](const std::string& tollgate, const std::string& id) {
+    return json{{"MotorVehicleListObject",
+                 {{"MotorVehicleObject",
+                   {{{"MotorVehicleID", id},
+                     {"DeviceID", dev},
+                     {"TollgateID", tollgate},
+                     {"PassTime", now},
+                     {"PlateNo", "川S12345"}}}}}}}
+        .dump();
+  };
+  auto early = camera->Send("POST", "/VIID/MotorVehicles", vehicles("51170200001210000001", "G-0"),
+                            {{"User-Identify", dev}});
+  EXPECT_EQ(early->status, 401);
+
+  auto ok = camera->Send(
+      "POST", "/VIID/System/Register", body,
+      {{"Authorization", api::DigestAuthorizationHeader(challenge, dev, "device secret 1", "POST",
+                                                        "/VIID/System/Register", "0a4f113b", 2)}});
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(Json(*ok)["ResponseStatusObject"]["StatusCode"], "0");
+
+  auto mine = camera->Send("POST", "/VIID/MotorVehicles", vehicles("51170200001210000001", "G-1"),
+                           {{"User-Identify", dev}});
+  ASSERT_EQ(mine->status, 200) << mine->body;
+  EXPECT_EQ(Json(*mine)["ResponseStatusListObject"]["ResponseStatusObject"][0]["StatusCode"], "0");
+  auto other = camera->Send("POST", "/VIID/MotorVehicles", vehicles("51170200001210000009", "G-2"),
+                            {{"User-Identify", dev}});
+  json st = Json(*other)["ResponseStatusListObject"]["ResponseStatusObject"][0];
+  EXPECT_EQ(st["StatusCode"], "8");
+  EXPECT_NE(st["StatusString"].get<std::string>().find("TollgateID"), std::string::npos);
+  EXPECT_EQ(camera->Send("POST", "/VIID/System/Keepalive", "{}", {{"User-Identify", dev}})->status,
+            200);
+  EXPECT_EQ(camera->Send("POST", "/VIID/System/UnRegister", "{}", {{"User-Identify", dev}})->status,
+            200);
+  EXPECT_EQ(camera
+                ->Send("POST", "/VIID/MotorVehicles", vehicles("51170200001210000001", "G-3"),
+                       {{"User-Identify", dev}})
+                ->status,
+            401);
 }
 
 }  // namespace
