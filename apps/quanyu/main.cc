@@ -90,8 +90,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--passage-retention-days", retention_days,
-                   "Passage records older than this are rejected (and later deleted)")
+                   "Passage records older than this are rejected at ingest and deleted by the "
+                   "retention job")
       ->capture_default_str();
+  std::vector<std::string> retention_specs;
+  serve->add_option("--retention", retention_specs,
+                    "Retention period of a data class, CLASS=DAYS (0 keeps for ever); classes: "
+                    "passages, passages_alert, alerts, incidents, audit. Repeatable.");
+  int retention_interval_min = 60;
+  serve
+      ->add_option("--retention-interval", retention_interval_min,
+                   "Minutes between retention runs (0: no background job)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 7 * 24 * 60));
   serve
       ->add_option("--max-speed", app_opts.validation.max_speed_kmh,
                    "Highest plausible speed, km/h")
@@ -284,7 +295,16 @@ int main(int argc, char** argv) {
     app_opts.server.port = port;
     app_opts.validation.max_clock_skew =
         static_cast<int64_t>(clock_skew_s) * quanyu::kMicrosPerSecond;
-    app_opts.validation.retention = static_cast<int64_t>(retention_days) * quanyu::kMicrosPerDay;
+    st = app_opts.retention.Set("passages=" + std::to_string(retention_days));
+    if (!st.ok()) return Fail(st);
+    for (const auto& spec : retention_specs) {
+      st = app_opts.retention.Set(spec);
+      if (!st.ok()) return Fail(st);
+    }
+    app_opts.retention_interval =
+        static_cast<int64_t>(retention_interval_min) * 60 * quanyu::kMicrosPerSecond;
+    const quanyu::UnixMicros passages = app_opts.retention.Period("passages");
+    app_opts.validation.retention = passages > 0 ? passages : INT64_MAX / 4;
     app_opts.version = kVersion;
     return Serve(app_opts);
   }

@@ -63,6 +63,7 @@ struct App::Impl {
   std::unique_ptr<ingest::Pipeline> pipeline;
   std::unique_ptr<govern::Accounts> accounts;
   std::unique_ptr<govern::AuditLog> audit;
+  std::unique_ptr<govern::RetentionJob> retention;
   std::unique_ptr<GovernedAccess> access;
   std::unique_ptr<DeviceRegistry> devices;
   std::unique_ptr<DigestVerifier> digest;
@@ -118,6 +119,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.accounts = std::make_unique<govern::Accounts>(m.store.get(), clock, options.auth);
   ASSIGN_OR_RETURN(m.audit, govern::AuditLog::Open(m.store.get(), clock, options.data_dir));
+  m.retention = std::make_unique<govern::RetentionJob>(m.store.get(), m.audit.get(), clock,
+                                                       options.retention);
   m.devices = std::make_unique<DeviceRegistry>(clock);
   m.digest =
       std::make_unique<DigestVerifier>(options.auth.digest_realm, DigestVerifier::NewSecret());
@@ -149,6 +152,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
 Status App::Start() {
   RETURN_IF_ERROR(impl_->server->Start());
   impl_->ticker = std::thread([m = impl_.get()] { m->Tick(); });
+  if (impl_->options.retention_interval > 0) {
+    impl_->retention->Start(impl_->options.retention_interval);
+  }
   return Status::Ok();
 }
 
@@ -167,6 +173,7 @@ void App::Stop() {
   m.tick_cv.notify_all();
   if (m.ticker.joinable()) m.ticker.join();
   if (m.server) m.server->Stop();
+  if (m.retention) m.retention->Stop();
   if (m.audit) {
     Status s = m.audit->Flush();
     if (!s.ok()) spdlog::error("audit records could not be written: {}", s.ToString());

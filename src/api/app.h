@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "events/validator.h"
 #include "govern/accounts.h"
+#include "govern/retention.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -28,6 +29,8 @@ struct AppOptions {
   int local_offset_seconds = 8 * 3600;
   const Clock* clock = nullptr;  // Default: the system clock.
   govern::AuthOptions auth;
+  govern::RetentionPolicy retention;               // the "passages" period also bounds ingest
+  UnixMicros retention_interval = kMicrosPerHour;  // 0: no background retention job
   std::string version = "0.1.0";
 };
 
