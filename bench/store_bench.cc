@@ -17,7 +17,7 @@
 // plate (whole range and one day), by checkpoint, GetPassage hit and miss, GetPassageStats,
 // ForEachPassageIdSince over the last day, and DropPassagesBefore of the oldest day.
 //
-//   build/h-st2-rel/bench/store_bench [--rows=N] [--batch=N] [--days=D] [--checkpoints=N]
+//   build/release/bench/store_bench [--rows=N] [--batch=N] [--days=D] [--checkpoints=N]
 //       [--vehicles=N] [--ids=gat|random] [--dir=DIR] [--keep]
 //
 // The database lives in a temporary directory under $TMPDIR (default /tmp) unless --dir is
