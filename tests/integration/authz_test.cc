@@ -235,6 +235,54 @@ TEST(AuthzTest, DeviceSubmitsOnlyForItsOwnIds) {
   EXPECT_EQ(device->Post("/api/v1/passages", batch.dump())->status, 401);
 }
 
+TEST(AuthzTest, DistrictScopeLimitsCheckpointsAndPassages) {
+  ServerFixture server;
+  // 511702 通川区 and 511722 宣汉县, by the first six digits of the GA/T ids.
+  for (const char* id : {"51170200001210000001", "51172200001210000001"}) {
+    ASSERT_EQ(server.client()
+                  .Post("/api/v1/checkpoints",
+                        json{{"id", id}, {"name", "卡口"}, {"lng", 107.47}, {"lat", 31.21}}.dump())
+                  ->status,
+              201);
+  }
+  auto made = server.client().Post("/api/v1/users", json{{"id", "tc-analyst"},
+                                                         {"agency", "bureau"},
+                                                         {"role", "analyst"},
+                                                         {"scope", {{"districts", {"511702"}}}},
+                                                         {"password", kTestPassword}}
+                                                        .dump());
+  ASSERT_EQ(made->status, 201) << made->body;
+  std::string now = FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds);
+  json batch = json::array();
+  for (const char* cp : {"51170200001210000001", "51172200001210000001"}) {
+    batch.push_back({{"id", std::string("S-") + cp},
+                     {"checkpoint_id", cp},
+                     {"pass_time", now},
+                     {"plate", "川S54321"}});
+  }
+  ASSERT_EQ(Json(*server.feed().Post("/api/v1/passages", batch.dump()))["accepted"], 2);
+
+  auto scoped =
+      server.NewClient(server.Login({{"user", "tc-analyst"}, {"password", kTestPassword}}));
+  json list = Json(*scoped->Get("/api/v1/checkpoints"));
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["id"], "51170200001210000001");
+  EXPECT_EQ(scoped->Get("/api/v1/checkpoints/51172200001210000001")->status, 404);
+
+  const std::string q =
+      "/api/v1/passages?plate=%E5%B7%9DS54321&purpose=case_investigation&case_no=S-1";
+  json everything;
+  for (int i = 0; i < 200; ++i) {  // the store catches up asynchronously
+    everything = Json(*server.As("analyst").Get(q));
+    if (everything["count"] == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(everything["count"], 2);
+  json mine = Json(*scoped->Get(q));
+  ASSERT_EQ(mine["count"], 1);
+  EXPECT_EQ(mine["items"][0]["checkpoint_id"], "51170200001210000001");
+}
+
 TEST(AuthzTest, Gat1400DeviceRegistersWithDigestAndSubmitsAsItself) {
   ServerFixture server;
   ASSERT_EQ(server.client()
