@@ -55,27 +55,7 @@ std::map<std::string, std::string> SpecPermissions(const std::string& yaml) {
 
 std::set<std::string> SpecOperations(const std::string& yaml) {
   std::set<std::string> ops;
-  std::istringstream in(yaml);
-  std::string line, path;
-  bool in_paths = false;
-  std::regex path_re(R"(^  (/[^:\s]*):\s*$)");
-  std::regex method_re(R"(^    (get|put|post|patch|delete|head|options):\s*$)");
-  std::smatch m;
-  while (std::getline(in, line)) {
-    if (line.rfind("paths:", 0) == 0) {
-      in_paths = true;
-      continue;
-    }
-    if (in_paths && !line.empty() && line[0] != ' ') in_paths = false;
-    if (!in_paths) continue;
-    if (std::regex_match(line, m, path_re)) {
-      path = m[1];
-    } else if (std::regex_match(line, m, method_re) && !path.empty()) {
-      std::string method = m[1];
-      for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      ops.insert(method + " " + path);
-    }
-  }
+  for (const auto& [op, permission] : SpecPermissions(yaml)) ops.insert(op);
   return ops;
 }
 
