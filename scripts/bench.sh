@@ -2,7 +2,7 @@
 # Runs the benchmarks and prints the figures docs/PERFORMANCE.md records, with the machine and
 # the date. All passage records used are simulated.
 #   scripts/bench.sh            everything
-#   scripts/bench.sh micro      only the in-process benchmarks (parse, event log, store)
+#   scripts/bench.sh micro      only the in-process benchmarks (parse, event log, ring location, store)
 #   scripts/bench.sh e2e        only the end-to-end HTTP ingest
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,7 @@ run_gbench() {
 if [ "$what" = all ] || [ "$what" = micro ]; then
   run_gbench events_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench event_log_bench
+  run_gbench geo_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   if [ -x "$B/bench/store_bench" ]; then
     echo "== store_bench --rows=${QUANYU_BENCH_STORE_ROWS:-2000000}"
     "$B/bench/store_bench" --rows="${QUANYU_BENCH_STORE_ROWS:-2000000}"

@@ -14,6 +14,7 @@
 #include "tools/admin.h"
 #include "tools/audit_verify.h"
 #include "tools/import.h"
+#include "tools/import_rings.h"
 #include "tools/loadgen.h"
 
 namespace {
@@ -133,6 +134,27 @@ int main(int argc, char** argv) {
   import_cp->add_option("--format", import_format, "auto (by extension), geojson or csv")
       ->capture_default_str();
   import_cp->add_flag("--strict", import_strict, "Exit non-zero if any row is rejected");
+  std::string rings_level;
+  bool rings_dry_run = false;
+  auto* import_rings = import->add_subcommand(
+      "rings",
+      "Import rings (圈层) from GeoJSON Polygon/MultiPolygon features (id: properties.adcode "
+      "or properties.id; name: properties.name) and place them in the containment tree with "
+      "the rings already stored; existing ids are replaced");
+  import_rings->add_option("FILE", import_file, "GeoJSON file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_rings->add_option("--data", import_data, "Data directory")->capture_default_str();
+  import_rings->add_option("--crs", import_crs, "Coordinate system of the file: wgs84 or gcj02")
+      ->capture_default_str();
+  import_rings
+      ->add_option("--level", rings_level,
+                   "Level of every ring in the file: province, city, county (or district), "
+                   "urban_core or custom")
+      ->required();
+  import_rings->add_flag("--dry-run", rings_dry_run,
+                         "Parse, validate and place the file's rings among themselves; store "
+                         "nothing and do not open --data");
 
   // loadgen
   quanyu::tools::LoadgenOptions lg;
@@ -321,6 +343,37 @@ int main(int argc, char** argv) {
     std::printf("checkpoints: %zu rows, %zu imported, %zu rejected\n", summary->rows,
                 summary->accepted, summary->rejected);
     return import_strict && summary->rejected > 0 ? 1 : 0;
+  }
+  if (import_rings->parsed()) {
+    auto crs = quanyu::geo::ParseCrs(import_crs);
+    if (!crs) return Fail(quanyu::InvalidArgument("--crs", "must be wgs84 or gcj02"));
+    auto level = quanyu::geo::ParseRingLevel(rings_level, "--level");
+    if (!level.ok()) return Fail(level.status());
+    std::unique_ptr<quanyu::store::Store> store;
+    std::unique_ptr<quanyu::api::DataDirLock> lock;
+    if (!rings_dry_run) {
+      auto l = quanyu::api::DataDirLock::Acquire(import_data);
+      if (!l.ok()) return Fail(l.status());
+      lock = std::move(l).value();
+      auto s = quanyu::api::OpenStore(import_data);
+      if (!s.ok()) return Fail(s.status());
+      store = std::move(s).value();
+    }
+    auto summary = quanyu::tools::ImportRings(store.get(), import_file, *crs, *level);
+    if (!summary.ok()) return Fail(summary.status());
+    for (const auto& r : summary->rings) {
+      std::string parent = r.parent_id.empty() ? "none" : r.parent_id + " " + r.parent_name;
+      std::printf("%s %s: %s, %.1f km², parent %s\n", r.id.c_str(), r.name.c_str(),
+                  std::string(quanyu::geo::RingLevelName(r.level)).c_str(), r.area_km2,
+                  parent.c_str());
+    }
+    if (rings_dry_run) {
+      std::printf("rings: %zu checked, none stored\n", summary->rings.size());
+    } else {
+      std::printf("rings: %zu imported (%zu replaced), %zu stored rings moved to a new parent\n",
+                  summary->rings.size(), summary->replaced, summary->reparented);
+    }
+    return 0;
   }
   if (loadgen->parsed()) {
     auto rep = quanyu::tools::RunLoadgen(lg);

@@ -1,0 +1,46 @@
+// `quanyu import rings`: rings (圈层) from a GeoJSON file into a data directory's store.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "geo/crs.h"
+#include "geo/rings.h"
+#include "store/store.h"
+
+namespace quanyu::tools {
+
+// One imported ring as placed in the tree of all stored rings.
+struct ImportedRing {
+  std::string id, name;
+  geo::RingLevel level = geo::RingLevel::kCustom;
+  double area_km2 = 0;
+  std::string parent_id, parent_name;  // "" for a root
+};
+
+struct RingImportSummary {
+  std::vector<ImportedRing> rings;  // in file order
+  size_t replaced = 0;              // imported ids that were already stored
+  size_t reparented = 0;            // stored rings, not in the file, whose parent changed
+};
+
+// Store documents of this kind hold the rings, one per id, as geo::RingToJson.
+inline constexpr const char* kRingDocumentKind = "ring";
+
+// Reads every Polygon/MultiPolygon feature of the GeoJSON file at `path` as a ring of `level`
+// (id: properties.adcode, else properties.id; name: properties.name), converting from `crs` to
+// WGS-84, and places it in the containment tree together with the rings already stored. Rings
+// are stored as documents (kRingDocumentKind): the imported ones, replacing any of the same id,
+// and stored ones whose derived parent changed. One invalid feature rejects the whole file
+// before anything is written; errors name "features[i]....". A null `store` is a dry run: the
+// rings are placed among themselves and nothing is written. Each document is written on its
+// own, so a failure while writing may leave part of the file imported; importing again
+// completes it.
+StatusOr<RingImportSummary> ImportRings(store::Store* store, const std::string& path, geo::Crs crs,
+                                        geo::RingLevel level);
+
+// Every ring stored as a document, parents as stored.
+StatusOr<std::vector<geo::Ring>> LoadRings(store::Store* store);
+
+}  // namespace quanyu::tools
