@@ -208,6 +208,18 @@ StatusOr<UnixMicros> TimeParam(const Request& req, const char* name, UnixMicros 
   return ParseRfc3339(v, name);
 }
 
+// A GA/T 1400 success reply to a system request (register, keep-alive, unregister).
+Response Gat1400Ok(const std::string& url, const std::string& status_string, const std::string& id,
+                   const std::string& local_time) {
+  return Response::Json(200, json{{"ResponseStatusObject",
+                                   {{"RequestURL", url},
+                                    {"StatusCode", "0"},
+                                    {"StatusString", status_string},
+                                    {"Id", id},
+                                    {"LocalTime", local_time}}}}
+                                 .dump());
+}
+
 class Routes {
  public:
   explicit Routes(const Services* s) : s_(s) {}
@@ -381,49 +393,27 @@ class Routes {
     }
     req.principal = govern::Accounts::PrincipalOf(*device);
     s_->devices->Register(req.principal, RemoteHost(req.remote));
-    return JsonResponse(200, {{"ResponseStatusObject",
-                               {{"RequestURL", url},
-                                {"StatusCode", "0"},
-                                {"StatusString", "registered"},
-                                {"Id", device->id},
-                                {"LocalTime", local_time}}}});
+    return Gat1400Ok(url, "registered", device->id, local_time);
   }
 
+  // A device using a bearer token has no registration to keep alive; that is fine. One that
+  // identifies itself by User-Identify must still be registered from this address.
   Response Gat1400Keepalive(Request& req) {
     const std::string url = "/VIID/System/Keepalive";
     const std::string local_time =
         FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds);
     if (req.principal.kind == govern::PrincipalKind::kDevice &&
-        !s_->devices->Keepalive(req.principal.id, RemoteHost(req.remote))) {
-      // A device using a bearer token has no registration to keep alive; that is fine.
-      if (req.Header("user-identify").empty()) {
-        return JsonResponse(200, {{"ResponseStatusObject",
-                                   {{"RequestURL", url},
-                                    {"StatusCode", "0"},
-                                    {"StatusString", "OK"},
-                                    {"Id", req.principal.id},
-                                    {"LocalTime", local_time}}}});
-      }
+        !s_->devices->Keepalive(req.principal.id, RemoteHost(req.remote)) &&
+        !req.Header("user-identify").empty()) {
       return Gat1400Error(url, Unauthenticated("not registered: register again"), "4", local_time);
     }
-    return JsonResponse(200, {{"ResponseStatusObject",
-                               {{"RequestURL", url},
-                                {"StatusCode", "0"},
-                                {"StatusString", "OK"},
-                                {"Id", req.principal.id},
-                                {"LocalTime", local_time}}}});
+    return Gat1400Ok(url, "OK", req.principal.id, local_time);
   }
 
   Response Gat1400Unregister(Request& req) {
     s_->devices->Unregister(req.principal.id);
-    return JsonResponse(
-        200,
-        {{"ResponseStatusObject",
-          {{"RequestURL", "/VIID/System/UnRegister"},
-           {"StatusCode", "0"},
-           {"StatusString", "unregistered"},
-           {"Id", req.principal.id},
-           {"LocalTime", FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds)}}}});
+    return Gat1400Ok("/VIID/System/UnRegister", "unregistered", req.principal.id,
+                     FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds));
   }
 
   Response Gat1400Time(Request&) {

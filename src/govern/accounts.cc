@@ -98,6 +98,12 @@ StatusOr<std::vector<Agency>> Accounts::ListAgencies() {
 
 // --- users
 
+Status Accounts::CheckSecretLength(const std::string& secret, const char* field) const {
+  if (secret.size() >= options_.min_password_length) return Status::Ok();
+  return InvalidArgument(
+      field, "must be at least " + std::to_string(options_.min_password_length) + " characters");
+}
+
 Status Accounts::CheckUser(const User& u, const std::string& password) {
   RETURN_IF_ERROR(ValidateName(u.id, "id"));
   if (!roles_->HasRole(u.role) || u.role == "device") {
@@ -112,11 +118,7 @@ Status Accounts::CheckUser(const User& u, const std::string& password) {
       return InvalidArgument("scope.districts", "\"" + d + "\" is not a 6-digit division code");
     }
   }
-  if (password.size() < options_.min_password_length) {
-    return InvalidArgument(
-        "password",
-        "must be at least " + std::to_string(options_.min_password_length) + " characters");
-  }
+  RETURN_IF_ERROR(CheckSecretLength(password, "password"));
   return Status::Ok();
 }
 
@@ -167,11 +169,7 @@ Status Accounts::ResetPassword(const std::string& id, const std::string& passwor
   {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(User u, GetUser(id));
-    if (password.size() < options_.min_password_length) {
-      return InvalidArgument(
-          "password",
-          "must be at least " + std::to_string(options_.min_password_length) + " characters");
-    }
+    RETURN_IF_ERROR(CheckSecretLength(password, "password"));
     ASSIGN_OR_RETURN(u.password_hash, HashPassword(password, options_.password_cost));
     u.password_changed = clock_->Now();
     u.failed_logins = 0;
@@ -193,11 +191,7 @@ StatusOr<std::string> Accounts::AddDevice(Device d, std::optional<std::string> s
     }
   }
   std::string s = secret ? *secret : RandomPassword(24);
-  if (s.size() < options_.min_password_length) {
-    return InvalidArgument(
-        "secret",
-        "must be at least " + std::to_string(options_.min_password_length) + " characters");
-  }
+  RETURN_IF_ERROR(CheckSecretLength(s, "secret"));
   ASSIGN_OR_RETURN(d.secret_hash, HashPassword(s, options_.password_cost));
   d.digest_ha1 = Md5Hex(d.id + ":" + options_.digest_realm + ":" + s);
   d.revoked = false;

@@ -103,6 +103,7 @@ class Accounts {
   StatusOr<IssuedToken> Issue(PrincipalKind kind, Principal principal, const std::string& remote);
   Status EndSessionsOf(PrincipalKind kind, const std::string& subject);
   Status CheckUser(const User& u, const std::string& password);
+  Status CheckSecretLength(const std::string& secret, const char* field) const;
 
   store::Store* store_;
   const Clock* clock_;
