@@ -117,7 +117,7 @@ TEST(AlertEntryTest, PatternsHaveAPlatesLengthAndEnoughKnownCharacters) {
 TEST(AlertEntryTest, DocumentsRoundTripEveryField) {
   AlertEntry e = GoodEntry();
   e.id = "e1";
-  e.note = "红色轿车";
+  e.note = "红色轿车 \"quoted\" back\\slash\nline\x01 end";
   e.created = kT0 - 5;
   e.created_by = "user:li.wei";
   e.removed = kT0 + 7;
