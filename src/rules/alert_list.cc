@@ -1,6 +1,8 @@
 #include "rules/alert_list.h"
 
 #include <array>
+#include <charconv>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -131,6 +133,243 @@ StatusOr<T> Get(const json& j, const char* key, const std::string& what) {
   } catch (const json::exception&) {
     return DataLoss(what + ": member \"" + key + "\" has the wrong type");
   }
+}
+
+// Reads a flat JSON object of strings, integers and booleans, the shape ToDocument writes,
+// without building a DOM: loading a million entries at start-up is mostly this. Anything else
+// (nesting, floats, a malformed body) makes it give up, and the caller falls back to the
+// general parser, which also words the error.
+class FlatObjectReader {
+ public:
+  explicit FlatObjectReader(std::string_view s) : s_(s) {}
+
+  // Calls on_string(key, value), on_int(key, value) or on_bool(key, value) for each member;
+  // each returns false to give up.
+  template <typename S, typename I, typename B>
+  bool Read(S&& on_string, I&& on_int, B&& on_bool) {
+    if (!Lit('{')) return false;
+    if (Lit('}')) return AtEnd();
+    std::string key, str;
+    while (true) {
+      if (!String(&key) || !Lit(':')) return false;
+      Ws();
+      if (i_ >= s_.size()) return false;
+      const char c = s_[i_];
+      if (c == '"') {
+        if (!String(&str) || !on_string(key, str)) return false;
+      } else if (c == 't' || c == 'f') {
+        const bool v = c == 't';
+        const std::string_view word = v ? "true" : "false";
+        if (s_.substr(i_, word.size()) != word) return false;
+        i_ += word.size();
+        if (!on_bool(key, v)) return false;
+      } else {
+        int64_t v = 0;
+        auto [end, ec] = std::from_chars(s_.data() + i_, s_.data() + s_.size(), v);
+        if (ec != std::errc()) return false;
+        i_ = static_cast<size_t>(end - s_.data());
+        if (i_ < s_.size() && (s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E')) return false;
+        if (!on_int(key, v)) return false;
+      }
+      if (Lit(',')) continue;
+      return Lit('}') && AtEnd();
+    }
+  }
+
+ private:
+  void Ws() {
+    while (i_ < s_.size() &&
+           (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) {
+      ++i_;
+    }
+  }
+  bool Lit(char c) {
+    Ws();
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool AtEnd() {
+    Ws();
+    return i_ == s_.size();
+  }
+  bool Hex4(uint32_t* v) {
+    if (i_ + 4 > s_.size()) return false;
+    auto [end, ec] = std::from_chars(s_.data() + i_, s_.data() + i_ + 4, *v, 16);
+    if (ec != std::errc() || end != s_.data() + i_ + 4) return false;
+    i_ += 4;
+    return true;
+  }
+  bool String(std::string* out) {
+    Ws();
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    ++i_;
+    out->clear();
+    while (true) {
+      const size_t q = s_.find_first_of("\"\\", i_);
+      if (q == std::string_view::npos) return false;
+      out->append(s_.substr(i_, q - i_));
+      i_ = q + 1;
+      if (s_[q] == '"') return true;
+      if (i_ >= s_.size()) return false;
+      const char c = s_[i_++];
+      switch (c) {
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(c);
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp;
+          if (!Hex4(&cp)) return false;
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t low;
+            if (s_.substr(i_, 2) != "\\u") return false;
+            i_ += 2;
+            if (!Hex4(&low) || low < 0xDC00 || low > 0xDFFF) return false;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return false;
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+  }
+  static void AppendUtf8(uint32_t c, std::string* out) {
+    if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (c >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (c >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+// The fast path of AlertEntryFromDocument: false if the body is not exactly a flat object with
+// every required member of the right type.
+bool ReadEntryBody(std::string_view body, AlertEntry* e) {
+  enum : uint32_t {
+    kList = 1,
+    kPlate = 2,
+    kKind = 4,
+    kCategory = 8,
+    kPriority = 16,
+    kOwner = 32,
+    kCase = 64,
+    kAuthority = 128,
+    kApprover = 256,
+    kFrom = 512,
+    kUntil = 1024,
+    kNote = 2048,
+    kCreatedBy = 4096,
+    kCreated = 8192,
+    kAll = 16383
+  };
+  uint32_t seen = 0;
+  bool removed = false;
+  uint32_t removed_parts = 0;
+  auto on_string = [&](const std::string& k, std::string& v) {
+    auto take = [&](std::string* field, uint32_t bit) {
+      *field = std::move(v);
+      seen |= bit;
+      return true;
+    };
+    if (k == "list") return take(&e->list_id, kList);
+    if (k == "plate") return take(&e->plate, kPlate);
+    if (k == "kind") {
+      auto kind = ParseEntryKind(v);
+      if (!kind.ok()) return false;
+      e->kind = *kind;
+      seen |= kKind;
+      return true;
+    }
+    if (k == "category") {
+      auto c = ParseCategory(v);
+      if (!c.ok()) return false;
+      e->category = *c;
+      seen |= kCategory;
+      return true;
+    }
+    if (k == "owner_agency") return take(&e->owner_agency, kOwner);
+    if (k == "case_no") return take(&e->legal_basis.case_no, kCase);
+    if (k == "approving_authority") return take(&e->legal_basis.approving_authority, kAuthority);
+    if (k == "approver") return take(&e->legal_basis.approver, kApprover);
+    if (k == "note") return take(&e->note, kNote);
+    if (k == "created_by") return take(&e->created_by, kCreatedBy);
+    if (k == "removed_by") {
+      e->removed_by = std::move(v);
+      removed_parts |= 1;
+      return true;
+    }
+    if (k == "removed_reason") {
+      e->removed_reason = std::move(v);
+      removed_parts |= 2;
+      return true;
+    }
+    return false;
+  };
+  auto on_int = [&](const std::string& k, int64_t v) {
+    if (k == "priority") {
+      if (v < INT32_MIN || v > INT32_MAX) return false;
+      e->priority = static_cast<int>(v);
+      seen |= kPriority;
+    } else if (k == "valid_from") {
+      e->valid_from = v;
+      seen |= kFrom;
+    } else if (k == "valid_until") {
+      e->valid_until = v;
+      seen |= kUntil;
+    } else if (k == "created") {
+      e->created = v;
+      seen |= kCreated;
+    } else if (k == "removed") {
+      e->removed = v;
+      removed = true;
+    } else {
+      return false;
+    }
+    return true;
+  };
+  auto on_bool = [&](const std::string& k, bool v) {
+    if (k != "expiry_audited") return false;
+    e->expiry_audited = v;
+    return true;
+  };
+  if (!FlatObjectReader(body).Read(on_string, on_int, on_bool)) return false;
+  return seen == kAll && (!removed || removed_parts == 3);
 }
 
 }  // namespace
@@ -301,6 +540,13 @@ StatusOr<AlertList> AlertListFromDocument(const store::Document& d) {
 }
 
 StatusOr<AlertEntry> AlertEntryFromDocument(const store::Document& d) {
+  {
+    AlertEntry e;
+    if (ReadEntryBody(d.body, &e)) {
+      e.id = d.id;
+      return e;
+    }
+  }
   const std::string what = "alert entry \"" + d.id + "\"";
   json j = json::parse(d.body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return DataLoss(what + ": not a JSON object");

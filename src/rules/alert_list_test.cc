@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace quanyu::rules {
 namespace {
 
@@ -134,6 +136,28 @@ TEST(AlertEntryTest, DocumentsRoundTripEveryField) {
   EXPECT_EQ(*lb, l);
   EXPECT_EQ(AlertEntryFromDocument(store::Document{kAlertEntryDoc, "x", "[]", 0}).status().code(),
             StatusCode::kDataLoss);
+}
+
+TEST(AlertEntryTest, DocumentsReadTheSameWhateverJsonFormTheyAreIn) {
+  AlertEntry e = GoodEntry();
+  e.id = "e1";
+  e.note = "车 \"q\" \\ \n\t\x01 \xF0\x9F\x9A\x93";  // an emoji: a surrogate pair when escaped
+  e.removed = kT0 + 7;
+  e.removed_by = "user:zhang";
+  e.removed_reason = "r";
+  store::Document d = ToDocument(e, kT0);
+  // Pretty-printed, ASCII-only (\uXXXX escapes), members reordered by the DOM.
+  d.body = nlohmann::json::parse(d.body).dump(2, ' ', /*ensure_ascii=*/true);
+  ASSERT_NE(d.body.find("\\ud83d"), std::string::npos) << d.body;
+  auto back = AlertEntryFromDocument(d);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, e);
+
+  nlohmann::json j = nlohmann::json::parse(ToDocument(e, kT0).body);
+  j.erase("valid_until");
+  auto missing = AlertEntryFromDocument(store::Document{kAlertEntryDoc, "e1", j.dump(), 0});
+  EXPECT_EQ(missing.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(missing.status().message().find("valid_until"), std::string::npos);
 }
 
 TEST(AlertEntryTest, CategoriesAreNamedData) {
