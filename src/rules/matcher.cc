@@ -108,7 +108,7 @@ StatusOr<std::shared_ptr<const Matcher>> Matcher::Build(std::vector<MatchEntry> 
   struct Item {
     Rec rec;
     Packed packed;
-    int anchor;  // patterns: position of the last known character
+    int anchor;  // patterns: the position of the known character they are grouped by
   };
   std::vector<Item> exact, patterns;
   std::unordered_map<std::string, uint16_t> list_index;
@@ -144,16 +144,40 @@ StatusOr<std::shared_ptr<const Matcher>> Matcher::Build(std::vector<MatchEntry> 
     if (e.kind == EntryKind::kExact) {
       exact.push_back(item);
     } else {
-      item.anchor = (63 - std::countl_zero(item.packed.known)) / 7;
       patterns.push_back(item);
     }
   }
   entries.clear();
   entries.shrink_to_fit();
 
+  // Anchors: the known position whose group is smallest so far, among the serial characters
+  // (from the third on) if the pattern knows any: province and issuing-authority letter are
+  // shared by most plates of a region and would make one huge group.
+  auto code_at = [](uint64_t key, int pos) { return static_cast<int>((key >> (7 * pos)) & 0x7F); };
+  {
+    std::vector<uint32_t> group(kMaxLength * kMaxLength * kCodes, 0);
+    for (Item& it : patterns) {
+      const int len = it.packed.length;
+      bool serial_known = false;
+      for (int pos = 2; pos < len; ++pos) serial_known |= code_at(it.rec.key, pos) != 0;
+      int best = -1;
+      uint32_t best_size = UINT32_MAX;
+      for (int pos = serial_known ? 2 : 0; pos < len; ++pos) {
+        const int code = code_at(it.rec.key, pos);
+        if (code == 0) continue;
+        const uint32_t size = group[((len - 1) * kMaxLength + pos) * kCodes + code];
+        if (size <= best_size) {
+          best = pos;
+          best_size = size;
+        }
+      }
+      it.anchor = best;
+      ++group[((len - 1) * kMaxLength + best) * kCodes + code_at(it.rec.key, best)];
+    }
+  }
+
   std::stable_sort(exact.begin(), exact.end(),
                    [](const Item& a, const Item& b) { return a.rec.key < b.rec.key; });
-  auto code_at = [](uint64_t key, int pos) { return static_cast<int>((key >> (7 * pos)) & 0x7F); };
   std::stable_sort(patterns.begin(), patterns.end(), [&](const Item& a, const Item& b) {
     auto rank = [&](const Item& x) {
       return std::make_tuple(x.packed.length, x.anchor, code_at(x.rec.key, x.anchor));
@@ -176,7 +200,7 @@ StatusOr<std::shared_ptr<const Matcher>> Matcher::Build(std::vector<MatchEntry> 
     for (const Item& it : patterns) {
       const auto index = static_cast<uint32_t>(m->recs_.size());
       m->recs_.push_back(it.rec);
-      m->pattern_known_.push_back(it.packed.known);
+      m->pattern_keys_.push_back(PatternKey{it.rec.key, it.packed.known});
       m->pattern_length_.push_back(it.packed.length);
       Range& r = m->buckets_[((it.packed.length - 1) * kMaxLength + it.anchor) * kCodes +
                              code_at(it.rec.key, it.anchor)];
@@ -192,16 +216,16 @@ StatusOr<std::shared_ptr<const Matcher>> Matcher::Build(std::vector<MatchEntry> 
   }
   m->table_bits_ = 4;
   while ((size_t{1} << m->table_bits_) < distinct * 2) ++m->table_bits_;
-  m->table_keys_.assign(size_t{1} << m->table_bits_, 0);
-  m->table_first_.assign(size_t{1} << m->table_bits_, 0);
+  m->table_.assign(size_t{1} << m->table_bits_, Slot{0, 0, 0});
   const uint64_t mask = (uint64_t{1} << m->table_bits_) - 1;
-  for (size_t i = 0; i < m->exact_count_; ++i) {
+  for (size_t i = 0; i < m->exact_count_;) {
     const uint64_t key = m->recs_[i].key;
-    if (i > 0 && m->recs_[i - 1].key == key) continue;
+    size_t end = i + 1;
+    while (end < m->exact_count_ && m->recs_[end].key == key) ++end;
     uint64_t h = Hash(key) >> (64 - m->table_bits_);
-    while (m->table_keys_[h] != 0) h = (h + 1) & mask;
-    m->table_keys_[h] = key;
-    m->table_first_[h] = static_cast<uint32_t>(i);
+    while (m->table_[h].key != 0) h = (h + 1) & mask;
+    m->table_[h] = Slot{key, static_cast<uint32_t>(i), static_cast<uint32_t>(end - i)};
+    i = end;
   }
 
   m->by_expiry_.resize(m->recs_.size());
@@ -233,12 +257,13 @@ size_t Matcher::MatchExact(uint64_t key, UnixMicros t, bool partial, std::vector
   if (exact_count_ == 0) return 0;
   const uint64_t mask = (uint64_t{1} << table_bits_) - 1;
   uint64_t h = Hash(key) >> (64 - table_bits_);
-  while (table_keys_[h] != key) {
-    if (table_keys_[h] == 0) return 0;
+  while (table_[h].key != key) {
+    if (table_[h].key == 0) return 0;
     h = (h + 1) & mask;
   }
   size_t n = 0;
-  for (uint32_t i = table_first_[h]; i < exact_count_ && recs_[i].key == key; ++i) {
+  const uint32_t end = table_[h].first + table_[h].count;
+  for (uint32_t i = table_[h].first; i < end; ++i) {
     if (recs_[i].valid_from <= t && t < recs_[i].valid_until) {
       AppendHit(i, partial, out);
       ++n;
@@ -297,10 +322,12 @@ size_t Matcher::MatchPatterns(const Packed& p, UnixMicros t, std::vector<Hit>* o
       }
       if (begin > end) continue;
     }
+    const PatternKey* keys = pattern_keys_.data() - exact_count_;
     for (uint32_t i = begin; i < end; ++i) {
-      const uint64_t mask = pattern_known_[i - exact_count_] & p.known;
+      const uint64_t mask = keys[i].known & p.known;
+      if ((p.key & mask) != (keys[i].key & mask)) continue;
       const Rec& r = recs_[i];
-      if ((p.key & mask) == (r.key & mask) && r.valid_from <= t && t < r.valid_until) {
+      if (r.valid_from <= t && t < r.valid_until) {
         AppendHit(i, p.unknown != 0, out);
         ++n;
       }
@@ -359,11 +386,10 @@ std::vector<MatchEntry> Matcher::Entries() const {
 size_t Matcher::MemoryBytes() const {
   size_t lists = 0;
   for (const auto& l : lists_) lists += sizeof(l) + l.capacity();
-  return recs_.capacity() * sizeof(Rec) + pattern_known_.capacity() * sizeof(uint64_t) +
-         pattern_length_.capacity() + table_keys_.capacity() * sizeof(uint64_t) +
-         table_first_.capacity() * sizeof(uint32_t) + buckets_.capacity() * sizeof(Range) +
-         present_.capacity() * sizeof(uint64_t) + by_expiry_.capacity() * sizeof(uint32_t) +
-         ids_.capacity() + lists;
+  return recs_.capacity() * sizeof(Rec) + pattern_keys_.capacity() * sizeof(PatternKey) +
+         pattern_length_.capacity() + table_.capacity() * sizeof(Slot) +
+         buckets_.capacity() * sizeof(Range) + present_.capacity() * sizeof(uint64_t) +
+         by_expiry_.capacity() * sizeof(uint32_t) + ids_.capacity() + lists;
 }
 
 }  // namespace quanyu::rules

@@ -7,9 +7,10 @@
 // Inside, every plate is packed into a 64-bit key, 7 bits per character (digits, letters, the
 // 31 province abbreviations, the suffix characters and 应急; plates have at most 9
 // characters). Exact entries sit in an array sorted by key behind an open-addressing hash
-// table of keys. Patterns are grouped by length and, within a length, by their last known
-// character and its position, so that a plate is tested only against patterns of its length
-// that agree with it at their anchor; a test is one AND and one compare of packed keys.
+// table of keys. Patterns are grouped by length and, within a length, by one known character
+// (the anchor: a serial character where possible, chosen to keep the groups even), so that a
+// plate is tested only against patterns of its length that agree with it at their anchor; a
+// test is one AND and one compare of packed keys.
 //
 // Partly read plates ('?', '_' or '*' for each unknown character, as events marks them) match
 // exact entries that agree at every known character (tried by enumerating, for each unknown
@@ -135,10 +136,18 @@ class Matcher {
 
   std::vector<Rec> recs_;  // exact entries sorted by key, then patterns by bucket
   size_t exact_count_ = 0;
-  std::vector<uint64_t> pattern_known_;  // per pattern (index - exact_count_)
+  struct PatternKey {
+    uint64_t key, known;
+  };
+  // Per pattern (index - exact_count_), contiguous so that a bucket is scanned in one sweep.
+  std::vector<PatternKey> pattern_keys_;
   std::vector<uint8_t> pattern_length_;  // per pattern, in characters
-  std::vector<uint64_t> table_keys_;     // open addressing over exact keys; 0 = empty
-  std::vector<uint32_t> table_first_;    // first rec of that key
+  struct Slot {
+    uint64_t key;    // 0 = empty
+    uint32_t first;  // recs_ [first, first + count) hold this key
+    uint32_t count;
+  };
+  std::vector<Slot> table_;  // open addressing over exact keys: one cache line per probe
   int table_bits_ = 0;
   std::vector<Range> buckets_;  // kMaxLength * kMaxLength * kCodes; empty without patterns
   // Per length and position, the character codes found there among exact entries (2 words).

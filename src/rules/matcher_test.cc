@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 namespace quanyu::rules {
 namespace {
 
@@ -143,6 +146,55 @@ TEST(MatcherTest, ManyEntriesAllFound) {
     EXPECT_EQ(Ids(*m, entries[i].plate), V{entries[i].entry_id});
   }
   EXPECT_EQ(Ids(*m, "川Z00001"), V{});
+}
+
+// Every lookup agrees with testing each pattern character by character.
+TEST(MatcherTest, GroupedPatternsFindWhatABruteForceScanFinds) {
+  std::mt19937 rng(7);
+  const std::string serial = "0123456789ABC";
+  auto plate = [&](int len) {
+    std::string p = rng() % 2 ? "川" : "渝";
+    p += static_cast<char>('A' + rng() % 3);
+    for (int i = 2; i < len; ++i) p += serial[rng() % serial.size()];
+    return p;
+  };
+  // Characters of a plate or pattern, for the brute force (a province is 3 bytes).
+  auto chars = [](const std::string& p) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < p.size();) {
+      const size_t n = static_cast<unsigned char>(p[i]) >= 0x80 ? 3 : 1;
+      out.push_back(p.substr(i, n));
+      i += n;
+    }
+    return out;
+  };
+  std::vector<MatchEntry> patterns;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<std::string> c = chars(plate(7 + static_cast<int>(rng() % 2)));
+    for (int k = 0; k < 2; ++k) c[rng() % c.size()] = "?";
+    std::string p;
+    for (const auto& x : c) p += x;
+    patterns.push_back(Pattern("p" + std::to_string(i), p));
+  }
+  auto m = Build(patterns);
+  for (int q = 0; q < 3000; ++q) {
+    std::string query = plate(7 + static_cast<int>(rng() % 2));
+    if (q % 3 == 0) query[3 + rng() % (query.size() - 3)] = '?';  // partly read
+    std::vector<std::string> qc = chars(query);
+    V expect;
+    for (const MatchEntry& e : patterns) {
+      std::vector<std::string> pc = chars(e.plate);
+      bool fits = pc.size() == qc.size();
+      for (size_t i = 0; fits && i < pc.size(); ++i) {
+        fits = pc[i] == "?" || qc[i] == "?" || pc[i] == qc[i];
+      }
+      if (fits) expect.push_back(e.entry_id + (query.find('?') != std::string::npos ? "~" : ""));
+    }
+    V got = Ids(*m, query);
+    std::sort(got.begin(), got.end());
+    std::sort(expect.begin(), expect.end());
+    ASSERT_EQ(got, expect) << query;
+  }
 }
 
 }  // namespace
