@@ -169,6 +169,28 @@ BENCHMARK(BM_MatchPattern);
 void BM_MatchPartlyRead(benchmark::State& state) { RunMatch(state, D().partials, 1); }
 BENCHMARK(BM_MatchPartlyRead);
 
+// The pipeline's form: 256 records at a time.
+void RunBatch(benchmark::State& state, const std::vector<std::string>& plates) {
+  const Matcher& m = *D().matcher;
+  constexpr size_t kBatch = 256;
+  std::vector<std::string_view> views(plates.begin(), plates.end());
+  const std::vector<UnixMicros> times(kBatch, kT0 + kMicrosPerDay);
+  std::vector<Matcher::BatchHit> hits;
+  size_t i = 0, found = 0;
+  for (auto _ : state) {
+    hits.clear();
+    found += m.MatchBatch(std::span(views).subspan(i, kBatch), times, &hits);
+    i = (i + kBatch) & (kQueries - 1);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  state.counters["hits_per_lookup"] =
+      static_cast<double>(found) / static_cast<double>(state.iterations() * kBatch);
+}
+void BM_MatchBatchExactHit(benchmark::State& state) { RunBatch(state, D().plates); }
+BENCHMARK(BM_MatchBatchExactHit);
+void BM_MatchBatchMiss(benchmark::State& state) { RunBatch(state, D().misses); }
+BENCHMARK(BM_MatchBatchMiss);
+
 }  // namespace
 }  // namespace quanyu::rules
 

@@ -344,6 +344,39 @@ size_t Matcher::Match(std::string_view plate, UnixMicros t, std::vector<Hit>* ou
   return n + MatchPatterns(p, t, out);
 }
 
+size_t Matcher::MatchBatch(std::span<const std::string_view> plates,
+                           std::span<const UnixMicros> times, std::vector<BatchHit>* out) const {
+  constexpr size_t kGroup = 16;
+  Packed packed[kGroup];
+  bool ok[kGroup];
+  std::vector<Hit> hits;
+  size_t n = 0;
+  for (size_t base = 0; base < plates.size(); base += kGroup) {
+    const size_t count = std::min(kGroup, plates.size() - base);
+    for (size_t j = 0; j < count; ++j) {
+      ok[j] = Pack(plates[base + j], &packed[j]);
+      if (ok[j] && packed[j].unknown == 0 && !table_.empty()) {
+        __builtin_prefetch(&table_[Hash(packed[j].key) >> (64 - table_bits_)]);
+      }
+    }
+    for (size_t j = 0; j < count; ++j) {
+      if (!ok[j]) continue;
+      hits.clear();
+      const Packed& p = packed[j];
+      const UnixMicros t = times[base + j];
+      if (p.unknown == 0) {
+        MatchExact(p.key, t, /*partial=*/false, &hits);
+      } else {
+        MatchPartialExact(p, t, &hits);
+      }
+      MatchPatterns(p, t, &hits);
+      for (const Hit& h : hits) out->push_back(BatchHit{base + j, h});
+      n += hits.size();
+    }
+  }
+  return n;
+}
+
 std::optional<UnixMicros> Matcher::NextExpiry() const {
   if (by_expiry_.empty()) return std::nullopt;
   return recs_[by_expiry_.front()].valid_until;

@@ -126,6 +126,29 @@ TEST(MatcherTest, EntriesDecodeBackForTheNextBuild) {
   EXPECT_GT(m->MemoryBytes(), 0u);
 }
 
+TEST(MatcherTest, BatchesFindWhatSingleLookupsFind) {
+  auto m = Build({Exact("a", "川A12345"), Exact("b", "川A12845"), Pattern("p", "川A?2?45"),
+                  Exact("c", "川B00001", kT0, kT0 + 10)});
+  std::vector<std::string> plates = {"川A12345", "junk",     "川A12?45",
+                                     "川B00001", "川B00001", "京A00000"};
+  for (int i = 0; i < 40; ++i) plates.push_back(i % 2 ? "川A12845" : "川C12345");
+  std::vector<std::string_view> views(plates.begin(), plates.end());
+  std::vector<UnixMicros> times(plates.size(), kT0 + 1);
+  times[4] = kT0 + 10;  // c has expired
+  std::vector<Matcher::BatchHit> batch;
+  const size_t n = m->MatchBatch(views, times, &batch);
+  ASSERT_EQ(n, batch.size());
+  std::vector<std::pair<size_t, std::string>> got, expect;
+  for (const auto& b : batch) got.emplace_back(b.index, std::string(b.hit.entry_id));
+  for (size_t i = 0; i < plates.size(); ++i) {
+    std::vector<Hit> hits;
+    m->Match(plates[i], times[i], &hits);
+    for (const Hit& h : hits) expect.emplace_back(i, std::string(h.entry_id));
+  }
+  EXPECT_EQ(got, expect);
+  EXPECT_EQ(got.size(), 2u + 3u + 1u + 20u * 2u);
+}
+
 TEST(MatcherTest, BuildRefusesWhatItCannotHold) {
   auto bad = Matcher::Build({Exact("a", "川A12345"), Exact("b", "hello")});
   ASSERT_FALSE(bad.ok());
