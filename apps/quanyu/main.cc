@@ -14,6 +14,7 @@
 #include "tools/admin.h"
 #include "tools/audit_verify.h"
 #include "tools/import.h"
+#include "tools/import_alert_list.h"
 #include "tools/import_rings.h"
 #include "tools/loadgen.h"
 
@@ -155,6 +156,27 @@ int main(int argc, char** argv) {
   import_rings->add_flag("--dry-run", rings_dry_run,
                          "Parse, validate and place the file's rings among themselves; store "
                          "nothing and do not open --data");
+
+  quanyu::tools::AlertListCommand alc;
+  auto* import_alerts = import->add_subcommand(
+      "alert-list",
+      "Import alert-list (布控) entries from CSV (plate,kind,category,priority,case_no,"
+      "approving_authority,approver,valid_from,valid_until,note); bad rows are reported and "
+      "skipped, good rows added in one transaction");
+  import_alerts->add_option("FILE", alc.file, "CSV file")->required()->check(CLI::ExistingFile);
+  import_alerts->add_option("--list", alc.list_id, "Alert list id")->required();
+  import_alerts->add_option("--agency", alc.agency,
+                            "Owner agency of the list, if the import creates it");
+  import_alerts->add_option("--data", alc.data_dir, "Data directory")->capture_default_str();
+  import_alerts->add_flag("--strict", alc.strict, "Exit non-zero if any row is rejected");
+
+  // export
+  auto* export_cmd = cli.add_subcommand("export", "Write data of a data directory to stdout");
+  export_cmd->require_subcommand(1);
+  auto* export_alerts = export_cmd->add_subcommand(
+      "alert-list", "The entries in force of an alert list, as CSV (the read is audited)");
+  export_alerts->add_option("--list", alc.list_id, "Alert list id")->required();
+  export_alerts->add_option("--data", alc.data_dir, "Data directory")->capture_default_str();
 
   // loadgen
   quanyu::tools::LoadgenOptions lg;
@@ -375,6 +397,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (import_alerts->parsed()) return quanyu::tools::RunImportAlertList(alc, stdout, stderr);
+  if (export_alerts->parsed()) return quanyu::tools::RunExportAlertList(alc, stdout, stderr);
   if (loadgen->parsed()) {
     auto rep = quanyu::tools::RunLoadgen(lg);
     if (!rep.ok()) return Fail(rep.status());

@@ -1165,6 +1165,27 @@ class SqliteStore final : public Store {
     return StepDone(st, c, "writing " + d.kind);
   }
 
+  Status PutDocuments(const std::vector<Document>& ds) override {
+    for (size_t i = 0; i < ds.size(); ++i) {
+      Status st = CheckDocument(ds[i]);
+      if (!st.ok()) return st.WithFieldPrefix(ItemField("documents", i, ""));
+    }
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+    QY_STMT(st, c,
+            "INSERT INTO documents (kind, id, body, updated) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, "
+            "updated = excluded.updated");
+    for (const Document& d : ds) {
+      st.Reset();
+      BindDocument(st, d);
+      RETURN_IF_ERROR(StepDone(st, c, "writing " + d.kind));
+    }
+    return txn.Commit();
+  }
+
   StatusOr<Document> GetDocument(const std::string& kind, const std::string& id) override {
     ASSIGN_OR_RETURN(ReadLease lease, Reader());
     QY_STMT(st, lease.conn(), "SELECT body, updated FROM documents WHERE kind = ?1 AND id = ?2");

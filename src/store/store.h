@@ -213,6 +213,9 @@ class Store {
   virtual Status CreateDocument(const Document& d) = 0;
   // Inserts or replaces.
   virtual Status PutDocument(const Document& d) = 0;
+  // Inserts or replaces many in one transaction: all of them are written or none.
+  // InvalidArgument ("documents[i].id", "documents[i].kind") for an empty kind or id.
+  virtual Status PutDocuments(const std::vector<Document>& ds) = 0;
   // NotFound if absent.
   virtual StatusOr<Document> GetDocument(const std::string& kind, const std::string& id) = 0;
   // In id order.

@@ -197,6 +197,31 @@ TEST_P(StoreContractTest, DocumentsAreCreatedOnceReplacedListedAndDeleted) {
   EXPECT_EQ(reread->body, R"({"role":"auditor"})");
 }
 
+TEST_P(StoreContractTest, PutDocumentsWritesAllInOneGoOrNone) {
+  QY_ASSERT_OK(store_->PutDocument(Document{"alert_entry", "e2", R"({"v":1})", kT0}));
+  std::vector<Document> docs;
+  for (int i = 0; i < 1000; ++i) {
+    docs.push_back(Document{"alert_entry", "e" + std::to_string(i), "{}", kT0 + i});
+  }
+  QY_ASSERT_OK(store_->PutDocuments(docs));
+  auto all = store_->ListDocuments("alert_entry");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 1000u);
+  auto e2 = store_->GetDocument("alert_entry", "e2");
+  ASSERT_TRUE(e2.ok());
+  EXPECT_EQ(e2->body, "{}");  // replaced
+  EXPECT_EQ(e2->updated, kT0 + 2);
+
+  // One bad document: nothing of the call is written.
+  std::vector<Document> bad = {Document{"alert_entry", "x1", "{}", kT0},
+                               Document{"alert_entry", "", "{}", kT0}};
+  Status st = store_->PutDocuments(bad);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.field(), "documents[1].id");
+  EXPECT_EQ(store_->GetDocument("alert_entry", "x1").status().code(), StatusCode::kNotFound);
+  QY_ASSERT_OK(store_->PutDocuments({}));
+}
+
 TEST_P(StoreContractTest, MissingCheckpointIsNotFound) {
   QY_ASSERT_OK(store_->PutCheckpoint(MakeCheckpoint("cp-1")));
   EXPECT_EQ(store_->GetCheckpoint("cp-2").status().code(), StatusCode::kNotFound);
