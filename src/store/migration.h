@@ -13,7 +13,7 @@
 
 namespace quanyu::store {
 
-inline constexpr int kLatestSchemaVersion = 4;
+inline constexpr int kLatestSchemaVersion = 5;
 
 struct Migration {
   int version;

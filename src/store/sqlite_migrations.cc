@@ -204,11 +204,37 @@ CREATE TABLE documents (
 ) WITHOUT ROWID;
 )sql";
 
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE alerts (
+  id           INTEGER PRIMARY KEY NOT NULL CHECK (id > 0),
+  created      INTEGER NOT NULL,
+  updated      INTEGER NOT NULL,
+  state        TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  priority     INTEGER NOT NULL,
+  ring_id      TEXT NOT NULL,
+  owner_agency TEXT NOT NULL,
+  plate        TEXT NOT NULL,
+  record_id    TEXT NOT NULL,
+  body         TEXT NOT NULL                -- JSON, owned by the rules module
+);
+CREATE INDEX alerts_state ON alerts (state, id);
+CREATE INDEX alerts_plate ON alerts (plate, id);
+CREATE INDEX alerts_record ON alerts (record_id);
+CREATE INDEX alerts_updated ON alerts (updated);
+-- The highest alert id ever stored, so ids are not reused after retention.
+CREATE TABLE alert_high_water (
+  one    INTEGER PRIMARY KEY NOT NULL CHECK (one = 1),
+  max_id INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "checkpoints, passages, quarantine, log positions", kV1},
     {2, "passages partitioned by day, with index runs", kV2},
     {3, "audit log", kV3},
     {4, "governance documents (agencies, users, devices, sessions)", kV4},
+    {5, "alerts", kV5},
 };
 
 static_assert(std::size(kMigrations) == kLatestSchemaVersion);

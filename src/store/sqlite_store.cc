@@ -1138,6 +1138,129 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Status PutAlerts(std::span<const AlertRow> rows) override {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].id == 0) return InvalidArgument(ItemField("alerts", i, "id"), "must be > 0");
+    }
+    if (rows.empty()) return Status::Ok();
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+    QY_STMT(st, c,
+            "INSERT INTO alerts (id, created, updated, state, type, priority, ring_id, "
+            "owner_agency, plate, record_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+            "?10, ?11) ON CONFLICT (id) DO UPDATE SET created = excluded.created, "
+            "updated = excluded.updated, state = excluded.state, type = excluded.type, "
+            "priority = excluded.priority, ring_id = excluded.ring_id, "
+            "owner_agency = excluded.owner_agency, plate = excluded.plate, "
+            "record_id = excluded.record_id, body = excluded.body");
+    uint64_t max_id = 0;
+    for (const AlertRow& r : rows) {
+      st.Reset();
+      st.Int(1, static_cast<int64_t>(r.id));
+      st.Int(2, r.created);
+      st.Int(3, r.updated);
+      st.Text(4, r.state);
+      st.Text(5, r.type);
+      st.Int(6, r.priority);
+      st.Text(7, r.ring_id);
+      st.Text(8, r.owner_agency);
+      st.Text(9, r.plate);
+      st.Text(10, r.record_id);
+      st.Text(11, r.body);
+      RETURN_IF_ERROR(StepDone(st, c, "writing alert " + std::to_string(r.id)));
+      max_id = std::max(max_id, r.id);
+    }
+    QY_STMT(hw, c,
+            "INSERT INTO alert_high_water (one, max_id) VALUES (1, ?1) ON CONFLICT (one) DO "
+            "UPDATE SET max_id = max(max_id, excluded.max_id)");
+    hw.Int(1, static_cast<int64_t>(max_id));
+    RETURN_IF_ERROR(StepDone(hw, c, "writing the alert high-water mark"));
+    return txn.Commit();
+  }
+
+  static void ReadAlert(const Stmt& st, AlertRow* r) {
+    r->id = static_cast<uint64_t>(st.ColInt(0));
+    r->created = st.ColInt(1);
+    r->updated = st.ColInt(2);
+    r->state = st.ColText(3);
+    r->type = st.ColText(4);
+    r->priority = static_cast<int>(st.ColInt(5));
+    r->ring_id = st.ColText(6);
+    r->owner_agency = st.ColText(7);
+    r->plate = st.ColText(8);
+    r->record_id = st.ColText(9);
+    r->body = st.ColText(10);
+  }
+
+  StatusOr<std::optional<AlertRow>> GetAlert(uint64_t id) override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    QY_STMT(st, lease.conn(),
+            "SELECT id, created, updated, state, type, priority, ring_id, owner_agency, plate, "
+            "record_id, body FROM alerts WHERE id = ?1");
+    st.Int(1, static_cast<int64_t>(id));
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return std::optional<AlertRow>();
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading alert", lease.conn().db());
+    AlertRow r;
+    ReadAlert(st, &r);
+    return std::optional<AlertRow>(std::move(r));
+  }
+
+  StatusOr<std::vector<AlertRow>> ListAlerts(const AlertQuery& q) override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+#define QY_ALERT_QUERY(ORDER)                                                                 \
+  "SELECT id, created, updated, state, type, priority, ring_id, owner_agency, plate, "        \
+  "record_id, body FROM alerts WHERE id > ?1 AND (?2 = '' OR instr(?2, ',' || state || ',') " \
+  "> 0) AND (?3 = '' OR type = ?3) AND (?4 = '' OR ring_id = ?4) AND (?5 = '' OR "            \
+  "owner_agency = ?5) AND (?6 = '' OR plate = ?6) AND (?7 = '' OR record_id = ?7) AND (?8 = " \
+  "0 OR priority <= ?8) AND (?9 = 0 OR created >= ?9) AND (?10 = 0 OR created < ?10) "        \
+  "ORDER BY id " ORDER " LIMIT ?11"
+    QY_STMT(asc, lease.conn(), QY_ALERT_QUERY("ASC"));
+    QY_STMT(desc, lease.conn(), QY_ALERT_QUERY("DESC"));
+#undef QY_ALERT_QUERY
+    Stmt& st = q.newest_first ? desc : asc;
+    std::string states;
+    for (const std::string& s : q.states) states += "," + s;
+    if (!states.empty()) states += ",";
+    st.Int(1, static_cast<int64_t>(std::min<uint64_t>(q.after_id, INT64_MAX)));
+    st.Text(2, states);
+    st.Text(3, q.type);
+    st.Text(4, q.ring_id);
+    st.Text(5, q.owner_agency);
+    st.Text(6, q.plate);
+    st.Text(7, q.record_id);
+    st.Int(8, q.max_priority);
+    st.Int(9, q.from);
+    st.Int(10, q.to);
+    st.Int(11, ClampLimit(q.limit));
+    std::vector<AlertRow> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) ReadAlert(st, &out.emplace_back());
+    if (rc != SQLITE_DONE) return SqliteError(rc, "listing alerts", lease.conn().db());
+    return out;
+  }
+
+  StatusOr<uint64_t> MaxAlertId() override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    QY_STMT(st, lease.conn(),
+            "SELECT max(coalesce((SELECT max(id) FROM alerts), 0), coalesce((SELECT max_id FROM "
+            "alert_high_water), 0))");
+    int rc = st.Step();
+    if (rc != SQLITE_ROW) return SqliteError(rc, "reading the last alert id", lease.conn().db());
+    return static_cast<uint64_t>(st.ColInt(0));
+  }
+
+  StatusOr<int64_t> DropClosedAlertsBefore(UnixMicros cutoff) override {
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    QY_STMT(st, c, "DELETE FROM alerts WHERE state = 'closed' AND updated < ?1");
+    st.Int(1, cutoff);
+    RETURN_IF_ERROR(StepDone(st, c, "dropping closed alerts"));
+    return static_cast<int64_t>(sqlite3_changes(c.db()));
+  }
+
   Status CreateDocument(const Document& d) override {
     RETURN_IF_ERROR(CheckDocument(d));
     std::lock_guard lock(write_mu_);

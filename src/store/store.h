@@ -143,6 +143,34 @@ struct Document {
   UnixMicros updated = 0;
 };
 
+// An alert as the store keeps it. The rules module owns its shape (body, JSON); the store
+// indexes the fields alerts are queried and resumed by. Ids are the rules module's sequence.
+struct AlertRow {
+  uint64_t id = 0;  // > 0
+  UnixMicros created = 0;
+  UnixMicros updated = 0;
+  std::string state;  // "new", "acknowledged", "dispatched", "closed"
+  std::string type;
+  int priority = 0;
+  std::string ring_id;
+  std::string owner_agency;
+  std::string plate;
+  std::string record_id;
+  std::string body;  // JSON
+
+  bool operator==(const AlertRow&) const = default;
+};
+
+struct AlertQuery {
+  uint64_t after_id = 0;                                      // only ids > after_id (stream resume)
+  std::vector<std::string> states;                            // empty = any
+  std::string type, ring_id, owner_agency, plate, record_id;  // "" = any
+  int max_priority = 0;                                       // 0 = any; else priority <= it
+  UnixMicros from = 0, to = 0;  // created in [from, to); 0 = unbounded
+  size_t limit = 100;
+  bool newest_first = false;  // by id
+};
+
 // One unit of work from the ingest pipeline, applied atomically and idempotently, in this
 // order: passages are inserted (a passage whose id is already stored with a pass_time on the
 // same local day, UTC+8, is ignored, whatever else its content: a resent record has the same
@@ -207,6 +235,17 @@ class Store {
   // stay until a later call (the SQLite backend drops whole day tables). Returns how many were
   // removed. Quarantine entries and log positions stay. A removed id may be stored again.
   virtual StatusOr<int64_t> DropPassagesBefore(UnixMicros cutoff) = 0;
+
+  // --- alerts ---
+  // Inserts or replaces each row by id, all in one transaction. InvalidArgument
+  // ("alerts[i].id") for id 0.
+  virtual Status PutAlerts(std::span<const AlertRow> rows) = 0;
+  virtual StatusOr<std::optional<AlertRow>> GetAlert(uint64_t id) = 0;
+  virtual StatusOr<std::vector<AlertRow>> ListAlerts(const AlertQuery& q) = 0;
+  // The largest id stored (0 if none); ids are never reused, even after retention.
+  virtual StatusOr<uint64_t> MaxAlertId() = 0;
+  // Retention: removes closed alerts last updated before `cutoff`; returns how many.
+  virtual StatusOr<int64_t> DropClosedAlertsBefore(UnixMicros cutoff) = 0;
 
   // --- governance documents ---
   // Inserts; AlreadyExists if (kind, id) is taken.

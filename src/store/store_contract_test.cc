@@ -222,6 +222,99 @@ TEST_P(StoreContractTest, PutDocumentsWritesAllInOneGoOrNone) {
   QY_ASSERT_OK(store_->PutDocuments({}));
 }
 
+AlertRow MakeAlert(uint64_t id, std::string state, std::string plate, int priority) {
+  AlertRow r;
+  r.id = id;
+  r.created = kT0 + static_cast<int64_t>(id) * 1000;
+  r.updated = r.created;
+  r.state = std::move(state);
+  r.type = id % 2 ? "list_hit" : "ring_entry";
+  r.priority = priority;
+  r.ring_id = id % 2 ? "" : "510104";
+  r.owner_agency = "cdpsb";
+  r.plate = std::move(plate);
+  r.record_id = "R" + std::to_string(id);
+  r.body = R"({"id":)" + std::to_string(id) + "}";
+  return r;
+}
+
+TEST_P(StoreContractTest, AlertsRoundTripAndAreListedAfterAnId) {
+  std::vector<AlertRow> rows;
+  for (uint64_t id = 1; id <= 10; ++id) {
+    rows.push_back(MakeAlert(id, id <= 3 ? "closed" : "new", id % 3 ? "川A12345" : "川B00001",
+                             static_cast<int>(1 + id % 4)));
+  }
+  QY_ASSERT_OK(store_->PutAlerts(rows));
+  auto got = store_->GetAlert(4);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, rows[3]);
+  EXPECT_FALSE(store_->GetAlert(99)->has_value());
+
+  // Resume after an id, oldest first.
+  auto after = store_->ListAlerts({.after_id = 7, .limit = 100});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_EQ(after->size(), 3u);
+  EXPECT_EQ((*after)[0].id, 8u);
+  EXPECT_EQ((*after)[2].id, 10u);
+
+  auto open =
+      store_->ListAlerts({.states = {"new", "acknowledged"}, .limit = 3, .newest_first = true});
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 3u);
+  EXPECT_EQ((*open)[0].id, 10u);
+  EXPECT_EQ((*open)[2].id, 8u);
+
+  auto by_plate = store_->ListAlerts({.plate = "川B00001", .limit = 100});
+  ASSERT_TRUE(by_plate.ok());
+  EXPECT_EQ(by_plate->size(), 3u);  // 3, 6, 9
+  auto urgent = store_->ListAlerts({.max_priority = 1, .limit = 100});
+  ASSERT_TRUE(urgent.ok());
+  for (const AlertRow& r : *urgent) EXPECT_EQ(r.priority, 1);
+  EXPECT_EQ(urgent->size(), 2u);  // 4, 8
+  auto ring = store_->ListAlerts({.type = "ring_entry", .ring_id = "510104", .limit = 100});
+  ASSERT_TRUE(ring.ok());
+  EXPECT_EQ(ring->size(), 5u);
+  auto rec = store_->ListAlerts({.record_id = "R5", .limit = 100});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->size(), 1u);
+  auto window = store_->ListAlerts({.from = kT0 + 2000, .to = kT0 + 5000, .limit = 100});
+  ASSERT_TRUE(window.ok());
+  EXPECT_EQ(window->size(), 3u);  // 2, 3, 4
+
+  // Replace by id: a lifecycle step.
+  AlertRow acked = rows[4];
+  acked.state = "acknowledged";
+  acked.updated += 5;
+  acked.body = R"({"id":5,"state":"acknowledged"})";
+  QY_ASSERT_OK(store_->PutAlerts({&acked, 1}));
+  EXPECT_EQ(**store_->GetAlert(5), acked);
+}
+
+TEST_P(StoreContractTest, AlertIdsAreNotReusedAfterRetention) {
+  EXPECT_EQ(*store_->MaxAlertId(), 0u);
+  std::vector<AlertRow> rows = {MakeAlert(1, "closed", "川A12345", 2),
+                                MakeAlert(2, "new", "川A12345", 2),
+                                MakeAlert(3, "closed", "川A12345", 2)};
+  QY_ASSERT_OK(store_->PutAlerts(rows));
+  EXPECT_EQ(*store_->MaxAlertId(), 3u);
+  // Closed and older than the cut-off go; open ones stay whatever their age.
+  auto dropped = store_->DropClosedAlertsBefore(kT0 + 10'000);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_EQ(*dropped, 2);
+  EXPECT_FALSE(store_->GetAlert(3)->has_value());
+  EXPECT_TRUE(store_->GetAlert(2)->has_value());
+  EXPECT_EQ(*store_->MaxAlertId(), 3u);
+  if (target_->persistent()) {
+    ASSERT_NO_FATAL_FAILURE(Reopen());
+    EXPECT_EQ(*store_->MaxAlertId(), 3u);
+  }
+  AlertRow zero = MakeAlert(0, "new", "川A12345", 2);
+  Status st = store_->PutAlerts({&zero, 1});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.field(), "alerts[0].id");
+}
+
 TEST_P(StoreContractTest, MissingCheckpointIsNotFound) {
   QY_ASSERT_OK(store_->PutCheckpoint(MakeCheckpoint("cp-1")));
   EXPECT_EQ(store_->GetCheckpoint("cp-2").status().code(), StatusCode::kNotFound);
