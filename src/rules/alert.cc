@@ -93,6 +93,7 @@ json AlertToJson(const Alert& a, int offset) {
             {"record_id", a.record_id},
             {"checkpoint_id", a.checkpoint_id},
             {"checkpoint_name", a.checkpoint_name},
+            {"division_code", a.division_code},
             {"lng", a.position.lng},
             {"lat", a.position.lat},
             {"pass_time", t(a.pass_time)},
@@ -137,6 +138,7 @@ StatusOr<Alert> AlertFromJson(const json& j) {
   ASSIGN_OR_RETURN(a.record_id, Str(j, "record_id"));
   ASSIGN_OR_RETURN(a.checkpoint_id, Str(j, "checkpoint_id"));
   ASSIGN_OR_RETURN(a.checkpoint_name, Str(j, "checkpoint_name"));
+  ASSIGN_OR_RETURN(a.division_code, Str(j, "division_code"));
   for (const char* k : {"lng", "lat"}) {
     const json* v = Member(j, k);
     if (v == nullptr) continue;

@@ -57,7 +57,8 @@ struct Alert {
   std::string record_id;      // the triggering passage record (the latest, when folded)
   std::string checkpoint_id;
   std::string checkpoint_name;
-  geo::LngLat position;  // the checkpoint's, WGS-84
+  std::string division_code;  // the checkpoint's 6-digit division, for district scopes
+  geo::LngLat position;       // the checkpoint's, WGS-84
   UnixMicros pass_time = 0;
   // Why it matters.
   std::string list_id;

@@ -17,6 +17,7 @@ Alert Sample() {
   a.record_id = "R1";
   a.checkpoint_id = "CP1";
   a.checkpoint_name = "成南高速收费站";
+  a.division_code = "510104";
   a.position = {104.1, 30.6};
   a.pass_time = 1'795'000'000'000'000;
   a.list_id = "L1";

@@ -1,0 +1,120 @@
+// Alerts: turns the engine's triggers into stored alerts and takes them through their
+// lifecycle.
+//
+// Raise folds each trigger into the open alert of the same plate, rule, ring and list entry
+// whose last hit lies within the fold window (count + 1, last_seen, latest record), or opens a
+// new alert with the next id; the changed alerts are stored in one transaction and then handed
+// to the listeners (the WebSocket stream, webhooks) in id order. Transition moves an alert
+// forward (new → acknowledged → dispatched → closed; closing needs a disposition note), each
+// step attributed to the person and written to the audit log before it is stored. A closed
+// alert folds nothing: the next hit opens a new one.
+//
+// Scope: a user whose scope is their agency sees the alerts of their agency's list entries; a
+// district scope limits alerts to checkpoints in those districts.
+//
+// Thread safety: all methods are thread-safe; listeners are called under the service's lock,
+// in the order the changes were stored, and must not call back into it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "core/time_format.h"
+#include "govern/audit.h"
+#include "govern/identity.h"
+#include "registry/ring_assignment.h"
+#include "rules/alert.h"
+#include "rules/engine.h"
+#include "store/store.h"
+
+namespace quanyu::rules {
+
+struct AlertsOptions {
+  // Hits of one plate under one rule (and ring and entry) this close fold into one alert.
+  // Default: 10 minutes.
+  UnixMicros fold_window = 10 * kMicrosPerMinute;
+  // Open alerts kept in memory for folding and transitions (older ones are read from the
+  // store when needed). Default: 100,000.
+  size_t max_cached = 100'000;
+};
+
+// What an alert shows of its checkpoint.
+struct CheckpointInfo {
+  std::string name;
+  std::string division_code;
+  geo::LngLat position;
+};
+// What an alert shows of the list entry that was hit.
+struct EntryInfo {
+  std::string owner_agency;
+  std::string case_no;
+};
+
+// Where Raise looks up names; any member may be empty.
+struct RaiseContext {
+  std::function<std::optional<CheckpointInfo>(std::string_view checkpoint_id)> checkpoint;
+  std::function<std::optional<EntryInfo>(std::string_view entry_id)> entry;
+  const registry::RingContext* rings = nullptr;  // for ring names
+};
+
+class Alerts {
+ public:
+  // REQUIRES: store, audit and clock outlive this object. Call Load first.
+  Alerts(store::Store* store, govern::AuditLog* audit, const Clock* clock,
+         AlertsOptions options = {});
+
+  // Reads the last id and the open alerts that may still fold.
+  Status Load();
+
+  // Called with each alert after it is stored: `is_new` for a raised alert, false for a fold
+  // or a lifecycle step.
+  using Listener = std::function<void(const Alert& alert, bool is_new)>;
+  void AddListener(Listener listener);
+
+  // Folds or raises one alert per trigger and stores them, filling names from `context`.
+  // Returns the alerts as stored after the whole call, one per trigger in trigger order (an
+  // alert folded twice in one call appears twice, both times with its final count).
+  StatusOr<std::vector<Alert>> Raise(std::span<const Trigger> triggers,
+                                     const RaiseContext& context);
+
+  // Moves alert `id` to `to`. InvalidArgument ("state") for a step backwards or from closed,
+  // ("note") when closing without a note; NotFound; PermissionDenied outside the caller's scope.
+  StatusOr<Alert> Transition(const govern::Principal& who, uint64_t id, AlertState to,
+                             const std::string& note);
+
+  StatusOr<Alert> Get(const govern::Principal& who, uint64_t id) const;
+  // Alerts matching q within the caller's scope (an agency scope forces owner_agency).
+  StatusOr<std::vector<Alert>> List(const govern::Principal& who, store::AlertQuery q) const;
+  // Whether `who` may see `a` (agency and district scope).
+  static bool Visible(const govern::Principal& who, const Alert& a);
+
+  uint64_t last_id() const;
+
+ private:
+  static std::string FoldKey(std::string_view plate, const Trigger& t);
+  Status Persist(std::span<const Alert* const> alerts);
+  void Remember(const Alert& a);  // REQUIRES: mu_ held
+  StatusOr<Alert> Load(uint64_t id) const;
+  StatusOr<Alert> FindLocked(uint64_t id) const;  // REQUIRES: mu_ held
+
+  store::Store* const store_;
+  govern::AuditLog* const audit_;
+  const Clock* const clock_;
+  const AlertsOptions options_;
+
+  mutable std::mutex mu_;
+  uint64_t last_id_ = 0;                            // guarded by mu_
+  std::map<uint64_t, Alert> open_;                  // guarded by mu_: not closed, by id
+  std::unordered_map<std::string, uint64_t> fold_;  // guarded by mu_: key -> open alert id
+  std::vector<Listener> listeners_;                 // guarded by mu_
+};
+
+}  // namespace quanyu::rules
