@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_plates.h"
 #include "rules/alert_csv.h"
 #include "rules/matcher.h"
 
@@ -24,17 +25,7 @@ constexpr size_t kEntries = 1'000'000;
 constexpr size_t kPatterns = 1'000;
 constexpr size_t kQueries = 1 << 16;
 
-const char* const kProvinces[] = {"川", "渝", "陕", "贵"};
-constexpr char kSerial[] = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";  // no I, O
-
-std::string RandomPlate(std::mt19937_64& rng) {
-  std::string p = kProvinces[rng() % 4];
-  p += static_cast<char>('A' + rng() % 20);
-  const bool new_energy = rng() % 5 == 0;
-  if (new_energy) p += 'D';
-  for (int i = 0; i < 5; ++i) p += kSerial[rng() % (i < 2 ? 34 : 10)];
-  return p;
-}
+using bench::RandomPlate;
 
 struct Data {
   std::string csv;

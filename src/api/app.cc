@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/access.h"
+#include "api/alerting.h"
 #include "api/device_sessions.h"
 #include "api/digest_auth.h"
 #include "api/handlers.h"
@@ -20,6 +21,8 @@
 #include "core/time_format.h"
 #include "govern/audit.h"
 #include "ingest/pipeline.h"
+#include "rules/alert_lists.h"
+#include "rules/alerts.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -67,6 +70,9 @@ struct App::Impl {
   std::unique_ptr<GovernedAccess> access;
   std::unique_ptr<DeviceRegistry> devices;
   std::unique_ptr<DigestVerifier> digest;
+  std::unique_ptr<rules::AlertLists> alert_lists;
+  std::unique_ptr<rules::Alerts> alerts;
+  std::unique_ptr<Alerting> alerting;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -114,11 +120,34 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   lo.sync = options.log_sync;
   ASSIGN_OR_RETURN(
       m.log, bus::EventLog::Open((std::filesystem::path(options.data_dir) / "log").string(), lo));
-  ingest::PipelineOptions po;
-  po.validation = options.validation;
-  ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.accounts = std::make_unique<govern::Accounts>(m.store.get(), clock, options.auth);
   ASSIGN_OR_RETURN(m.audit, govern::AuditLog::Open(m.store.get(), clock, options.data_dir));
+  // The rules stage: alert lists, the engine and the alerts it raises, fed by the pipeline.
+  m.alert_lists = std::make_unique<rules::AlertLists>(m.store.get(), m.audit.get(), clock);
+  RETURN_IF_ERROR(m.alert_lists->Load());
+  m.alerts = std::make_unique<rules::Alerts>(m.store.get(), m.audit.get(), clock);
+  RETURN_IF_ERROR(m.alerts->Load());
+  m.alerting = std::make_unique<Alerting>(m.store.get(), m.alert_lists.get(), m.alerts.get());
+  RETURN_IF_ERROR(m.alerting->Load());
+  const int offset = options.local_offset_seconds;
+  m.hub.EnableAlerts(
+      [alerts = m.alerts.get()](const govern::Principal& who, uint64_t after, size_t limit) {
+        store::AlertQuery q;
+        q.after_id = after;
+        q.limit = limit;
+        return alerts->List(who, q);
+      },
+      offset);
+  m.alerts->AddListener([hub = &m.hub, offset](const rules::Alert& a, bool is_new) {
+    hub->PublishAlert(a, is_new, FormatRfc3339(a.updated, offset));
+  });
+  ingest::PipelineOptions po;
+  po.validation = options.validation;
+  po.on_durable = [alerting = m.alerting.get()](
+                      std::span<const events::PassageRecord* const> records, bool recovered) {
+    alerting->OnDurable(records, recovered);
+  };
+  ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.retention = std::make_unique<govern::RetentionJob>(m.store.get(), m.audit.get(), clock,
                                                        options.retention);
   m.devices = std::make_unique<DeviceRegistry>(clock);
@@ -144,6 +173,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.services.local_offset_seconds = options.local_offset_seconds;
   m.services.version = options.version;
   m.services.hub = &m.hub;
+  m.services.alerts = m.alerts.get();
+  m.services.alerting = m.alerting.get();
   RegisterRoutes(&m.router, &m.services);
   m.server = std::make_unique<HttpServer>(&m.router, options.server);
   return app;
@@ -161,6 +192,8 @@ Status App::Start() {
 uint16_t App::port() const { return impl_->server->port(); }
 
 govern::Accounts& App::accounts() { return *impl_->accounts; }
+
+rules::AlertLists& App::alert_lists() { return *impl_->alert_lists; }
 
 void App::Stop() {
   Impl& m = *impl_;

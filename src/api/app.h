@@ -18,6 +18,10 @@
 #include "govern/retention.h"
 #include "store/store.h"
 
+namespace quanyu::rules {
+class AlertLists;
+}  // namespace quanyu::rules
+
 namespace quanyu::api {
 
 struct AppOptions {
@@ -43,6 +47,8 @@ class App {
   uint16_t port() const;
   // The data directory's accounts (for tests and the admin commands run in-process).
   govern::Accounts& accounts();
+  // The alert lists (布控) the rules stage matches against.
+  rules::AlertLists& alert_lists();
   // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
   // record to the store, close the log. Idempotent.
   void Stop();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/handler_util.h"
 #include "core/time_format.h"
 #include "events/parse.h"
 #include "govern/audit.h"
@@ -12,27 +13,6 @@ namespace quanyu::api {
 namespace {
 
 using nlohmann::json;
-
-Response JsonResponse(int status, const json& j) { return Response::Json(status, j.dump()); }
-
-// Parses a request body as a JSON object, or an InvalidArgument naming "body".
-StatusOr<json> BodyObject(const Request& req) {
-  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument("body", "request body is not valid JSON");
-  if (!j.is_object()) return InvalidArgument("body", "request body must be a JSON object");
-  return j;
-}
-
-StatusOr<size_t> LimitParam(const Request& req, size_t def, size_t max) {
-  std::string v = req.Query("limit");
-  if (v.empty()) return def;
-  char* end = nullptr;
-  long long n = std::strtoll(v.c_str(), &end, 10);
-  if (end == v.c_str() || *end != '\0' || n < 1 || static_cast<size_t>(n) > max) {
-    return InvalidArgument("limit", "must be a whole number from 1 to " + std::to_string(max));
-  }
-  return static_cast<size_t>(n);
-}
 
 json QuarantineToJson(const events::QuarantineEntry& q, int offset) {
   json payload = json::parse(q.payload, nullptr, false);
@@ -919,6 +899,7 @@ void RegisterRoutes(Router* router, const Services* services) {
               Needs("quarantine.write"), bind(&Routes::ReplayQuarantine));
   router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
               Needs("quarantine.write"), bind(&Routes::DiscardQuarantine));
+  RegisterAlertRoutes(router, services);
 }
 
 }  // namespace quanyu::api

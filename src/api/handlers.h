@@ -15,7 +15,14 @@
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
+namespace quanyu::rules {
+class Alerts;
+class AlertLists;
+}  // namespace quanyu::rules
+
 namespace quanyu::api {
+
+class Alerting;
 
 struct Services {
   store::Store* store = nullptr;
@@ -30,10 +37,14 @@ struct Services {
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
   std::string data_dir;  // where the audit head file is kept
+  rules::Alerts* alerts = nullptr;
+  Alerting* alerting = nullptr;  // the rules stage: rules in force, ring snapshot
 };
 
 // Registers every route. `services` must outlive the router.
 void RegisterRoutes(Router* router, const Services* services);
+// The alert routes (alert_handlers.cc), called by RegisterRoutes.
+void RegisterAlertRoutes(Router* router, const Services* services);
 
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();

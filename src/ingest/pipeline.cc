@@ -167,6 +167,12 @@ Status Pipeline::Recover() {
     uint64_t next = from;
     Status apply_status;
     auto flush = [&]() {
+      if (options_.on_durable && !batch.passages.empty()) {
+        std::vector<const events::PassageRecord*> recs;
+        recs.reserve(batch.passages.size());
+        for (const events::PassageRecord& r : batch.passages) recs.push_back(&r);
+        options_.on_durable(recs, /*recovered=*/true);
+      }
       batch.log_positions[p] = next;
       apply_status = store_->Apply(batch);
       batch = store::ApplyBatch();
@@ -350,6 +356,14 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     for (const auto& id : taken_ids) unapplied_ids_.erase(id);
     for (const auto& id : taken_ids) dedup_current_.erase(HashId(id));
     return s;
+  }
+  if (options_.on_durable && accepted > 0) {
+    thread_local std::vector<const events::PassageRecord*> recs;
+    recs.clear();
+    for (size_t i = 0; i < items.size(); ++i) {
+      if ((*results)[i].outcome == Outcome::kAccepted) recs.push_back(&items[i].record);
+    }
+    options_.on_durable(recs, /*recovered=*/false);
   }
   n_accepted_ += accepted;
   n_rejected_ += rejected;

@@ -18,11 +18,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -50,6 +52,13 @@ struct PipelineOptions {
   size_t max_queue = 500'000;
   // Largest store transaction. Default: 10,000 records.
   size_t apply_batch = 10'000;
+  // Called with the accepted records of each Submit (and replay) once they are durable, before
+  // Submit returns — the rules engine's place in the pipeline — and at Open with the records
+  // found in the log that the store did not have yet (`recovered`, which may have been
+  // evaluated before a crash). Called from the submitting thread; must not call back into the
+  // pipeline. Default: none.
+  std::function<void(std::span<const events::PassageRecord* const> records, bool recovered)>
+      on_durable;
 };
 
 enum class Outcome { kAccepted, kDuplicate, kRejected };

@@ -201,13 +201,23 @@ void Engine::EvaluateHit(const events::PassageRecord& r, const Hit& hit, const R
 
 size_t Engine::Evaluate(std::span<const events::PassageRecord> records, const Matcher& matcher,
                         const registry::RingContext& rings, std::vector<Trigger>* out) {
+  thread_local std::vector<const events::PassageRecord*> ptrs;
+  ptrs.clear();
+  for (const events::PassageRecord& r : records) ptrs.push_back(&r);
+  return Evaluate(std::span<const events::PassageRecord* const>(ptrs), matcher, rings, out);
+}
+
+size_t Engine::Evaluate(std::span<const events::PassageRecord* const> records,
+                        const Matcher& matcher, const registry::RingContext& rings,
+                        std::vector<Trigger>* out) {
   thread_local std::vector<std::string_view> plates;
   thread_local std::vector<UnixMicros> times;
   thread_local std::vector<Matcher::BatchHit> hits;
   plates.clear();
   times.clear();
   hits.clear();
-  for (const events::PassageRecord& r : records) {
+  for (const events::PassageRecord* rp : records) {
+    const events::PassageRecord& r = *rp;
     bool readable = r.plate_status == events::PlateStatus::kValid ||
                     r.plate_status == events::PlateStatus::kPartial;
     plates.push_back(readable ? std::string_view(r.plate) : std::string_view());
@@ -224,7 +234,7 @@ size_t Engine::Evaluate(std::span<const events::PassageRecord> records, const Ma
   std::lock_guard lock(mu_);
   for (size_t h = 0; h < hits.size();) {
     const size_t i = hits[h].index;
-    const events::PassageRecord& r = records[i];
+    const events::PassageRecord& r = *records[i];
     const bool partial = r.plate_status == events::PlateStatus::kPartial;
     std::optional<Sighting> previous;
     if (!partial) {

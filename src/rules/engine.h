@@ -95,6 +95,8 @@ class Engine {
   std::vector<Rule> rules() const;
 
   // Appends the triggers of `records` (in record order) to *out; returns how many.
+  size_t Evaluate(std::span<const events::PassageRecord* const> records, const Matcher& matcher,
+                  const registry::RingContext& rings, std::vector<Trigger>* out);
   size_t Evaluate(std::span<const events::PassageRecord> records, const Matcher& matcher,
                   const registry::RingContext& rings, std::vector<Trigger>* out);
 

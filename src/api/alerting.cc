@@ -1,0 +1,91 @@
+#include "api/alerting.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace quanyu::api {
+
+Alerting::Alerting(store::Store* store, rules::AlertLists* lists, rules::Alerts* alerts,
+                   Metrics* metrics)
+    : store_(store), lists_(lists), alerts_(alerts) {
+  auto empty = std::make_shared<registry::RingContext>();
+  empty->tree = std::make_shared<const geo::RingTree>();
+  rings_.store(std::move(empty));
+  m_alerts_raised_ =
+      metrics->GetCounter("quanyu_alerts_raised_total", "Alerts raised (folded hits excluded)");
+  m_alert_failures_ = metrics->GetCounter("quanyu_alert_failures_total",
+                                          "Batches whose alerts could not be stored (see the log)");
+  m_hits_ = metrics->GetCounter("quanyu_alert_triggers_total",
+                                "Rule firings (alert-list hits at a checkpoint, per rule)");
+  alerts_->AddListener([counter = m_alerts_raised_](const rules::Alert&, bool is_new) {
+    if (is_new) counter->Inc();
+  });
+}
+
+Status Alerting::Load() {
+  auto doc = store_->GetDocument(kAlertRulesDoc, "current");
+  if (doc.status().code() == StatusCode::kNotFound) return Status::Ok();
+  if (!doc.ok()) return doc.status();
+  nlohmann::json j = nlohmann::json::parse(doc->body, nullptr, false);
+  if (j.is_discarded()) return DataLoss("stored alert rules are not JSON");
+  ASSIGN_OR_RETURN(std::vector<rules::Rule> rules, rules::RulesFromJson(j));
+  engine_.SetRules(std::move(rules));
+  return Status::Ok();
+}
+
+Status Alerting::SetRules(std::vector<rules::Rule> rules, UnixMicros now) {
+  RETURN_IF_ERROR(rules::ValidateRules(rules));
+  RETURN_IF_ERROR(
+      store_->PutDocument({kAlertRulesDoc, "current", rules::RulesToJson(rules).dump(), now}));
+  engine_.SetRules(std::move(rules));
+  return Status::Ok();
+}
+
+void Alerting::SetRings(std::shared_ptr<const registry::RingContext> rings) {
+  rings_.store(std::move(rings));
+}
+
+void Alerting::OnDurable(std::span<const events::PassageRecord* const> records, bool recovered) {
+  std::shared_ptr<const rules::Matcher> matcher = lists_->matcher();
+  if (matcher->size() == 0) return;
+  std::shared_ptr<const registry::RingContext> rings = rings_.load();
+  thread_local std::vector<rules::Trigger> triggers;
+  triggers.clear();
+  if (engine_.Evaluate(records, *matcher, *rings, &triggers) == 0) return;
+  if (recovered) {
+    std::erase_if(triggers, [&](const rules::Trigger& t) {
+      store::AlertQuery q;
+      q.record_id = t.record->id;
+      q.limit = 1;
+      auto found = store_->ListAlerts(q);
+      return found.ok() && !found->empty();
+    });
+  }
+  for (const rules::Trigger& t : triggers) lists_->RecordHit(t.entry_id, t.record->pass_time);
+  m_hits_->Inc(triggers.size());
+  rules::RaiseContext ctx;
+  ctx.rings = rings.get();
+  ctx.checkpoint = [this](std::string_view id) -> std::optional<rules::CheckpointInfo> {
+    auto c = store_->GetCheckpoint(std::string(id));
+    if (!c.ok()) return std::nullopt;
+    return rules::CheckpointInfo{c->name, c->division_code, c->position};
+  };
+  ctx.entry = [this](std::string_view id) -> std::optional<rules::EntryInfo> {
+    auto d = store_->GetDocument(rules::kAlertEntryDoc, std::string(id));
+    if (!d.ok()) return std::nullopt;
+    auto e = rules::AlertEntryFromDocument(*d);
+    if (!e.ok()) return std::nullopt;
+    return rules::EntryInfo{e->owner_agency, e->legal_basis.case_no};
+  };
+  auto raised = alerts_->Raise(triggers, ctx);
+  if (!raised.ok()) {
+    // The records are durable; their alerts are not. Say so loudly.
+    m_alert_failures_->Inc();
+    spdlog::error("{} alert(s) could not be stored: {}", triggers.size(),
+                  raised.status().ToString());
+    return;
+  }
+}
+
+}  // namespace quanyu::api

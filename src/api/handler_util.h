@@ -1,0 +1,45 @@
+// Small helpers shared by the route files (handlers.cc and the *_handlers.cc files).
+#pragma once
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/router.h"
+#include "core/status.h"
+
+namespace quanyu::api {
+
+inline Response JsonResponse(int status, const nlohmann::json& j) {
+  return Response::Json(status, j.dump());
+}
+
+// Parses a request body as a JSON object, or an InvalidArgument naming "body".
+inline StatusOr<nlohmann::json> BodyObject(const Request& req) {
+  nlohmann::json j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgument("body", "request body is not valid JSON");
+  if (!j.is_object()) return InvalidArgument("body", "request body must be a JSON object");
+  return j;
+}
+
+// The query parameter `name` as a whole number in [min, max]; `def` when absent.
+inline StatusOr<int64_t> IntParam(const Request& req, const std::string& name, int64_t def,
+                                  int64_t min, int64_t max) {
+  std::string v = req.Query(name);
+  if (v.empty()) return def;
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (end == v.c_str() || *end != '\0' || n < min || n > max) {
+    return InvalidArgument(
+        name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return static_cast<int64_t>(n);
+}
+
+inline StatusOr<size_t> LimitParam(const Request& req, size_t def, size_t max) {
+  ASSIGN_OR_RETURN(int64_t n,
+                   IntParam(req, "limit", static_cast<int64_t>(def), 1, static_cast<int64_t>(max)));
+  return static_cast<size_t>(n);
+}
+
+}  // namespace quanyu::api

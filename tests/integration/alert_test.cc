@@ -1,0 +1,225 @@
+// Alerts end to end over real sockets: a passage of a listed plate, posted over HTTP, raises
+// an alert that a WebSocket subscriber receives; repeated hits fold; the lifecycle is
+// attributed and audited; a reconnecting subscriber resumes after the last id it saw.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "core/time_format.h"
+#include "rules/alert_lists.h"
+#include "test_util.h"
+
+namespace quanyu::testing {
+namespace {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+StatusOr<api::ClientResponse> Patch(api::HttpClient& c, const std::string& target,
+                                    const std::string& body) {
+  return c.Send("PATCH", target, body, {{"Content-Type", "application/json"}});
+}
+StatusOr<api::ClientResponse> Put(api::HttpClient& c, const std::string& target,
+                                  const std::string& body) {
+  return c.Send("PUT", target, body, {{"Content-Type", "application/json"}});
+}
+std::string ErrorField(const api::ClientResponse& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded() || !j.contains("error")) return "<no error body>";
+  return j["error"].value("field", "");
+}
+
+class AlertTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(server_.client()
+                  .Post("/api/v1/checkpoints",
+                        R"({"id":"K1","name":"西外卡口","lng":107.45,"lat":31.21})")
+                  ->status,
+              201);
+    govern::Principal commander;
+    commander.kind = govern::PrincipalKind::kUser;
+    commander.id = "chief";
+    commander.agency = "bureau";
+    commander.role = "commander";
+    rules::AlertLists& lists = server_.app().alert_lists();
+    ASSERT_TRUE(
+        lists.CreateList(commander, rules::AlertList{"stolen", "被盗抢车辆", "bureau", "", 0, ""})
+            .ok());
+    rules::AlertEntry e;
+    e.list_id = "stolen";
+    e.plate = "川S12345";
+    e.category = rules::Category::kStolenVehicle;
+    e.priority = 1;
+    e.legal_basis = {"2026-0042", "达州市公安局", "王伟"};
+    e.valid_from = SystemClock::Get()->Now() - kMicrosPerDay;
+    e.valid_until = SystemClock::Get()->Now() + 30 * kMicrosPerDay;
+    auto added = lists.AddEntry(commander, e);
+    ASSERT_TRUE(added.ok()) << added.status().ToString();
+    server_.As("operator");
+    operator_token_ = server_.Login({{"user", "operator-user"}, {"password", kTestPassword}});
+  }
+
+  void Post(const std::string& id, const std::string& plate, UnixMicros t) {
+    json rec = {{"id", id},
+                {"checkpoint_id", "K1"},
+                {"pass_time", FormatRfc3339(t, kChinaOffsetSeconds)},
+                {"plate", plate}};
+    auto r = server_.feed().Post("/api/v1/passages", json::array({rec}).dump());
+    ASSERT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
+  }
+
+  std::unique_ptr<beast::websocket::stream<beast::tcp_stream>> Subscribe(const std::string& query) {
+    auto ws = std::make_unique<beast::websocket::stream<beast::tcp_stream>>(ioc_);
+    tcp::resolver resolver(ioc_);
+    ws->next_layer().connect(resolver.resolve("127.0.0.1", std::to_string(server_.port())));
+    // A read that waits longer than this fails the test instead of hanging it.
+    beast::websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = std::chrono::seconds(10);
+    t.keep_alive_pings = false;
+    ws->set_option(t);
+    ws->handshake("127.0.0.1", "/api/v1/stream?" + query + "&access_token=" + operator_token_);
+    return ws;
+  }
+
+  static json Read(beast::websocket::stream<beast::tcp_stream>& ws) {
+    beast::flat_buffer buf;
+    ws.read(buf);
+    return json::parse(beast::buffers_to_string(buf.data()));
+  }
+
+  ServerFixture server_;
+  net::io_context ioc_;
+  std::string operator_token_;
+};
+
+TEST_F(AlertTest, ListedPlateRaisesAnAlertOnTheStreamAndRepeatsFold) {
+  auto ws = Subscribe("topics=alert");
+  const UnixMicros now = SystemClock::Get()->Now();
+  Post("P0", "川A00000", now);  // not listed: nothing
+  Post("P1", "川S12345", now);
+  json m = Read(*ws);
+  EXPECT_EQ(m["topic"], "alert");
+  EXPECT_EQ(m["event"], "raised");
+  const json& a = m["data"];
+  EXPECT_EQ(a["id"], 1);
+  EXPECT_EQ(a["type"], "list_hit");
+  EXPECT_EQ(a["plate"], "川S12345");
+  EXPECT_EQ(a["record_id"], "P1");
+  EXPECT_EQ(a["checkpoint_name"], "西外卡口");
+  EXPECT_EQ(a["category"], "stolen_vehicle");
+  EXPECT_EQ(a["case_no"], "2026-0042");
+  EXPECT_EQ(a["priority"], 1);
+  EXPECT_EQ(a["state"], "new");
+
+  Post("P2", "川S12345", now + 60 * kMicrosPerSecond);
+  json fold = Read(*ws);
+  EXPECT_EQ(fold["event"], "updated");
+  EXPECT_EQ(fold["data"]["id"], 1);
+  EXPECT_EQ(fold["data"]["count"], 2);
+  EXPECT_EQ(fold["data"]["record_id"], "P2");
+
+  auto list = server_.As("operator").Get("/api/v1/alerts?state=new");
+  ASSERT_TRUE(list.ok() && list->status == 200) << (list.ok() ? list->body : "");
+  json items = json::parse(list->body)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["count"], 2);
+  ws->close(beast::websocket::close_code::normal);
+}
+
+TEST_F(AlertTest, LifecycleStepsAreAttributedAuditedAndForwardOnly) {
+  Post("P1", "川S12345", SystemClock::Get()->Now());
+  api::HttpClient& op = server_.As("operator");
+  auto ack = Patch(op, "/api/v1/alerts/1", R"({"state":"acknowledged"})");
+  ASSERT_TRUE(ack.ok());
+  ASSERT_EQ(ack->status, 200) << ack->body;
+  json a = json::parse(ack->body);
+  EXPECT_EQ(a["state"], "acknowledged");
+  EXPECT_EQ(a["history"].back()["actor"], "user:operator-user");
+
+  auto back = Patch(op, "/api/v1/alerts/1", R"({"state":"new"})");
+  EXPECT_EQ(back->status, 400);
+  EXPECT_EQ(ErrorField(*back), "state");
+  auto no_note = Patch(op, "/api/v1/alerts/1", R"({"state":"closed"})");
+  EXPECT_EQ(no_note->status, 400);
+  EXPECT_EQ(ErrorField(*no_note), "note");
+  auto closed = Patch(op, "/api/v1/alerts/1", R"({"state":"closed","note":"车辆已拦截"})");
+  ASSERT_EQ(closed->status, 200) << closed->body;
+  // The analyst may not change alerts; nor read them.
+  EXPECT_EQ(Patch(server_.As("analyst"), "/api/v1/alerts/1", R"({"state":"closed"})")->status, 403);
+  EXPECT_EQ(server_.As("analyst").Get("/api/v1/alerts/1")->status, 403);
+  auto audit = server_.As("auditor").Get("/api/v1/audit?target=alert:1");
+  ASSERT_TRUE(audit.ok() && audit->status == 200) << (audit.ok() ? audit->body : "");
+  std::string body = audit->body;
+  EXPECT_NE(body.find("alert.acknowledged"), std::string::npos);
+  EXPECT_NE(body.find("alert.closed"), std::string::npos);
+  EXPECT_NE(body.find("车辆已拦截"), std::string::npos);
+}
+
+TEST_F(AlertTest, AReconnectingSubscriberResumesAfterTheLastIdWithoutGaps) {
+  // Pass times in the past: devices may send late, not from the future.
+  const UnixMicros now = SystemClock::Get()->Now() - 60 * 60 * kMicrosPerSecond;
+  Post("P1", "川S12345", now);
+  auto ws = Subscribe("topics=alert&after=0");
+  EXPECT_EQ(Read(*ws)["data"]["id"], 1);  // the backlog
+  ws->close(beast::websocket::close_code::normal);
+  // While away: the alert is closed, and two more are raised (one beyond the fold window).
+  ASSERT_EQ(Patch(server_.As("operator"), "/api/v1/alerts/1", R"({"state":"closed","note":"误报"})")
+                ->status,
+            200);
+  Post("P2", "川S12345", now + kMicrosPerSecond);
+  Post("P3", "川S12345", now + 20 * 60 * kMicrosPerSecond);
+  auto again = Subscribe("topics=alert&after=1");
+  json first = Read(*again);
+  json second = Read(*again);
+  EXPECT_EQ(first["data"]["id"], 2);
+  EXPECT_EQ(second["data"]["id"], 3);
+  // Live again after the backlog.
+  Post("P4", "川S12345", now + 21 * 60 * kMicrosPerSecond);
+  json live = Read(*again);
+  EXPECT_EQ(live["data"]["id"], 3);
+  EXPECT_EQ(live["data"]["count"], 2);
+  again->close(beast::websocket::close_code::normal);
+}
+
+TEST_F(AlertTest, FiltersChooseWhatTheStreamSends) {
+  auto ws = Subscribe("topics=alert&priority=1&type=ring_entry");
+  auto all = Subscribe("topics=alert&priority=1");
+  Post("P1", "川S12345", SystemClock::Get()->Now());  // a list_hit
+  EXPECT_EQ(Read(*all)["data"]["type"], "list_hit");
+  // The filtered subscriber got nothing: a bad subscription message answers with an error,
+  // which is then the next thing it reads.
+  ws->write(net::buffer(std::string(R"({"subscribe":["alert"],"filter":{"priority":9}})")));
+  json err = Read(*ws);
+  EXPECT_EQ(err["error"]["field"], "priority");
+}
+
+TEST_F(AlertTest, AlertRulesAreReadAndReplacedOverTheApi) {
+  auto got = server_.As("commander").Get("/api/v1/alert-rules");
+  ASSERT_EQ(got->status, 200);
+  EXPECT_EQ(json::parse(got->body)["rules"].size(), 3u);
+  json rules = json::parse(got->body)["rules"];
+  rules[0]["enabled"] = false;  // no list_hit alerts
+  auto put = Put(server_.As("commander"), "/api/v1/alert-rules", json{{"rules", rules}}.dump());
+  ASSERT_EQ(put->status, 200) << put->body;
+  Post("P1", "川S12345", SystemClock::Get()->Now());
+  auto list = server_.As("commander").Get("/api/v1/alerts");
+  EXPECT_TRUE(json::parse(list->body)["items"].empty());
+  rules[0]["priority"] = 9;
+  auto bad = Put(server_.As("commander"), "/api/v1/alert-rules", json{{"rules", rules}}.dump());
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(ErrorField(*bad), "rules[0].priority");
+  // The rules survive a restart.
+  server_.Restart();
+  auto after = server_.As("commander").Get("/api/v1/alert-rules");
+  EXPECT_EQ(json::parse(after->body)["rules"][0]["enabled"], false);
+}
+
+}  // namespace
+}  // namespace quanyu::testing
