@@ -105,6 +105,13 @@ int main(int argc, char** argv) {
                    "Minutes between retention runs (0: no background job)")
       ->capture_default_str()
       ->check(CLI::Range(0, 7 * 24 * 60));
+  int alert_max_validity_days = 90;
+  serve
+      ->add_option("--alert-max-validity-days", alert_max_validity_days,
+                   "Longest validity window of an alert-list (布控) entry, in days: a longer one "
+                   "is refused (API and CSV import over the API)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
   serve
       ->add_option("--max-speed", app_opts.validation.max_speed_kmh,
                    "Highest plausible speed, km/h")
@@ -349,6 +356,8 @@ int main(int argc, char** argv) {
         static_cast<int64_t>(retention_interval_min) * 60 * quanyu::kMicrosPerSecond;
     const quanyu::UnixMicros passages = app_opts.retention.Period("passages");
     app_opts.validation.retention = passages > 0 ? passages : INT64_MAX / 4;
+    app_opts.alert_max_validity =
+        static_cast<int64_t>(alert_max_validity_days) * quanyu::kMicrosPerDay;
     app_opts.version = kVersion;
     return Serve(app_opts);
   }

@@ -5,7 +5,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
@@ -67,10 +69,10 @@ struct App::Impl {
   std::unique_ptr<govern::Accounts> accounts;
   std::unique_ptr<govern::AuditLog> audit;
   std::unique_ptr<govern::RetentionJob> retention;
+  std::unique_ptr<rules::AlertLists> alert_lists;
   std::unique_ptr<GovernedAccess> access;
   std::unique_ptr<DeviceRegistry> devices;
   std::unique_ptr<DigestVerifier> digest;
-  std::unique_ptr<rules::AlertLists> alert_lists;
   std::unique_ptr<rules::Alerts> alerts;
   std::unique_ptr<Alerting> alerting;
   Services services;
@@ -83,6 +85,12 @@ struct App::Impl {
   std::condition_variable tick_cv;
   bool ticking = true;
   bool stopped = false;
+  // Records alert-list expiries when they fall due and flushes hit counts.
+  std::thread alert_timer;
+  std::mutex alert_mu;
+  std::condition_variable alert_cv;
+  bool alert_running = true;   // guarded by alert_mu
+  bool alert_changed = false;  // guarded by alert_mu: entries changed, look at NextExpiry again
 
   void Tick() {
     ingest::PipelineStats last = pipeline->Stats();
@@ -100,6 +108,58 @@ struct App::Impl {
                     FormatRfc3339(SystemClock::Get()->Now(), options.local_offset_seconds));
       }
       last = now;
+    }
+  }
+
+  // Wakes the alert timer so that it waits for the new earliest expiry.
+  void AlertListsChanged() {
+    {
+      std::lock_guard lock(alert_mu);
+      alert_changed = true;
+    }
+    alert_cv.notify_all();
+  }
+
+  // The alert timer: sleeps until the earliest expiry (or the flush interval, whichever comes
+  // first), records the expiries that are due in the audit log (ExpireDue), at least once a
+  // minute in any case, and flushes hit counts every flush interval.
+  void RunAlertTimer() {
+    const Clock* clock = services.clock;
+    const UnixMicros flush_every = std::max<UnixMicros>(options.alert_flush_interval, 1000);
+    const auto flush_period = std::chrono::microseconds(flush_every);
+    auto last_flush = std::chrono::steady_clock::now();
+    auto last_expire = last_flush - std::chrono::minutes(1);  // check once at start
+    bool expire_failed = false;
+    std::unique_lock lock(alert_mu);
+    while (alert_running) {
+      UnixMicros wait = flush_every;
+      if (std::optional<UnixMicros> next = alert_lists->NextExpiry(); next && !expire_failed) {
+        wait = std::clamp<UnixMicros>(*next - clock->Now(), 0, wait);
+      }
+      alert_cv.wait_for(lock, std::chrono::microseconds(wait),
+                        [this] { return !alert_running || alert_changed; });
+      if (!alert_running) break;
+      alert_changed = false;
+      lock.unlock();
+      const auto now = std::chrono::steady_clock::now();
+      std::optional<UnixMicros> next = alert_lists->NextExpiry();
+      if ((next && *next <= clock->Now()) || now - last_expire >= std::chrono::minutes(1)) {
+        last_expire = now;
+        StatusOr<size_t> expired = alert_lists->ExpireDue();
+        expire_failed = !expired.ok();
+        if (!expired.ok()) {
+          spdlog::error("alert-list expiries could not be recorded: {}",
+                        expired.status().ToString());
+        } else if (*expired > 0) {
+          spdlog::info("{} alert-list entries expired", *expired);
+        }
+      }
+      if (now - last_flush >= flush_period) {
+        last_flush = now;
+        Status st = alert_lists->FlushHits();
+        if (!st.ok()) spdlog::error("alert-list hit counts not flushed: {}", st.ToString());
+      }
+      lock.lock();
     }
   }
 };
@@ -123,7 +183,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.accounts = std::make_unique<govern::Accounts>(m.store.get(), clock, options.auth);
   ASSIGN_OR_RETURN(m.audit, govern::AuditLog::Open(m.store.get(), clock, options.data_dir));
   // The rules stage: alert lists, the engine and the alerts it raises, fed by the pipeline.
-  m.alert_lists = std::make_unique<rules::AlertLists>(m.store.get(), m.audit.get(), clock);
+  rules::AlertListsOptions alo;
+  alo.rules.max_validity = options.alert_max_validity;
+  alo.offset_seconds = options.local_offset_seconds;
+  m.alert_lists = std::make_unique<rules::AlertLists>(m.store.get(), m.audit.get(), clock, alo);
   RETURN_IF_ERROR(m.alert_lists->Load());
   m.alerts = std::make_unique<rules::Alerts>(m.store.get(), m.audit.get(), clock);
   RETURN_IF_ERROR(m.alerts->Load());
@@ -175,6 +238,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.services.hub = &m.hub;
   m.services.alerts = m.alerts.get();
   m.services.alerting = m.alerting.get();
+  m.services.alert_lists = m.alert_lists.get();
+  m.services.alert_entry_rules = alo.rules;
+  m.services.alert_lists_changed = [impl = &m] { impl->AlertListsChanged(); };
   RegisterRoutes(&m.router, &m.services);
   m.server = std::make_unique<HttpServer>(&m.router, options.server);
   return app;
@@ -183,6 +249,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
 Status App::Start() {
   RETURN_IF_ERROR(impl_->server->Start());
   impl_->ticker = std::thread([m = impl_.get()] { m->Tick(); });
+  impl_->alert_timer = std::thread([m = impl_.get()] { m->RunAlertTimer(); });
   if (impl_->options.retention_interval > 0) {
     impl_->retention->Start(impl_->options.retention_interval);
   }
@@ -193,7 +260,7 @@ uint16_t App::port() const { return impl_->server->port(); }
 
 govern::Accounts& App::accounts() { return *impl_->accounts; }
 
-rules::AlertLists& App::alert_lists() { return *impl_->alert_lists; }
+rules::AlertLists* App::alert_lists() { return impl_->alert_lists.get(); }
 
 void App::Stop() {
   Impl& m = *impl_;
@@ -206,12 +273,23 @@ void App::Stop() {
   m.tick_cv.notify_all();
   if (m.ticker.joinable()) m.ticker.join();
   if (m.server) m.server->Stop();
+  {
+    std::lock_guard lock(m.alert_mu);
+    m.alert_running = false;
+  }
+  m.alert_cv.notify_all();
+  if (m.alert_timer.joinable()) m.alert_timer.join();
   if (m.retention) m.retention->Stop();
   if (m.audit) {
     Status s = m.audit->Flush();
     if (!s.ok()) spdlog::error("audit records could not be written: {}", s.ToString());
   }
   if (m.pipeline) m.pipeline->Close();
+  if (m.alert_lists) {
+    // After the pipeline, which counts the hits of the records it applies.
+    Status s = m.alert_lists->FlushHits();
+    if (!s.ok()) spdlog::error("alert-list hit counts could not be written: {}", s.ToString());
+  }
   if (m.log) m.log->Close();
   spdlog::info("stopped; every acknowledged record is in the store");
 }

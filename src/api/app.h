@@ -16,11 +16,8 @@
 #include "events/validator.h"
 #include "govern/accounts.h"
 #include "govern/retention.h"
+#include "rules/alert_lists.h"
 #include "store/store.h"
-
-namespace quanyu::rules {
-class AlertLists;
-}  // namespace quanyu::rules
 
 namespace quanyu::api {
 
@@ -35,6 +32,11 @@ struct AppOptions {
   govern::AuthOptions auth;
   govern::RetentionPolicy retention;               // the "passages" period also bounds ingest
   UnixMicros retention_interval = kMicrosPerHour;  // 0: no background retention job
+  // The longest validity window of an alert-list entry. Default: 90 days.
+  UnixMicros alert_max_validity = rules::kDefaultMaxValidity;
+  // How often the alert-list timer flushes hit counts to the store; it also records expiries
+  // when they fall due and checks for due expiries at least once a minute. Default: 5 s.
+  UnixMicros alert_flush_interval = 5 * kMicrosPerSecond;
   std::string version = "0.1.0";
 };
 
@@ -47,10 +49,10 @@ class App {
   uint16_t port() const;
   // The data directory's accounts (for tests and the admin commands run in-process).
   govern::Accounts& accounts();
-  // The alert lists (布控) the rules stage matches against.
-  rules::AlertLists& alert_lists();
+  // The data directory's alert lists (布控): loaded at Open, expired on time while started.
+  rules::AlertLists* alert_lists();
   // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
-  // record to the store, close the log. Idempotent.
+  // record to the store, flush alert-list hit counts, close the log. Idempotent.
   void Stop();
 
  private:

@@ -891,6 +891,8 @@ void RegisterRoutes(Router* router, const Services* services) {
   router->Add("GET", "/api/v1/passages/stats", "Stored and quarantined counts",
               Needs("passage.stats"), bind(&Routes::PassageStats));
 
+  RegisterAlertListRoutes(router, services);
+
   router->Add("GET", "/api/v1/quarantine", "List rejected records", Needs("quarantine.read"),
               bind(&Routes::ListQuarantine));
   router->Add("GET", "/api/v1/quarantine/{id}", "Get a rejected record", Needs("quarantine.read"),

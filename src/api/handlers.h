@@ -3,6 +3,7 @@
 // The routes registered here are the ones api/openapi.yaml describes (a test checks that).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "api/device_sessions.h"
@@ -13,6 +14,7 @@
 #include "core/metrics.h"
 #include "govern/accounts.h"
 #include "ingest/pipeline.h"
+#include "rules/alert_lists.h"
 #include "store/store.h"
 
 namespace quanyu::rules {
@@ -31,8 +33,12 @@ struct Services {
   Metrics* metrics = nullptr;
   StreamHub* hub = nullptr;
   govern::Accounts* accounts = nullptr;
-  DeviceRegistry* devices = nullptr;    // GA/T 1400 registrations
-  DigestVerifier* digest = nullptr;     // their HTTP Digest
+  DeviceRegistry* devices = nullptr;  // GA/T 1400 registrations
+  DigestVerifier* digest = nullptr;   // their HTTP Digest
+  rules::AlertLists* alert_lists = nullptr;
+  rules::EntryRules alert_entry_rules;  // the maximum validity window, for CSV imports
+  // Called after alert-list entries were added or removed (wakes the expiry timer); may be empty.
+  std::function<void()> alert_lists_changed;
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
@@ -45,6 +51,10 @@ struct Services {
 void RegisterRoutes(Router* router, const Services* services);
 // The alert routes (alert_handlers.cc), called by RegisterRoutes.
 void RegisterAlertRoutes(Router* router, const Services* services);
+
+// The alert-list (布控) routes, /api/v1/alert-lists/... (alert_list_handlers.cc); called by
+// RegisterRoutes.
+void RegisterAlertListRoutes(Router* router, const Services* services);
 
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();

@@ -233,6 +233,10 @@ StatusOr<AlertCsv> ParseAlertCsv(std::string_view text, const CsvImportContext& 
       fail(CsvField(st.field()), st.message());
       continue;
     }
+    if (e.valid_until <= ctx.now) {  // AlertLists refuses it too, failing the whole batch
+      fail("valid_until", "the entry would have expired already");
+      continue;
+    }
     out.entries.push_back(std::move(e));
   }
   return out;

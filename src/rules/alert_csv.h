@@ -9,7 +9,8 @@
 // plate has a wildcard, else exact; empty `valid_from` means the time of the import. Times are
 // RFC 3339 with an offset. Category names are those of Categories() (alert_list.h).
 //
-// Every row is validated as AlertLists would (ValidateEntry). A bad row is reported as
+// Every row is validated as AlertLists would (ValidateEntry, and a window that has not ended by
+// the context's `now`). A bad row is reported as
 // "row N: field: reason", where N counts records from the header as row 1 (the row number a
 // spreadsheet shows when no field holds a line break), and the good rows are kept.
 // Thread safety: pure functions.

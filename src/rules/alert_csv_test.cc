@@ -74,6 +74,22 @@ TEST(AlertCsvTest, BadRowsAreReportedByRowAndFieldAndGoodRowsKept) {
   EXPECT_EQ(csv->rows, 9u);
 }
 
+TEST(AlertCsvTest, ARowWhoseWindowHasEndedIsABadRow) {
+  // AlertLists refuses an entry that would have expired already; as a row error the other
+  // rows of the file are still imported.
+  const std::string text = std::string(kAlertCsvHeader) +
+                           "\n"
+                           "川A12345,exact,stolen_vehicle,1,C1,局,王,2026-11-01T00:00:00Z,"
+                           "2026-11-28T00:00:00Z,\n"
+                           "川A12346,exact,stolen_vehicle,1,C1,局,王,,2026-12-29T00:00:00Z,\n";
+  auto csv = ParseAlertCsv(text, Context());
+  ASSERT_TRUE(csv.ok()) << csv.status().ToString();
+  ASSERT_EQ(csv->errors.size(), 1u);
+  EXPECT_EQ(csv->errors[0].ToString(), "row 2: valid_until: the entry would have expired already");
+  ASSERT_EQ(csv->entries.size(), 1u);
+  EXPECT_EQ(csv->entries[0].plate, "川A12346");
+}
+
 TEST(AlertCsvTest, HeaderProblemsFailTheFile) {
   EXPECT_EQ(ParseAlertCsv("", Context()).status().field(), "header");
   EXPECT_EQ(ParseAlertCsv("plate,kind\n", Context()).status().field(), "header");

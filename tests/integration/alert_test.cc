@@ -47,7 +47,7 @@ class AlertTest : public ::testing::Test {
     commander.id = "chief";
     commander.agency = "bureau";
     commander.role = "commander";
-    rules::AlertLists& lists = server_.app().alert_lists();
+    rules::AlertLists& lists = *server_.app().alert_lists();
     ASSERT_TRUE(
         lists.CreateList(commander, rules::AlertList{"stolen", "被盗抢车辆", "bureau", "", 0, ""})
             .ok());
