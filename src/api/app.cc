@@ -20,6 +20,7 @@
 #include "core/time_format.h"
 #include "govern/audit.h"
 #include "ingest/pipeline.h"
+#include "rings/ring_service.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -67,6 +68,7 @@ struct App::Impl {
   std::unique_ptr<GovernedAccess> access;
   std::unique_ptr<DeviceRegistry> devices;
   std::unique_ptr<DigestVerifier> digest;
+  std::unique_ptr<rings::RingService> rings;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -132,6 +134,8 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
         return Status::Ok();
       },
       m.devices.get(), m.digest.get());
+  ASSIGN_OR_RETURN(m.rings, rings::RingService::Open(m.store.get(), clock));
+  m.services.rings = m.rings.get();
   m.services.devices = m.devices.get();
   m.services.digest = m.digest.get();
   m.router.SetAccessControl(m.access.get());

@@ -323,6 +323,7 @@ class Routes {
     Status st = s_->store->DeleteCheckpoint(id);
     if (!st.ok()) return Response::Error(st);
     s_->pipeline->OnCheckpointDeleted(id);
+    if (s_->rings != nullptr) s_->rings->OnCheckpointDeleted(id);
     return Response::Json(204, "");
   }
 
@@ -827,6 +828,7 @@ class Routes {
     Status st = s_->store->PutCheckpoint(c);
     if (!st.ok()) return Response::Error(st);
     s_->pipeline->OnCheckpointChanged(c);
+    if (s_->rings != nullptr) s_->rings->OnCheckpointChanged(c);
     return JsonResponse(status, registry::CheckpointToJson(c));
   }
 
@@ -919,6 +921,8 @@ void RegisterRoutes(Router* router, const Services* services) {
               Needs("quarantine.write"), bind(&Routes::ReplayQuarantine));
   router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
               Needs("quarantine.write"), bind(&Routes::DiscardQuarantine));
+
+  RegisterRingRoutes(router, services);
 }
 
 }  // namespace quanyu::api

@@ -13,6 +13,7 @@
 #include "core/metrics.h"
 #include "govern/accounts.h"
 #include "ingest/pipeline.h"
+#include "rings/ring_service.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -26,6 +27,7 @@ struct Services {
   govern::Accounts* accounts = nullptr;
   DeviceRegistry* devices = nullptr;    // GA/T 1400 registrations
   DigestVerifier* digest = nullptr;     // their HTTP Digest
+  rings::RingService* rings = nullptr;  // rings and checkpoint ring assignments
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
@@ -34,6 +36,8 @@ struct Services {
 
 // Registers every route. `services` must outlive the router.
 void RegisterRoutes(Router* router, const Services* services);
+// The ring routes (ring_handlers.cc); called by RegisterRoutes.
+void RegisterRingRoutes(Router* router, const Services* services);
 
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();
