@@ -25,6 +25,7 @@
 #include "ingest/pipeline.h"
 #include "rules/alert_lists.h"
 #include "rules/alerts.h"
+#include "rings/ring_service.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -75,6 +76,7 @@ struct App::Impl {
   std::unique_ptr<DigestVerifier> digest;
   std::unique_ptr<rules::Alerts> alerts;
   std::unique_ptr<Alerting> alerting;
+  std::unique_ptr<rings::RingService> rings;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -192,6 +194,13 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   RETURN_IF_ERROR(m.alerts->Load());
   m.alerting = std::make_unique<Alerting>(m.store.get(), m.alert_lists.get(), m.alerts.get());
   RETURN_IF_ERROR(m.alerting->Load());
+  // Rings and the rings each checkpoint guards: the engine reads the latest snapshot.
+  ASSIGN_OR_RETURN(m.rings, rings::RingService::Open(m.store.get(), clock));
+  m.alerting->SetRings(m.rings->snapshot());
+  m.rings->OnChange([alerting = m.alerting.get()](
+                        std::shared_ptr<const registry::RingContext> ctx) {
+    alerting->SetRings(std::move(ctx));
+  });
   const int offset = options.local_offset_seconds;
   m.hub.EnableAlerts(
       [alerts = m.alerts.get()](const govern::Principal& who, uint64_t after, size_t limit) {
@@ -224,6 +233,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
         return Status::Ok();
       },
       m.devices.get(), m.digest.get());
+  m.services.rings = m.rings.get();
   m.services.devices = m.devices.get();
   m.services.digest = m.digest.get();
   m.router.SetAccessControl(m.access.get());

@@ -303,6 +303,7 @@ class Routes {
     Status st = s_->store->DeleteCheckpoint(id);
     if (!st.ok()) return Response::Error(st);
     s_->pipeline->OnCheckpointDeleted(id);
+    if (s_->rings != nullptr) s_->rings->OnCheckpointDeleted(id);
     return Response::Json(204, "");
   }
 
@@ -807,6 +808,7 @@ class Routes {
     Status st = s_->store->PutCheckpoint(c);
     if (!st.ok()) return Response::Error(st);
     s_->pipeline->OnCheckpointChanged(c);
+    if (s_->rings != nullptr) s_->rings->OnCheckpointChanged(c);
     return JsonResponse(status, registry::CheckpointToJson(c));
   }
 
@@ -902,6 +904,8 @@ void RegisterRoutes(Router* router, const Services* services) {
   router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
               Needs("quarantine.write"), bind(&Routes::DiscardQuarantine));
   RegisterAlertRoutes(router, services);
+
+  RegisterRingRoutes(router, services);
 }
 
 }  // namespace quanyu::api

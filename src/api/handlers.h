@@ -15,6 +15,7 @@
 #include "govern/accounts.h"
 #include "ingest/pipeline.h"
 #include "rules/alert_lists.h"
+#include "rings/ring_service.h"
 #include "store/store.h"
 
 namespace quanyu::rules {
@@ -39,6 +40,7 @@ struct Services {
   rules::EntryRules alert_entry_rules;  // the maximum validity window, for CSV imports
   // Called after alert-list entries were added or removed (wakes the expiry timer); may be empty.
   std::function<void()> alert_lists_changed;
+  rings::RingService* rings = nullptr;  // rings and checkpoint ring assignments
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
@@ -55,6 +57,8 @@ void RegisterAlertRoutes(Router* router, const Services* services);
 // The alert-list (布控) routes, /api/v1/alert-lists/... (alert_list_handlers.cc); called by
 // RegisterRoutes.
 void RegisterAlertListRoutes(Router* router, const Services* services);
+// The ring routes (ring_handlers.cc); called by RegisterRoutes.
+void RegisterRingRoutes(Router* router, const Services* services);
 
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();

@@ -24,4 +24,18 @@ double BearingDegrees(LngLat a, LngLat b) {
   return deg < 0 ? deg + 360 : deg;
 }
 
+LngLat Destination(LngLat p, double bearing_degrees, double meters) {
+  const double d = meters / kEarthRadiusMeters;
+  const double b = bearing_degrees * kDegToRad;
+  const double p1 = p.lat * kDegToRad;
+  const double p2 =
+      std::asin(std::sin(p1) * std::cos(d) + std::cos(p1) * std::sin(d) * std::cos(b));
+  const double dl = std::atan2(std::sin(b) * std::sin(d) * std::cos(p1),
+                               std::cos(d) - std::sin(p1) * std::sin(p2));
+  double lng = p.lng + dl / kDegToRad;
+  if (lng > 180) lng -= 360;
+  if (lng < -180) lng += 360;
+  return {lng, p2 / kDegToRad};
+}
+
 }  // namespace quanyu::geo

@@ -27,4 +27,8 @@ double DistanceMeters(LngLat a, LngLat b);
 // Initial compass bearing from a to b in degrees, 0 = north, clockwise, in [0, 360).
 double BearingDegrees(LngLat a, LngLat b);
 
+// The position `meters` away from `p` along the compass bearing `bearing_degrees` (0 = north,
+// clockwise) on the sphere: the direct geodesic problem, exact on the sphere.
+LngLat Destination(LngLat p, double bearing_degrees, double meters);
+
 }  // namespace quanyu::geo

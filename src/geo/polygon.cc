@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace quanyu::geo {
@@ -182,6 +183,29 @@ double AreaSquareMeters(const MultiPolygon& mp) {
   return a;
 }
 
+double BoundaryDistanceMeters(const MultiPolygon& mp, LngLat p) {
+  const double ky = kEarthRadiusMeters * std::numbers::pi / 180;
+  const double kx = ky * std::cos(p.lat * std::numbers::pi / 180);
+  double best = std::numeric_limits<double>::infinity();
+  auto ring = [&](const LinearRing& r) {
+    for (size_t i = 1; i < r.size(); ++i) {
+      const double ax = (r[i - 1].lng - p.lng) * kx, ay = (r[i - 1].lat - p.lat) * ky;
+      const double bx = (r[i].lng - p.lng) * kx, by = (r[i].lat - p.lat) * ky;
+      const double dx = bx - ax, dy = by - ay;
+      const double len2 = dx * dx + dy * dy;
+      double t = len2 > 0 ? -(ax * dx + ay * dy) / len2 : 0;
+      t = std::clamp(t, 0.0, 1.0);
+      const double x = ax + t * dx, y = ay + t * dy;
+      best = std::min(best, x * x + y * y);
+    }
+  };
+  for (const Polygon& poly : mp.polygons) {
+    ring(poly.outer);
+    for (const LinearRing& h : poly.holes) ring(h);
+  }
+  return std::sqrt(best);
+}
+
 Status ValidateMultiPolygon(const MultiPolygon& mp, std::string_view field) {
   std::string coords = std::string(field) + ".coordinates";
   if (mp.polygons.empty()) return InvalidArgument(coords, "a multipolygon needs a polygon");
@@ -280,7 +304,8 @@ json MultiPolygonToGeoJson(const MultiPolygon& mp) {
   return json{{"type", "MultiPolygon"}, {"coordinates", std::move(coords)}};
 }
 
-StatusOr<std::vector<PolygonFeature>> ParsePolygonFeatures(std::string_view text, Crs crs) {
+StatusOr<std::vector<StatusOr<PolygonFeature>>> ParsePolygonFeaturesEach(std::string_view text,
+                                                                         Crs crs) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return InvalidArgument("", "not valid JSON");
@@ -298,7 +323,7 @@ StatusOr<std::vector<PolygonFeature>> ParsePolygonFeatures(std::string_view text
     crs = *parsed;
   }
   std::string type = doc.value("type", "");
-  std::vector<PolygonFeature> out;
+  std::vector<StatusOr<PolygonFeature>> out;
   if (type == "FeatureCollection") {
     auto features = doc.find("features");
     if (features == doc.end() || !features->is_array()) {
@@ -306,13 +331,10 @@ StatusOr<std::vector<PolygonFeature>> ParsePolygonFeatures(std::string_view text
     }
     out.reserve(features->size());
     for (size_t i = 0; i < features->size(); ++i) {
-      ASSIGN_OR_RETURN(PolygonFeature f,
-                       FeatureFromJson((*features)[i], i, crs, Index("features", i)));
-      out.push_back(std::move(f));
+      out.push_back(FeatureFromJson((*features)[i], i, crs, Index("features", i)));
     }
   } else if (type == "Feature") {
-    ASSIGN_OR_RETURN(PolygonFeature f, FeatureFromJson(doc, 0, crs, "feature"));
-    out.push_back(std::move(f));
+    out.push_back(FeatureFromJson(doc, 0, crs, "feature"));
   } else if (type == "Polygon" || type == "MultiPolygon") {
     PolygonFeature f;
     ASSIGN_OR_RETURN(f.geometry, MultiPolygonFromGeoJson(doc, crs, "geometry"));
@@ -321,6 +343,17 @@ StatusOr<std::vector<PolygonFeature>> ParsePolygonFeatures(std::string_view text
   } else {
     return InvalidArgument("type",
                            "expected a FeatureCollection, Feature, Polygon or MultiPolygon");
+  }
+  return out;
+}
+
+StatusOr<std::vector<PolygonFeature>> ParsePolygonFeatures(std::string_view text, Crs crs) {
+  ASSIGN_OR_RETURN(std::vector<StatusOr<PolygonFeature>> each, ParsePolygonFeaturesEach(text, crs));
+  std::vector<PolygonFeature> out;
+  out.reserve(each.size());
+  for (StatusOr<PolygonFeature>& f : each) {
+    if (!f.ok()) return f.status();
+    out.push_back(std::move(f).value());
   }
   return out;
 }

@@ -68,6 +68,12 @@ double AreaSquareMeters(const MultiPolygon& mp);
 // ("geometry.coordinates[0][1][5]" for a MultiPolygon's first polygon, first hole, sixth point).
 Status ValidateMultiPolygon(const MultiPolygon& mp, std::string_view field = "geometry");
 
+// Distance in metres from `p` to the nearest point of any ring (outer or hole) of `mp`, whether
+// `p` is inside or not: the smallest point-to-segment distance, each edge measured in a local
+// equirectangular projection around `p` (within a few centimetres at the distances of a few
+// kilometres that callers care about; larger distances are approximate). O(vertices).
+double BoundaryDistanceMeters(const MultiPolygon& mp, LngLat p);
+
 // A point guaranteed to lie inside the largest polygon (not on its boundary, not in a hole):
 // the middle of the widest interior stretch of a horizontal line through the box's middle
 // (avoiding vertex latitudes), as GEOS's InteriorPointArea does. REQUIRES: a valid, non-empty
@@ -97,5 +103,10 @@ struct PolygonFeature {
 // "crs" member naming GCJ-02 or WGS-84 overrides `crs`. The first invalid feature fails the
 // whole parse, with the field path from the document root ("features[3].geometry.type").
 StatusOr<std::vector<PolygonFeature>> ParsePolygonFeatures(std::string_view text, Crs crs);
+// The same, but a feature's own error (bad geometry, properties not an object) is kept in its
+// place instead of failing the parse, so that an import can take the good features and report
+// the others; only a document that is not GeoJSON at all (or names an unknown "crs") fails.
+StatusOr<std::vector<StatusOr<PolygonFeature>>> ParsePolygonFeaturesEach(std::string_view text,
+                                                                         Crs crs);
 
 }  // namespace quanyu::geo

@@ -72,6 +72,60 @@ TEST(PolygonTest, ErrorsNameTheFeatureAndPosition) {
             "crs");
 }
 
+TEST(PolygonTest, EachFeatureKeepsItsOwnErrorAndTheGoodOnesParse) {
+  auto each = ParsePolygonFeaturesEach(R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"name":"A"},"geometry":{"type":"Polygon",
+       "coordinates":[[[104,30],[104.1,30],[104.1,30.1],[104,30]]]}},
+      {"type":"Feature","properties":{"name":"B"},"geometry":{"type":"Point","coordinates":[1,2]}},
+      {"type":"Feature","properties":{"name":"C"},"geometry":{"type":"Polygon",
+       "coordinates":[[[104,30],[104.1,30],[104,30]]]}}]})",
+                                       Crs::kWgs84);
+  ASSERT_TRUE(each.ok()) << each.status().ToString();
+  ASSERT_EQ(each->size(), 3u);
+  ASSERT_TRUE((*each)[0].ok());
+  EXPECT_EQ((*each)[0]->name, "A");
+  ASSERT_FALSE((*each)[1].ok());
+  EXPECT_EQ((*each)[1].status().field(), "features[1].geometry.type");
+  ASSERT_FALSE((*each)[2].ok());
+  EXPECT_EQ((*each)[2].status().field().rfind("features[2].geometry.coordinates", 0), 0u)
+      << (*each)[2].status().ToString();
+  // The strict form stops at the first bad feature.
+  auto strict = ParsePolygonFeatures(R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}]})",
+                                     Crs::kWgs84);
+  EXPECT_EQ(strict.status().field(), "features[0].geometry.type");
+  EXPECT_FALSE(ParsePolygonFeaturesEach("[1,2]", Crs::kWgs84).ok());
+}
+
+TEST(PolygonTest, BoundaryDistanceInsideAndOutside) {
+  // A square about 11 km across near Chengdu, with a 1 km square hole in the middle.
+  MultiPolygon sq =
+      PolygonFromText("104.0,30.6 104.1,30.6 104.1,30.7 104.0,30.7",
+                      {"104.045,30.645 104.055,30.645 104.055,30.655 104.045,30.655"});
+  // 100 m east of the west side, inside.
+  LngLat inside = Destination({104.0, 30.65}, 90, 100);
+  EXPECT_NEAR(BoundaryDistanceMeters(sq, inside), 100, 0.5);
+  // 250 m west of it, outside.
+  EXPECT_NEAR(BoundaryDistanceMeters(sq, Destination({104.0, 30.65}, 270, 250)), 250, 0.5);
+  // Beyond a corner: the distance to the corner.
+  LngLat corner_out = {104.1 + 0.001, 30.7 + 0.001};
+  EXPECT_NEAR(BoundaryDistanceMeters(sq, corner_out), DistanceMeters(corner_out, {104.1, 30.7}),
+              0.5);
+  // In the middle of the hole: the hole's east and west sides are the nearest boundary (about
+  // 480 m away; its north and south sides are 556 m away).
+  EXPECT_NEAR(BoundaryDistanceMeters(sq, {104.05, 30.65}),
+              DistanceMeters({104.05, 30.65}, {104.055, 30.65}), 0.5);
+}
+
+TEST(PolygonTest, DestinationInvertsDistanceAndBearing) {
+  const LngLat start{107.47, 31.21};
+  for (double bearing : {0.0, 45.0, 90.0, 200.0, 359.0}) {
+    LngLat end = Destination(start, bearing, 300);
+    EXPECT_NEAR(DistanceMeters(start, end), 300, 0.01) << bearing;
+    EXPECT_NEAR(BearingDegrees(start, end), bearing, 0.01) << bearing;
+  }
+}
+
 TEST(PolygonTest, ValidateNamesTheRing) {
   MultiPolygon mp = PolygonFromText("0,0 1,0 1,1", {"0.2,0.2 0.4,0.2 0.4,0.4"});
   EXPECT_TRUE(ValidateMultiPolygon(mp).ok());

@@ -7,17 +7,13 @@
 #include "core/status.h"
 #include "geo/crs.h"
 #include "geo/rings.h"
+#include "rings/ring_store.h"
 #include "store/store.h"
 
 namespace quanyu::tools {
 
 // One imported ring as placed in the tree of all stored rings.
-struct ImportedRing {
-  std::string id, name;
-  geo::RingLevel level = geo::RingLevel::kCustom;
-  double area_km2 = 0;
-  std::string parent_id, parent_name;  // "" for a root
-};
+using ImportedRing = rings::PlacedRing;
 
 struct RingImportSummary {
   std::vector<ImportedRing> rings;  // in file order
@@ -26,7 +22,7 @@ struct RingImportSummary {
 };
 
 // Store documents of this kind hold the rings, one per id, as geo::RingToJson.
-inline constexpr const char* kRingDocumentKind = "ring";
+using rings::kRingDocumentKind;
 
 // Reads every Polygon/MultiPolygon feature of the GeoJSON file at `path` as a ring of `level`
 // (id: properties.adcode, else properties.id; name: properties.name), converting from `crs` to
@@ -34,13 +30,12 @@ inline constexpr const char* kRingDocumentKind = "ring";
 // are stored as documents (kRingDocumentKind): the imported ones, replacing any of the same id,
 // and stored ones whose derived parent changed. One invalid feature rejects the whole file
 // before anything is written; errors name "features[i]....". A null `store` is a dry run: the
-// rings are placed among themselves and nothing is written. Each document is written on its
-// own, so a failure while writing may leave part of the file imported; importing again
-// completes it.
+// rings are placed among themselves and nothing is written. The documents are written in one
+// transaction.
 StatusOr<RingImportSummary> ImportRings(store::Store* store, const std::string& path, geo::Crs crs,
                                         geo::RingLevel level);
 
 // Every ring stored as a document, parents as stored.
-StatusOr<std::vector<geo::Ring>> LoadRings(store::Store* store);
+using rings::LoadRings;
 
 }  // namespace quanyu::tools
