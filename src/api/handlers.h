@@ -35,6 +35,9 @@ struct Services {
 // Registers every route. `services` must outlive the router.
 void RegisterRoutes(Router* router, const Services* services);
 
+// GET /api/v1/rings/{id}/closure (closure_handlers.cc); called by RegisterRoutes.
+void RegisterClosureRoutes(Router* router, const Services* services);
+
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();
 
