@@ -53,8 +53,8 @@ struct ClosureCommand {
   std::string data_dir = "./data";
   std::vector<std::string> ring_ids;  // empty: every stored ring
   double tolerance_m = 200;
-  std::string geojson_out;        // "": none
-  bool save = false;              // store each ring's crossings (kind ring_crossings)
+  std::string geojson_out;  // "": none
+  bool save = false;  // store the crossings of each ring the roads reach (kind ring_crossings)
   std::string place_checkpoints;  // "": none; else write a simulated set here (CSV)
   bool progress = true;
 };
