@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "api/app.h"
+#include "roads/osm_reader.h"
 #include "tools/import_rings.h"
 
 namespace quanyu::tools {
@@ -201,6 +202,53 @@ TEST_F(ClosureCommandTest, PlacesASimulatedCheckpointSetThatImportsAndCovers) {
                        "gaps by class: residential 1"),
             std::string::npos)
       << r.out;
+}
+
+// The figures docs/closure.md reports: the bundled extract, Chengdu's districts and the bundled
+// simulated checkpoint set.
+TEST(ClosureDemoTest, ChengduFiguresOfTheDocs) {
+  const char* src = std::getenv("QUANYU_SOURCE_DIR");
+  ASSERT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
+  const std::string root = src;
+  store::StoreOptions so;
+  so.url = "sqlite::memory:";
+  auto store = store::Store::Open(so);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(ImportRings(store->get(), root + "/data/boundaries/datav_510100_full.json",
+                          geo::Crs::kGcj02, geo::RingLevel::kCounty)
+                  .ok());
+  auto rings = LoadRings(store->get());
+  ASSERT_TRUE(rings.ok());
+  auto roads = roads::ReadRoads(root + "/data/osm/chengdu_central.osm.pbf");
+  ASSERT_TRUE(roads.ok());
+  auto rows = registry::ParseCheckpointsCsv(ReadAll(root + "/data/checkpoints/chengdu_closure.csv"),
+                                            geo::Crs::kWgs84);
+  ASSERT_TRUE(rows.ok());
+  std::vector<registry::Checkpoint> checkpoints;
+  for (const auto& row : *rows) {
+    ASSERT_TRUE(row.checkpoint.ok()) << row.checkpoint.status().ToString();
+    checkpoints.push_back(*row.checkpoint);
+  }
+  ASSERT_EQ(checkpoints.size(), 98u);
+  auto results = ComputeRingClosures(*rings, roads->roads, checkpoints, {}, "chengdu");
+  size_t crossings = 0, directions = 0, covered = 0;
+  for (const RingClosure& rc : results) {
+    crossings += rc.report.crossings;
+    directions += rc.report.directions;
+    covered += rc.report.covered;
+    if (rc.ring_id == "510106") {
+      EXPECT_EQ(rc.ring_name, "金牛区");
+      EXPECT_EQ(rc.report.crossings, 108u);
+      EXPECT_EQ(rc.report.directions, 156u);
+      EXPECT_EQ(rc.report.covered, 102u);
+    }
+  }
+  EXPECT_EQ(crossings, 352u);
+  EXPECT_EQ(directions, 522u);
+  EXPECT_EQ(covered, 306u);
+  // The same crossings with no checkpoint at all: every direction is a gap.
+  auto bare = ComputeRingClosures(*rings, roads->roads, {}, {}, "chengdu");
+  for (const RingClosure& rc : bare) EXPECT_EQ(rc.report.covered, 0u);
 }
 
 }  // namespace
