@@ -156,8 +156,7 @@ TEST(OsmReaderTest, ChengduCrossingsAgreeWithPointInPolygon) {
     }
   }
   EXPECT_GT(total, 50u);
-  // Two metres either side can fall beyond a boundary vertex where the crossing is near one.
-  EXPECT_GE(step_agrees, step_checked * 95 / 100) << step_agrees << " of " << step_checked;
+  EXPECT_EQ(step_agrees, step_checked) << step_agrees << " of " << step_checked;
 }
 
 }  // namespace
