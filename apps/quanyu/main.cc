@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "tools/admin.h"
 #include "tools/audit_verify.h"
+#include "tools/closure.h"
 #include "tools/import.h"
 #include "tools/import_alert_list.h"
 #include "tools/import_rings.h"
@@ -176,6 +177,33 @@ int main(int argc, char** argv) {
                             "Owner agency of the list, if the import creates it");
   import_alerts->add_option("--data", alc.data_dir, "Data directory")->capture_default_str();
   import_alerts->add_flag("--strict", alc.strict, "Exit non-zero if any row is rejected");
+
+  // closure
+  quanyu::tools::ClosureCommand clo;
+  auto* closure = cli.add_subcommand(
+      "closure",
+      "Ring closure (围闭度): where drivable OSM roads cross each stored ring's boundary, which "
+      "crossing directions an active checkpoint within the tolerance watches, and the ratio by "
+      "count and weighted by road class (motorway/trunk 5, primary 4, secondary 3, tertiary 2, "
+      "others 1). Without --save the store is only read, so a server may keep running");
+  closure->add_option("--osm", clo.osm_file, "OpenStreetMap file (.osm.pbf or .osm)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  closure->add_option("--data", clo.data_dir, "Data directory")->capture_default_str();
+  closure->add_option("--ring", clo.ring_ids, "Only this ring id (repeatable; default: all)");
+  closure
+      ->add_option("--tolerance-m", clo.tolerance_m,
+                   "Metres within which a checkpoint covers a crossing")
+      ->capture_default_str();
+  closure->add_option("--geojson", clo.geojson_out,
+                      "Write the uncovered crossings as a GeoJSON FeatureCollection here");
+  closure->add_flag("--save", clo.save,
+                    "Store each ring's crossings (kind ring_crossings) for GET "
+                    "/api/v1/rings/{id}/closure (locks the data directory; audited)");
+  closure->add_option("--place-checkpoints", clo.place_checkpoints,
+                      "Write a SIMULATED checkpoint set placed at the crossings found (every "
+                      "motorway/trunk/primary crossing, a deterministic share of the others) as "
+                      "CSV for quanyu import checkpoints, for demonstrations");
 
   // export
   auto* export_cmd = cli.add_subcommand("export", "Write data of a data directory to stdout");
@@ -422,6 +450,7 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(rep->rejected), rep->p50_ms, rep->p99_ms, rep->max_ms);
     return rep->failed_requests > 0 ? 1 : 0;
   }
+  if (closure->parsed()) return quanyu::tools::RunClosure(clo, stdout, stderr);
   if (audit_verify->parsed()) return quanyu::tools::RunAuditVerify(audit_data, stdout, stderr);
   if (db_version->parsed()) {
     auto lock = quanyu::api::DataDirLock::Acquire(db_data);

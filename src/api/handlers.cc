@@ -904,8 +904,8 @@ void RegisterRoutes(Router* router, const Services* services) {
   router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
               Needs("quarantine.write"), bind(&Routes::DiscardQuarantine));
   RegisterAlertRoutes(router, services);
-
   RegisterRingRoutes(router, services);
+  RegisterClosureRoutes(router, services);
 }
 
 }  // namespace quanyu::api

@@ -60,6 +60,9 @@ void RegisterAlertListRoutes(Router* router, const Services* services);
 // The ring routes (ring_handlers.cc); called by RegisterRoutes.
 void RegisterRingRoutes(Router* router, const Services* services);
 
+// GET /api/v1/rings/{id}/closure (closure_handlers.cc); called by RegisterRoutes.
+void RegisterClosureRoutes(Router* router, const Services* services);
+
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();
 

@@ -1,0 +1,111 @@
+#include "roads/osm_reader.h"
+
+#include <filesystem>
+#include <osmium/handler.hpp>
+#include <osmium/handler/node_locations_for_ways.hpp>
+#include <osmium/index/map/flex_mem.hpp>
+#include <osmium/io/pbf_input.hpp>
+#include <osmium/io/xml_input.hpp>
+#include <osmium/osm/way.hpp>
+#include <osmium/visitor.hpp>
+#include <system_error>
+
+#include "core/progress.h"
+
+namespace quanyu::roads {
+namespace {
+
+using LocationIndex =
+    osmium::index::map::FlexMem<osmium::unsigned_object_id_type, osmium::Location>;
+using LocationHandler = osmium::handler::NodeLocationsForWays<LocationIndex>;
+
+std::string_view Tag(const osmium::TagList& tags, const char* key) {
+  const char* v = tags[key];
+  return v == nullptr ? std::string_view() : std::string_view(v);
+}
+
+class RoadHandler : public osmium::handler::Handler {
+ public:
+  explicit RoadHandler(RoadSet* out) : out_(out) {}
+
+  void node(const osmium::Node&) { ++out_->stats.nodes; }
+
+  void way(const osmium::Way& way) {
+    ++out_->stats.ways;
+    const osmium::TagList& tags = way.tags();
+    const std::string_view highway = Tag(tags, "highway");
+    if (highway.empty()) return;
+    const std::optional<HighwayTag> tag = ParseHighway(highway);
+    if (!tag) return;
+    const std::string_view access = Tag(tags, "access");
+    if (access == "no" || access == "private") {
+      ++out_->stats.skipped_access;
+      return;
+    }
+    if (Tag(tags, "area") == "yes") {
+      ++out_->stats.skipped_area;
+      return;
+    }
+    ++out_->stats.drivable_ways;
+    Road proto;
+    proto.way_id = way.id();
+    proto.road_class = tag->road_class;
+    proto.link = tag->link;
+    proto.name = std::string(Tag(tags, "name"));
+    proto.ref = std::string(Tag(tags, "ref"));
+    proto.oneway = OnewayFromTags(Tag(tags, "oneway"), Tag(tags, "junction"), highway);
+
+    Road piece = proto;
+    auto flush = [&] {
+      if (piece.points.size() >= 2) {
+        out_->stats.road_segments += piece.points.size() - 1;
+        out_->roads.push_back(std::move(piece));
+      }
+      piece = proto;
+    };
+    for (const osmium::NodeRef& n : way.nodes()) {
+      const osmium::Location loc = n.location();
+      if (!loc.valid()) {
+        ++out_->stats.missing_nodes;
+        flush();
+        continue;
+      }
+      piece.node_ids.push_back(n.ref());
+      piece.points.push_back({loc.lon(), loc.lat()});
+    }
+    flush();
+  }
+
+ private:
+  RoadSet* out_;
+};
+
+}  // namespace
+
+StatusOr<RoadSet> ReadRoads(const std::string& path, const ReadOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("cannot read " + path);
+  RoadSet set;
+  try {
+    osmium::io::File file(path);
+    osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way);
+    set.stats.file_bytes = reader.file_size();
+    std::optional<Progress> progress;
+    if (options.progress) progress.emplace("reading " + path, reader.file_size(), "bytes");
+    LocationIndex index;
+    LocationHandler locations(index);
+    locations.ignore_errors();  // an extract lacks the nodes outside it: cut the way there
+    RoadHandler roads(&set);
+    while (osmium::memory::Buffer buffer = reader.read()) {
+      osmium::apply(buffer, locations, roads);
+      if (progress) progress->Update(reader.offset());
+    }
+    reader.close();
+    if (progress) progress->Finish();
+  } catch (const std::exception& e) {
+    return DataLoss(path + " is not a readable OSM file: " + e.what());
+  }
+  return set;
+}
+
+}  // namespace quanyu::roads

@@ -1,0 +1,79 @@
+#include "roads/road.h"
+
+#include <array>
+
+namespace quanyu::roads {
+namespace {
+
+constexpr std::array<std::string_view, kRoadClassCount> kClassNames = {
+    "motorway",     "trunk",       "primary", "secondary",    "tertiary",
+    "unclassified", "residential", "service", "living_street"};
+constexpr std::array<int, kRoadClassCount> kClassWeights = {5, 5, 4, 3, 2, 1, 1, 1, 1};
+
+}  // namespace
+
+std::string_view RoadClassName(RoadClass c) { return kClassNames[static_cast<int>(c)]; }
+
+StatusOr<RoadClass> ParseRoadClass(std::string_view name, std::string_view field) {
+  for (int i = 0; i < kRoadClassCount; ++i) {
+    if (kClassNames[i] == name) return static_cast<RoadClass>(i);
+  }
+  return InvalidArgument(std::string(field), "\"" + std::string(name) + "\" is not a road class");
+}
+
+int ClassWeight(RoadClass c) { return kClassWeights[static_cast<int>(c)]; }
+
+std::optional<HighwayTag> ParseHighway(std::string_view value) {
+  constexpr std::string_view kLink = "_link";
+  bool link = false;
+  if (value.size() > kLink.size() && value.ends_with(kLink)) {
+    value.remove_suffix(kLink.size());
+    link = true;
+  }
+  for (int i = 0; i < kRoadClassCount; ++i) {
+    if (kClassNames[i] != value) continue;
+    const auto c = static_cast<RoadClass>(i);
+    // Only the five upper classes have link roads.
+    if (link && c > RoadClass::kTertiary) return std::nullopt;
+    return HighwayTag{c, link};
+  }
+  return std::nullopt;
+}
+
+std::string_view OnewayName(Oneway o) {
+  switch (o) {
+    case Oneway::kNo:
+      return "no";
+    case Oneway::kForward:
+      return "forward";
+    case Oneway::kBackward:
+      return "backward";
+  }
+  return "no";
+}
+
+StatusOr<Oneway> ParseOneway(std::string_view name, std::string_view field) {
+  if (name == "no") return Oneway::kNo;
+  if (name == "forward") return Oneway::kForward;
+  if (name == "backward") return Oneway::kBackward;
+  return InvalidArgument(std::string(field), "must be no, forward or backward");
+}
+
+Oneway OnewayFromTags(std::string_view oneway, std::string_view junction,
+                      std::string_view highway) {
+  if (oneway == "yes" || oneway == "true" || oneway == "1") return Oneway::kForward;
+  if (oneway == "-1" || oneway == "reverse") return Oneway::kBackward;
+  if (oneway == "no" || oneway == "false" || oneway == "0") return Oneway::kNo;
+  if (junction == "roundabout") return Oneway::kForward;
+  if (highway == "motorway" || highway == "motorway_link") return Oneway::kForward;
+  return Oneway::kNo;
+}
+
+std::string RoadLabel(const Road& r) {
+  if (!r.name.empty() && !r.ref.empty()) return r.ref + " " + r.name;
+  if (!r.name.empty()) return r.name;
+  if (!r.ref.empty()) return r.ref;
+  return "way " + std::to_string(r.way_id);
+}
+
+}  // namespace quanyu::roads
