@@ -67,6 +67,7 @@ struct App::Impl {
   std::unique_ptr<GovernedAccess> access;
   std::unique_ptr<DeviceRegistry> devices;
   std::unique_ptr<DigestVerifier> digest;
+  std::unique_ptr<Webhooks> webhooks;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -132,6 +133,11 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
         return Status::Ok();
       },
       m.devices.get(), m.digest.get());
+  WebhooksOptions wo = options.webhooks;
+  wo.cap.offset_seconds = options.local_offset_seconds;
+  m.webhooks = std::make_unique<Webhooks>(m.store.get(), clock, wo);
+  RETURN_IF_ERROR(m.webhooks->Start());
+  m.services.webhooks = m.webhooks.get();
   m.services.devices = m.devices.get();
   m.services.digest = m.digest.get();
   m.router.SetAccessControl(m.access.get());
@@ -162,6 +168,8 @@ uint16_t App::port() const { return impl_->server->port(); }
 
 govern::Accounts& App::accounts() { return *impl_->accounts; }
 
+Webhooks& App::webhooks() { return *impl_->webhooks; }
+
 void App::Stop() {
   Impl& m = *impl_;
   if (m.stopped) return;
@@ -174,6 +182,7 @@ void App::Stop() {
   if (m.ticker.joinable()) m.ticker.join();
   if (m.server) m.server->Stop();
   if (m.retention) m.retention->Stop();
+  if (m.webhooks) m.webhooks->Stop();
   if (m.audit) {
     Status s = m.audit->Flush();
     if (!s.ok()) spdlog::error("audit records could not be written: {}", s.ToString());

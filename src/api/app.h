@@ -1,5 +1,6 @@
 // App: one quanyu server process on the embedded default — a data directory holding the
-// SQLite store (quanyu.db) and the event log (log/), the ingest pipeline, and the HTTP server.
+// SQLite store (quanyu.db) and the event log (log/), the ingest pipeline, the webhook
+// deliveries and the HTTP server.
 // `quanyu serve` is App::Open + Start + wait for a signal + Stop; integration tests run it the
 // same way in-process.
 //
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "api/http_server.h"
+#include "api/webhooks.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "events/validator.h"
@@ -32,6 +34,9 @@ struct AppOptions {
   govern::RetentionPolicy retention;               // the "passages" period also bounds ingest
   UnixMicros retention_interval = kMicrosPerHour;  // 0: no background retention job
   std::string version = "0.1.0";
+  // Alert delivery to webhooks (retries, back-off, CAP form). Its CAP offset is set from
+  // local_offset_seconds.
+  WebhooksOptions webhooks;
 };
 
 class App {
@@ -43,6 +48,8 @@ class App {
   uint16_t port() const;
   // The data directory's accounts (for tests and the admin commands run in-process).
   govern::Accounts& accounts();
+  // The webhook service (running from Open to Stop): the rules engine publishes alerts to it.
+  Webhooks& webhooks();
   // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
   // record to the store, close the log. Idempotent.
   void Stop();

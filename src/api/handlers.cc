@@ -919,6 +919,8 @@ void RegisterRoutes(Router* router, const Services* services) {
               Needs("quarantine.write"), bind(&Routes::ReplayQuarantine));
   router->Add("POST", "/api/v1/quarantine/{id}/discard", "Close a rejected record with a note",
               Needs("quarantine.write"), bind(&Routes::DiscardQuarantine));
+
+  RegisterWebhookRoutes(router, services);
 }
 
 }  // namespace quanyu::api

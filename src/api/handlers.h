@@ -17,6 +17,8 @@
 
 namespace quanyu::api {
 
+class Webhooks;
+
 struct Services {
   store::Store* store = nullptr;
   ingest::Pipeline* pipeline = nullptr;
@@ -26,6 +28,7 @@ struct Services {
   govern::Accounts* accounts = nullptr;
   DeviceRegistry* devices = nullptr;    // GA/T 1400 registrations
   DigestVerifier* digest = nullptr;     // their HTTP Digest
+  Webhooks* webhooks = nullptr;         // alert delivery to other systems
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
@@ -34,6 +37,9 @@ struct Services {
 
 // Registers every route. `services` must outlive the router.
 void RegisterRoutes(Router* router, const Services* services);
+
+// The /api/v1/webhooks routes (webhook_handlers.cc); called by RegisterRoutes.
+void RegisterWebhookRoutes(Router* router, const Services* services);
 
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();
