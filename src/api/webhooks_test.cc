@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <thread>
 
 namespace quanyu::api {
@@ -91,6 +92,23 @@ TEST(WebhookUrlTest, NamesTheFieldAndSaysWhatIsWrong) {
     EXPECT_EQ(st.field(), "url") << bad;
   }
   EXPECT_NE(ValidateWebhookUrl("ftp://x.org/").message().find("http or https"), std::string::npos);
+}
+
+TEST(WebhookHttpPostTest, ASilentReceiverIsCutOffAtTheTimeoutAndARefusalIsReported) {
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  const std::string port = std::to_string(acceptor.local_endpoint().port());
+  // The kernel completes the connection (backlog); nobody ever answers.
+  auto silent = HttpPost("http://127.0.0.1:" + port + "/in", "{}", {}, milliseconds(200));
+  ASSERT_FALSE(silent.ok());
+  EXPECT_NE(silent.status().message().find("no answer within 200 ms"), std::string::npos)
+      << silent.status().ToString();
+  acceptor.close();
+  auto refused = HttpPost("http://127.0.0.1:" + port + "/in", "{}", {}, milliseconds(2000));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("connect failed"), std::string::npos)
+      << refused.status().ToString();
 }
 
 // A receiver that answers from a script, recording what it was sent.
