@@ -429,6 +429,18 @@ StatusOr<ClientResponse> HttpPost(const std::string& url, const std::string& bod
 
 Webhooks::Webhooks(store::Store* store, const Clock* clock, WebhooksOptions options)
     : store_(store), clock_(clock), options_(std::move(options)), sender_(options_.sender) {
+  Metrics& m = Metrics::Default();
+  const char* help = "Webhook delivery attempts by outcome";
+  delivered_ = m.GetCounter("quanyu_webhook_attempts_total", help, {{"outcome", "delivered"}});
+  retried_ = m.GetCounter("quanyu_webhook_attempts_total", help, {{"outcome", "retry"}});
+  failed_ = m.GetCounter("quanyu_webhook_attempts_total", help, {{"outcome", "failed"}});
+  m.AddGaugeCallback(
+      "quanyu_webhook_pending", "Webhook deliveries not yet delivered or failed", {},
+      [this] {
+        std::lock_guard lock(mu_);
+        return static_cast<double>(due_.size() + inbox_.size());
+      },
+      this);
   if (!sender_) {
     sender_ = [ca = options_.tls_ca_file](const std::string& url, const std::string& body,
                                           const std::map<std::string, std::string>& headers,
@@ -438,7 +450,10 @@ Webhooks::Webhooks(store::Store* store, const Clock* clock, WebhooksOptions opti
   }
 }
 
-Webhooks::~Webhooks() { Stop(); }
+Webhooks::~Webhooks() {
+  Stop();
+  Metrics::Default().RemoveCallbacks(this);
+}
 
 double Webhooks::Random() {
   thread_local std::mt19937_64 rng(std::random_device{}());
@@ -654,6 +669,7 @@ Delivery Webhooks::Attempt(Delivery d, const Webhook& w) {
       d.finished = now;
       d.next_attempt = 0;
       d.body.clear();
+      delivered_->Inc();
       (void)Persist(d);
       return d;
     }
@@ -667,6 +683,7 @@ Delivery Webhooks::Attempt(Delivery d, const Webhook& w) {
   }
   if (retry && retryable && d.attempts < options_.max_attempts) {
     d.state = DeliveryState::kRetrying;
+    retried_->Inc();
     auto delay = BackoffDelay(d.attempts, options_, Random());
     if (retry_after >= 0) {
       delay = std::min(std::chrono::milliseconds(retry_after), options_.backoff_cap);
@@ -674,6 +691,7 @@ Delivery Webhooks::Attempt(Delivery d, const Webhook& w) {
     d.next_attempt = now + std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
   } else {
     d.state = DeliveryState::kFailed;
+    failed_->Inc();
     if (retry && retryable) {
       d.last_error = "gave up after " + std::to_string(d.attempts) + " attempts: " + d.last_error;
     }

@@ -28,6 +28,9 @@
 // The secret is needed in clear to sign, so it is stored in the webhook's document (like the
 // rest of the store, protect the data directory); the API returns it only when it is made.
 //
+// Metrics: quanyu_webhook_attempts_total{outcome="delivered"|"retry"|"failed"} and the gauge
+// quanyu_webhook_pending (deliveries not yet finished).
+//
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
@@ -46,6 +49,7 @@
 
 #include "api/http_client.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "rules/alert.h"
 #include "rules/cap.h"
@@ -232,6 +236,9 @@ class Webhooks {
   std::deque<Delivery> inbox_;
   uint64_t seq_ = 0;
   std::vector<std::thread> workers_;
+  Counter* delivered_;
+  Counter* retried_;
+  Counter* failed_;
 };
 
 }  // namespace quanyu::api

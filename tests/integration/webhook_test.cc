@@ -176,6 +176,14 @@ TEST(WebhookTest, ServerErrorsAreRetriedUntilDeliveredWithAVerifiableSignature) 
     EXPECT_EQ(req.Header("content-type"), "application/json");
   }
   EXPECT_NE(requests[0].Header("x-quanyu-signature"), Hmac("another secret 123", body));
+
+  auto metrics = server.NewClient()->Get("/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("quanyu_webhook_attempts_total{outcome=\"retry\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("quanyu_webhook_attempts_total{outcome=\"delivered\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("quanyu_webhook_pending"), std::string::npos);
 }
 
 TEST(WebhookTest, NotFoundEndsAsFailedWithoutRetries) {
