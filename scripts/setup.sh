@@ -8,7 +8,7 @@ PACKAGES=(
   libboost-dev libsodium-dev libssl-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  osmium-tool clang-format curl bc
+  osmium-tool clang-format curl bc libxml2-utils
 )
 
 missing=()

@@ -77,6 +77,7 @@ struct App::Impl {
   std::unique_ptr<rules::Alerts> alerts;
   std::unique_ptr<Alerting> alerting;
   std::unique_ptr<rings::RingService> rings;
+  std::unique_ptr<Webhooks> webhooks;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -213,6 +214,15 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.alerts->AddListener([hub = &m.hub, offset](const rules::Alert& a, bool is_new) {
     hub->PublishAlert(a, is_new, FormatRfc3339(a.updated, offset));
   });
+  // Webhooks: every stored change of an alert goes to the matching subscriptions.
+  WebhooksOptions wo = options.webhooks;
+  wo.cap.offset_seconds = options.local_offset_seconds;
+  m.webhooks = std::make_unique<Webhooks>(m.store.get(), clock, wo);
+  RETURN_IF_ERROR(m.webhooks->Start());
+  m.services.webhooks = m.webhooks.get();
+  m.alerts->AddListener([webhooks = m.webhooks.get(), offset](const rules::Alert& a, bool) {
+    webhooks->Publish(a, rules::AlertToJson(a, offset).dump());
+  });
   ingest::PipelineOptions po;
   po.validation = options.validation;
   po.on_durable = [alerting = m.alerting.get()](
@@ -271,6 +281,7 @@ uint16_t App::port() const { return impl_->server->port(); }
 govern::Accounts& App::accounts() { return *impl_->accounts; }
 
 rules::AlertLists* App::alert_lists() { return impl_->alert_lists.get(); }
+Webhooks& App::webhooks() { return *impl_->webhooks; }
 
 void App::Stop() {
   Impl& m = *impl_;
@@ -290,6 +301,7 @@ void App::Stop() {
   m.alert_cv.notify_all();
   if (m.alert_timer.joinable()) m.alert_timer.join();
   if (m.retention) m.retention->Stop();
+  if (m.webhooks) m.webhooks->Stop();
   if (m.audit) {
     Status s = m.audit->Flush();
     if (!s.ok()) spdlog::error("audit records could not be written: {}", s.ToString());

@@ -1,5 +1,6 @@
 // App: one quanyu server process on the embedded default — a data directory holding the
-// SQLite store (quanyu.db) and the event log (log/), the ingest pipeline, and the HTTP server.
+// SQLite store (quanyu.db) and the event log (log/), the ingest pipeline, the webhook
+// deliveries and the HTTP server.
 // `quanyu serve` is App::Open + Start + wait for a signal + Stop; integration tests run it the
 // same way in-process.
 //
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "api/http_server.h"
+#include "api/webhooks.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "events/validator.h"
@@ -38,6 +40,9 @@ struct AppOptions {
   // when they fall due and checks for due expiries at least once a minute. Default: 5 s.
   UnixMicros alert_flush_interval = 5 * kMicrosPerSecond;
   std::string version = "0.1.0";
+  // Alert delivery to webhooks (retries, back-off, CAP form). Its CAP offset is set from
+  // local_offset_seconds.
+  WebhooksOptions webhooks;
 };
 
 class App {
@@ -51,6 +56,8 @@ class App {
   govern::Accounts& accounts();
   // The data directory's alert lists (布控): loaded at Open, expired on time while started.
   rules::AlertLists* alert_lists();
+  // The webhook service (running from Open to Stop): the rules engine publishes alerts to it.
+  Webhooks& webhooks();
   // Graceful shutdown: stop accepting, answer requests in flight, apply every acknowledged
   // record to the store, flush alert-list hit counts, close the log. Idempotent.
   void Stop();

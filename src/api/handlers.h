@@ -26,6 +26,7 @@ class AlertLists;
 namespace quanyu::api {
 
 class Alerting;
+class Webhooks;
 
 struct Services {
   store::Store* store = nullptr;
@@ -41,6 +42,7 @@ struct Services {
   // Called after alert-list entries were added or removed (wakes the expiry timer); may be empty.
   std::function<void()> alert_lists_changed;
   rings::RingService* rings = nullptr;  // rings and checkpoint ring assignments
+  Webhooks* webhooks = nullptr;         // alert delivery to other systems
   int local_offset_seconds = 8 * 3600;  // for GA/T 1400 local times
   std::string server_id = "quanyu";     // VIIDServerID in GA/T 1400 answers
   std::string version;
@@ -62,6 +64,9 @@ void RegisterRingRoutes(Router* router, const Services* services);
 
 // GET /api/v1/rings/{id}/closure (closure_handlers.cc); called by RegisterRoutes.
 void RegisterClosureRoutes(Router* router, const Services* services);
+
+// The /api/v1/webhooks routes (webhook_handlers.cc); called by RegisterRoutes.
+void RegisterWebhookRoutes(Router* router, const Services* services);
 
 // The OpenAPI document served at /api/v1/openapi.yaml (embedded at build time).
 std::string_view OpenApiYaml();

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "api/webhooks.h"
 #include "test_util.h"
 
 namespace quanyu::testing {
@@ -120,6 +121,23 @@ TEST_F(TlsTest, HttpsRequestsSucceedWithTheTrustedCertificate) {
 
   api::HttpClient bad_ca("127.0.0.1", server_.port(), Trusting({certs_.path() + "/none.crt", ""}));
   EXPECT_EQ(bad_ca.Get("/healthz").status().field(), "tls_ca_file");
+}
+
+TEST_F(TlsTest, WebhookPostsOverHttpsAndChecksTheReceiversCertificate) {
+  const std::string url =
+      "https://127.0.0.1:" + std::to_string(server_.port()) + "/api/v1/auth/login";
+  auto r =
+      api::HttpPost(url, R"({"user":"nobody","password":"wrong password"})",
+                    {{"Content-Type", "application/json"}}, std::chrono::seconds(5), files_.cert);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 401) << r->body;
+
+  TempDir other_dir;
+  CertFiles other = MakeSelfSigned(other_dir.path(), "other");
+  auto refused = api::HttpPost(url, "{}", {}, std::chrono::seconds(5), other.cert);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("TLS handshake"), std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST_F(TlsTest, PlainHttpToTheTlsPortIsClosedAndTheServerStaysUp) {
