@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "core/time_format.h"
 #include "rules/alerts.h"
+#include "rules/cap.h"
 #include "rules/engine.h"
 
 namespace quanyu::api {
@@ -91,6 +92,15 @@ class AlertRoutes {
     return JsonResponse(200, rules::AlertToJson(*a, s_->local_offset_seconds));
   }
 
+  // The alert as an OASIS CAP 1.2 message (the same form webhooks deliver).
+  Response GetCap(Request& req) {
+    auto id = AlertId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto a = s_->alerts->Get(req.principal, *id);
+    if (!a.ok()) return Response::Error(a.status());
+    return Response::Text(200, rules::AlertToCap(*a, s_->cap), "application/cap+xml");
+  }
+
   // {"state": "acknowledged" | "dispatched" | "closed", "note": "..."}
   Response Change(Request& req) {
     auto id = AlertId(req);
@@ -148,6 +158,8 @@ void RegisterAlertRoutes(Router* router, const Services* services) {
               Needs("alert.read"), bind(&AlertRoutes::List));
   router->Add("GET", "/api/v1/alerts/{id}", "Get an alert", Needs("alert.read"),
               bind(&AlertRoutes::Get));
+  router->Add("GET", "/api/v1/alerts/{id}/cap", "An alert as OASIS CAP 1.2 XML",
+              Needs("alert.read"), bind(&AlertRoutes::GetCap));
   router->Add("PATCH", "/api/v1/alerts/{id}", "Acknowledge, dispatch or close an alert",
               Needs("alert.write"), bind(&AlertRoutes::Change));
   router->Add("GET", "/api/v1/alert-rules", "The rules that raise alerts", Needs("ring.read"),

@@ -23,9 +23,9 @@
 #include "core/time_format.h"
 #include "govern/audit.h"
 #include "ingest/pipeline.h"
+#include "rings/ring_service.h"
 #include "rules/alert_lists.h"
 #include "rules/alerts.h"
-#include "rings/ring_service.h"
 #include "store/store.h"
 
 namespace quanyu::api {
@@ -198,10 +198,10 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   // Rings and the rings each checkpoint guards: the engine reads the latest snapshot.
   ASSIGN_OR_RETURN(m.rings, rings::RingService::Open(m.store.get(), clock));
   m.alerting->SetRings(m.rings->snapshot());
-  m.rings->OnChange([alerting = m.alerting.get()](
-                        std::shared_ptr<const registry::RingContext> ctx) {
-    alerting->SetRings(std::move(ctx));
-  });
+  m.rings->OnChange(
+      [alerting = m.alerting.get()](std::shared_ptr<const registry::RingContext> ctx) {
+        alerting->SetRings(std::move(ctx));
+      });
   const int offset = options.local_offset_seconds;
   m.hub.EnableAlerts(
       [alerts = m.alerts.get()](const govern::Principal& who, uint64_t after, size_t limit) {
@@ -220,6 +220,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.webhooks = std::make_unique<Webhooks>(m.store.get(), clock, wo);
   RETURN_IF_ERROR(m.webhooks->Start());
   m.services.webhooks = m.webhooks.get();
+  m.services.cap = wo.cap;
   m.alerts->AddListener([webhooks = m.webhooks.get(), offset](const rules::Alert& a, bool) {
     webhooks->Publish(a, rules::AlertToJson(a, offset).dump());
   });

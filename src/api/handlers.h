@@ -14,8 +14,9 @@
 #include "core/metrics.h"
 #include "govern/accounts.h"
 #include "ingest/pipeline.h"
-#include "rules/alert_lists.h"
 #include "rings/ring_service.h"
+#include "rules/alert_lists.h"
+#include "rules/cap.h"
 #include "store/store.h"
 
 namespace quanyu::rules {
@@ -49,6 +50,7 @@ struct Services {
   std::string data_dir;  // where the audit head file is kept
   rules::Alerts* alerts = nullptr;
   Alerting* alerting = nullptr;  // the rules stage: rules in force, ring snapshot
+  rules::CapOptions cap;         // how alerts are written as CAP 1.2
 };
 
 // Registers every route. `services` must outlive the router.

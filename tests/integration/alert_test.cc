@@ -200,6 +200,42 @@ TEST_F(AlertTest, FiltersChooseWhatTheStreamSends) {
   EXPECT_EQ(err["error"]["field"], "priority");
 }
 
+TEST_F(AlertTest, EnteringARingThroughAnInboundCheckpointIsARingEntryWithAValidCapForm) {
+  // A square ring about 10 km across, and a checkpoint on its west edge watching eastbound
+  // (inbound) traffic: its assignment is derived from position and bearing.
+  constexpr char kRing[] = R"({"type":"FeatureCollection","features":[
+    {"type":"Feature","properties":{"id":"city","name":"示例市"},"geometry":{"type":"Polygon",
+     "coordinates":[[[104.0,30.6],[104.1,30.6],[104.1,30.7],[104.0,30.7],[104.0,30.6]]]}}]})";
+  auto imported = server_.client().Send("POST", "/api/v1/rings?level=city", kRing,
+                                        {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(imported.ok() && imported->status < 300) << (imported.ok() ? imported->body : "");
+  auto cp = server_.client().Post(
+      "/api/v1/checkpoints",
+      R"({"id":"EDGE","name":"西入城卡口","lng":104.0,"lat":30.65,"directions":[90]})");
+  ASSERT_EQ(cp->status, 201) << cp->body;
+  auto rings = server_.client().Get("/api/v1/checkpoints/EDGE/rings");
+  ASSERT_EQ(rings->status, 200) << rings->body;
+  ASSERT_NE(rings->body.find("\"inbound\":true"), std::string::npos) << rings->body;
+
+  auto ws = Subscribe("topics=alert&type=ring_entry");
+  json rec = {{"id", "E1"},
+              {"checkpoint_id", "EDGE"},
+              {"pass_time", FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds)},
+              {"plate", "川S12345"}};
+  ASSERT_EQ(server_.feed().Post("/api/v1/passages", json::array({rec}).dump())->status, 200);
+  json m = Read(*ws);
+  EXPECT_EQ(m["data"]["type"], "ring_entry");
+  EXPECT_EQ(m["data"]["ring_id"], "city");
+  EXPECT_EQ(m["data"]["ring_name"], "示例市");
+  const int id = m["data"]["id"];
+
+  auto cap = server_.As("operator").Get("/api/v1/alerts/" + std::to_string(id) + "/cap");
+  ASSERT_EQ(cap->status, 200) << cap->body;
+  EXPECT_NE(cap->body.find("urn:oasis:names:tc:emergency:cap:1.2"), std::string::npos);
+  std::string lint;
+  EXPECT_EQ(Xmllint(cap->body, &lint), 0) << lint << "\n" << cap->body;
+}
+
 TEST_F(AlertTest, AlertRulesAreReadAndReplacedOverTheApi) {
   auto got = server_.As("commander").Get("/api/v1/alert-rules");
   ASSERT_EQ(got->status, 200);

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -135,6 +139,25 @@ class ServerFixture {
   std::string admin_token_;
   std::map<std::string, std::unique_ptr<api::HttpClient>> by_role_;
 };
+
+// Validates a CAP document with xmllint against api/cap-v1.2.xsd; returns xmllint's exit status
+// (0: valid) and its output in *out.
+inline int Xmllint(const std::string& xml, std::string* out) {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("quanyu-cap-" + std::to_string(::getpid()) + ".xml"))
+                         .string();
+  std::ofstream(path, std::ios::binary) << xml;
+  std::string cmd =
+      "xmllint --noout --schema '" + SourceDir() + "/api/cap-v1.2.xsd' '" + path + "' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[512];
+  out->clear();
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out->append(buf, n);
+  int rc = ::pclose(p);
+  std::filesystem::remove(path);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
 
 inline nlohmann::json Json(const api::ClientResponse& r) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);

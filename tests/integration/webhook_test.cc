@@ -130,23 +130,6 @@ json WaitFinished(ServerFixture& server, const std::string& id) {
   return {};
 }
 
-int Xmllint(const std::string& xml, std::string* out) {
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("quanyu-webhook-cap-" + std::to_string(::getpid()) + ".xml"))
-                         .string();
-  std::ofstream(path, std::ios::binary) << xml;
-  std::string cmd =
-      "xmllint --noout --schema '" + SourceDir() + "/api/cap-v1.2.xsd' '" + path + "' 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[512];
-  out->clear();
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out->append(buf, n);
-  int rc = ::pclose(p);
-  std::filesystem::remove(path);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 TEST(WebhookTest, ServerErrorsAreRetriedUntilDeliveredWithAVerifiableSignature) {
   Receiver receiver({500, 500, 200});
   ServerFixture server(FastRetries());
