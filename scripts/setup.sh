@@ -8,6 +8,7 @@ PACKAGES=(
   libboost-dev libsodium-dev libssl-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libosmium2-dev libprotozero-dev libexpat1-dev libbz2-dev
   osmium-tool clang-format curl bc libxml2-utils
 )
 
