@@ -24,20 +24,6 @@ StatusOr<uint64_t> AlertId(Request& req) {
   return static_cast<uint64_t>(id);
 }
 
-std::vector<std::string> SplitComma(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 class AlertRoutes {
  public:
   explicit AlertRoutes(const Services* s) : s_(s) {}

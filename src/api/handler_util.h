@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "api/router.h"
 #include "core/status.h"
@@ -40,6 +41,21 @@ inline StatusOr<size_t> LimitParam(const Request& req, size_t def, size_t max) {
   ASSIGN_OR_RETURN(int64_t n,
                    IntParam(req, "limit", static_cast<int64_t>(def), 1, static_cast<int64_t>(max)));
   return static_cast<size_t>(n);
+}
+
+// The non-empty items of a comma-separated list ("a,,b" gives a, b).
+inline std::vector<std::string> SplitComma(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace quanyu::api

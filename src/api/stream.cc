@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/handler_util.h"
 #include "core/time_format.h"
 #include "govern/roles.h"
 #include "rules/alerts.h"
@@ -11,20 +12,6 @@ namespace quanyu::api {
 using nlohmann::json;
 
 namespace {
-
-json SplitList(const std::string& text) {
-  json out = json::array();
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 StatusOr<std::set<std::string>> StringSet(const json& v, const std::string& field) {
   std::set<std::string> out;
@@ -118,9 +105,9 @@ WsHandler StreamHub::Handler() {
     sub->who = req.principal;
     sub->may_read_alerts = govern::RoleTable::Builtin().Allows(req.principal.role, "alert.read");
     json q = json::object();
-    if (std::string t = req.Query("topics"); !t.empty()) q["subscribe"] = SplitList(t);
+    if (std::string t = req.Query("topics"); !t.empty()) q["subscribe"] = json(SplitComma(t));
     for (const char* k : {"ring", "type", "agency"}) {
-      if (std::string v = req.Query(k); !v.empty()) q[k] = SplitList(v);
+      if (std::string v = req.Query(k); !v.empty()) q[k] = json(SplitComma(v));
     }
     for (const char* k : {"priority", "after"}) {
       std::string v = req.Query(k);
