@@ -10,6 +10,8 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
+#include "api/client_tls.h"
+
 namespace quanyu::api {
 
 namespace beast = boost::beast;
@@ -36,30 +38,12 @@ struct HttpClient::Impl {
     tls.reset();
   }
 
-  Status MakeTlsContext() {
-    ssl::context ctx(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-    beast::error_code ec;
-    if (options.tls_insecure_skip_verify) {
-      ctx.set_verify_mode(ssl::verify_none);
-    } else {
-      ctx.set_verify_mode(ssl::verify_peer);
-      if (options.tls_ca_file.empty()) {
-        ctx.set_default_verify_paths(ec);
-      } else {
-        ctx.load_verify_file(options.tls_ca_file, ec);
-      }
-      if (ec) {
-        return InvalidArgument("tls_ca_file", "cannot load trusted certificates from " +
-                                                  options.tls_ca_file + ": " + ec.message());
-      }
-    }
-    tls_context.emplace(std::move(ctx));
-    return Status::Ok();
-  }
-
   Status Connect() {
-    if (options.tls && !tls_context) RETURN_IF_ERROR(MakeTlsContext());
+    if (options.tls && !tls_context) {
+      auto ctx = MakeClientTlsContext(options);
+      if (!ctx.ok()) return ctx.status();
+      tls_context.emplace(std::move(*ctx));
+    }
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(host, std::to_string(port), ec);
@@ -81,12 +65,7 @@ struct HttpClient::Impl {
         return Unavailable("cannot connect to " + where + ": " + ec.message());
       }
       beast::get_lowest_layer(*tls).socket().set_option(tcp::no_delay(true), ec);
-      beast::error_code not_ip;
-      net::ip::make_address(host, not_ip);
-      if (not_ip) SSL_set_tlsext_host_name(tls->native_handle(), host.c_str());  // SNI
-      if (!options.tls_insecure_skip_verify) {
-        tls->set_verify_callback(ssl::host_name_verification(host));
-      }
+      PrepareClientTls(*tls, host, options);
       tls->handshake(ssl::stream_base::client, ec);
       if (ec) {
         Disconnect();
@@ -106,6 +85,27 @@ struct HttpClient::Impl {
     return ec;
   }
 };
+
+StatusOr<ssl::context> MakeClientTlsContext(const ClientOptions& options) {
+  ssl::context ctx(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  if (options.tls_insecure_skip_verify) {
+    ctx.set_verify_mode(ssl::verify_none);
+  } else {
+    ctx.set_verify_mode(ssl::verify_peer);
+    if (options.tls_ca_file.empty()) {
+      ctx.set_default_verify_paths(ec);
+    } else {
+      ctx.load_verify_file(options.tls_ca_file, ec);
+    }
+    if (ec) {
+      return InvalidArgument("tls_ca_file", "cannot load trusted certificates from " +
+                                                options.tls_ca_file + ": " + ec.message());
+    }
+  }
+  return ctx;
+}
 
 HttpClient::HttpClient(std::string host, uint16_t port, ClientOptions options)
     : impl_(std::make_unique<Impl>()) {

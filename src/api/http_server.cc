@@ -3,69 +3,19 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <random>
-#include <set>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
-#include "core/clock.h"
+#include "api/http_session.h"
 
 namespace quanyu::api {
-namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-namespace ssl = net::ssl;
-
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-template <class Stream>
-constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
-
-// What Stop() needs of a live HTTP session of either stream type.
-class SessionBase {
- public:
-  virtual ~SessionBase() = default;
-  // Closes the connection now if idle; a busy one closes after its response.
-  virtual void Shutdown() = 0;
-};
-
-// Shared state of the server that sessions reach through a shared_ptr (sessions may outlive
-// Stop by a few handler invocations).
-struct Shared {
-  const Router* router;
-  ServerOptions options;
-  Metrics* metrics;
-  Histogram* latency;
-  std::atomic<bool> stopping{false};
-  std::mutex mu;
-  std::set<std::shared_ptr<SessionBase>> sessions;  // strong refs to live sessions for shutdown
-  std::optional<ssl::context> tls;                  // set when serving HTTPS
-  Counter* tls_handshake_failures = nullptr;
-  std::atomic<uint64_t> request_counter{0};
-  std::string id_prefix;
-  std::atomic<int64_t> open_connections{0};
-};
+namespace internal {
 
 std::string MakeRequestId(Shared& s) {
   char buf[40];
@@ -92,305 +42,11 @@ Request ToRequest(const http::request<http::string_body>& in, const std::string&
   return r;
 }
 
-// A WebSocket connection: writes are queued and sent one at a time on the connection's strand.
-// Stream is the HTTP session's stream (TCP or TLS over TCP), taken over after the upgrade.
-template <class Stream>
-class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn<Stream>> {
- public:
-  WsConn(Stream&& stream, std::shared_ptr<Shared> shared)
-      : ws_(std::move(stream)), shared_(std::move(shared)) {}
+}  // namespace internal
 
-  void Run(http::request<http::string_body> req, WsHandler handler, Request api_req) {
-    // The WebSocket stream keeps its own timers; the TCP layer's must be off.
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.async_accept(req, [self = this->shared_from_this(), handler = std::move(handler),
-                           api_req = std::move(api_req)](beast::error_code ec) mutable {
-      if (ec) return;
-      auto session = handler(api_req, self);
-      if (!session.ok()) {
-        self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error,
-                                                      session.status().message()),
-                              [self](beast::error_code) {});
-        return;
-      }
-      self->session_ = std::move(session).value();
-      self->open_ = true;
-      self->Read();
-    });
-  }
+namespace {
 
-  void Send(std::string text) override {
-    net::post(ws_.get_executor(),
-              [self = this->shared_from_this(), text = std::move(text)]() mutable {
-                if (!self->open_) return;
-                self->out_.push_back(std::move(text));
-                if (self->out_.size() == 1) self->WriteNext();
-              });
-  }
-
-  void Close() override {
-    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
-      if (!self->open_) return;
-      self->open_ = false;
-      self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
-    });
-  }
-
-  bool IsOpen() const override { return open_; }
-
- private:
-  void Read() {
-    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) {
-        self->Closed();
-        return;
-      }
-      std::string msg = beast::buffers_to_string(self->buffer_.data());
-      self->buffer_.consume(self->buffer_.size());
-      if (self->session_.on_message) self->session_.on_message(msg);
-      self->Read();
-    });
-  }
-
-  void WriteNext() {
-    ws_.text(true);
-    ws_.async_write(net::buffer(out_.front()),
-                    [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                      if (ec) {
-                        self->Closed();
-                        return;
-                      }
-                      self->out_.pop_front();
-                      if (!self->out_.empty()) self->WriteNext();
-                    });
-  }
-
-  void Closed() {
-    bool was_open = open_.exchange(false);
-    out_.clear();
-    if (!closed_notified_ && session_.on_close) {
-      closed_notified_ = true;
-      session_.on_close();
-    }
-    (void)was_open;
-  }
-
-  websocket::stream<Stream> ws_;
-  std::shared_ptr<Shared> shared_;
-  beast::flat_buffer buffer_;
-  std::deque<std::string> out_;
-  WsSession session_;
-  std::atomic<bool> open_{false};
-  bool closed_notified_ = false;
-};
-
-// One HTTP connection, over plain TCP or TLS: the same keep-alive loop, request ids, metrics,
-// WebSocket upgrade and shutdown for both; TLS adds the handshake before the first read and
-// close_notify before closing.
-template <class Stream>
-class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
- public:
-  // Args construct the stream: (socket) for TCP, (socket, ssl::context&) for TLS.
-  template <class... Args>
-  explicit Session(std::shared_ptr<Shared> shared, Args&&... args)
-      : stream_(std::forward<Args>(args)...), shared_(std::move(shared)) {
-    beast::error_code ec;
-    auto ep = Tcp().socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-    shared_->open_connections.fetch_add(1);
-  }
-  ~Session() override { shared_->open_connections.fetch_sub(1); }
-
-  void Start() {
-    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
-      if constexpr (kIsTls<Stream>) {
-        self->Handshake();
-      } else {
-        self->Read();
-      }
-    });
-  }
-
-  void Shutdown() override {
-    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (!self->busy_) {
-        beast::error_code ec;
-        self->Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->Tcp().close();
-      }
-    });
-  }
-
- private:
-  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
-
-  void Handshake() {
-    Tcp().expires_after(std::chrono::seconds(shared_->options.tls_handshake_timeout_seconds));
-    stream_.async_handshake(
-        ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-          if (ec) {
-            // Plain HTTP to the TLS port, a client that distrusts our
-            // certificate, or a timeout: nothing can be answered.
-            self->shared_->tls_handshake_failures->Inc();
-            spdlog::debug("TLS handshake with {} failed: {}", self->remote_, ec.message());
-            return self->Close(false);
-          }
-          self->Read();
-        });
-  }
-
-  void Read() {
-    parser_.emplace();
-    parser_->body_limit(shared_->options.body_limit);
-    parser_->header_limit(64 * 1024);
-    Tcp().expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
-    busy_ = false;
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
-  }
-
-  void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-        ec == net::error::eof || ec == ssl::error::stream_truncated) {
-      return Close(false);
-    }
-    if (ec && ec.category() == net::error::get_ssl_category()) {
-      return Close(false);  // a broken TLS record: no response can be sent on it
-    }
-    if (ec) {
-      if (ec == http::error::body_limit) {
-        return SendError(413, "payload_too_large",
-                         "request body exceeds the limit of " +
-                             std::to_string(shared_->options.body_limit) + " bytes");
-      }
-      return SendError(400, "bad_request", "malformed HTTP request: " + ec.message());
-    }
-    busy_ = true;
-    int64_t t0 = MonotonicNanos();
-    http::request<http::string_body> req = parser_->release();
-    Request api_req = ToRequest(req, remote_);
-    api_req.request_id = api_req.Header("x-request-id");
-    if (api_req.request_id.empty() || api_req.request_id.size() > 128) {
-      api_req.request_id = MakeRequestId(*shared_);
-    }
-
-    std::string route;
-    Response resp;
-    bool answered = false;
-    if (websocket::is_upgrade(req)) {
-      bool known = false;
-      const Route* ws_route = shared_->router->Match(api_req, &known);
-      if (ws_route != nullptr && ws_route->ws) {
-        // Refused upgrades get an HTTP answer (401/403), not a WebSocket close.
-        if (Status admitted = shared_->router->Admit(api_req, *ws_route); !admitted.ok()) {
-          resp = shared_->router->Refusal(api_req, *ws_route, admitted);
-          route = ws_route->pattern;
-          answered = true;
-        }
-      }
-      if (!answered && ws_route != nullptr && ws_route->ws) {
-        Tcp().expires_never();
-        auto conn = std::make_shared<WsConn<Stream>>(std::move(stream_), shared_);
-        conn->Run(std::move(req), ws_route->ws, std::move(api_req));
-        Count("GET", ws_route->pattern, 101, t0);
-        std::lock_guard lock(shared_->mu);
-        shared_->sessions.erase(this->shared_from_this());
-        return;  // this HTTP session ends; the WebSocket lives on with the stream
-      }
-    }
-
-    if (answered) {
-      // resp is the refusal of the upgrade
-    } else if (shared_->stopping.load()) {
-      resp = Response::Error(Unavailable("the server is shutting down"));
-    } else {
-      resp = shared_->router->Handle(api_req, &route);
-    }
-    Count(api_req.method, route.empty() ? "unmatched" : route, resp.status, t0);
-
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(req.version());
-    res->result(static_cast<http::status>(resp.status));
-    res->set(http::field::server, "quanyu");
-    res->set(http::field::content_type, resp.content_type);
-    res->set("X-Request-Id", api_req.request_id);
-    for (const auto& [k, v] : resp.headers) res->set(k, v);
-    bool keep = req.keep_alive() && !shared_->stopping.load();
-    res->keep_alive(keep);
-    if (req.method() != http::verb::head) res->body() = std::move(resp.body);
-    res->prepare_payload();
-    Write(res);
-  }
-
-  void Count(const std::string& method, const std::string& route, int status, int64_t t0) {
-    double secs = static_cast<double>(MonotonicNanos() - t0) / 1e9;
-    shared_->metrics
-        ->GetCounter("quanyu_http_requests_total", "HTTP requests answered",
-                     {{"method", method}, {"route", route}, {"code", std::to_string(status)}})
-        ->Inc();
-    shared_->latency->Observe(secs);
-    shared_->metrics
-        ->GetHistogram("quanyu_http_route_duration_seconds", "Request latency by route",
-                       LatencyBuckets(), {{"route", route}})
-        ->Observe(secs);
-  }
-
-  void SendError(int status, const std::string& code, const std::string& message) {
-    busy_ = true;
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(11);
-    res->result(static_cast<http::status>(status));
-    res->set(http::field::content_type, "application/json");
-    res->set(http::field::server, "quanyu");
-    res->keep_alive(false);
-    res->body() =
-        "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\",\"field\":null}}";
-    res->prepare_payload();
-    Write(res);
-  }
-
-  void Write(std::shared_ptr<http::response<http::string_body>> res) {
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec) return self->Close(false);
-                        if (!res->keep_alive()) return self->Close(true);
-                        self->Read();
-                      });
-  }
-
-  // `orderly`: the connection is healthy and we chose to end it (after a response without
-  // keep-alive), so a TLS peer gets close_notify; otherwise the TCP connection just ends.
-  void Close(bool orderly) {
-    busy_ = false;
-    beast::error_code ec;
-    if constexpr (kIsTls<Stream>) {
-      if (orderly) {
-        // Bounded: a peer that never answers close_notify is cut off by the timer.
-        Tcp().expires_after(std::chrono::seconds(5));
-        stream_.async_shutdown(
-            [self = this->shared_from_this()](beast::error_code) { self->Tcp().close(); });
-      } else {
-        Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
-        Tcp().close();
-      }
-    } else {
-      (void)orderly;
-      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
-    }
-    std::lock_guard lock(shared_->mu);
-    shared_->sessions.erase(this->shared_from_this());
-  }
-
-  Stream stream_;
-  std::shared_ptr<Shared> shared_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::string remote_;
-  std::atomic<bool> busy_{false};
-};
+using namespace internal;  // NOLINT(google-build-using-namespace)
 
 // The server's TLS context from the configured PEM files, or nullopt for plain HTTP.
 StatusOr<std::optional<ssl::context>> LoadTls(const ServerOptions& o) {
@@ -468,22 +124,13 @@ struct HttpServer::Impl {
         beast::error_code ignore;
         s.set_option(tcp::no_delay(true), ignore);
         if (shared->tls) {
-          Launch(std::make_shared<Session<TlsStream>>(shared, std::move(s), *shared->tls));
+          StartTlsSession(shared, std::move(s));
         } else {
-          Launch(std::make_shared<Session<PlainStream>>(shared, std::move(s)));
+          StartPlainSession(shared, std::move(s));
         }
       }
       if (!shared->stopping.load()) Accept();
     });
-  }
-
-  template <class S>
-  void Launch(std::shared_ptr<S> session) {
-    {
-      std::lock_guard lock(shared->mu);
-      shared->sessions.insert(session);
-    }
-    session->Start();
   }
 };
 

@@ -3,11 +3,7 @@
 // attributed and audited; a reconnecting subscriber resumes after the last id it saw.
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
+#include "api/ws_client.h"
 #include "core/time_format.h"
 #include "rules/alert_lists.h"
 #include "test_util.h"
@@ -15,9 +11,6 @@
 namespace quanyu::testing {
 namespace {
 
-namespace beast = boost::beast;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 using nlohmann::json;
 
 StatusOr<api::ClientResponse> Patch(api::HttpClient& c, const std::string& target,
@@ -74,37 +67,34 @@ class AlertTest : public ::testing::Test {
     ASSERT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
   }
 
-  std::unique_ptr<beast::websocket::stream<beast::tcp_stream>> Subscribe(const std::string& query) {
-    auto ws = std::make_unique<beast::websocket::stream<beast::tcp_stream>>(ioc_);
-    tcp::resolver resolver(ioc_);
-    ws->next_layer().connect(resolver.resolve("127.0.0.1", std::to_string(server_.port())));
-    // A read that waits longer than this fails the test instead of hanging it.
-    beast::websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = std::chrono::seconds(10);
-    t.keep_alive_pings = false;
-    ws->set_option(t);
-    ws->handshake("127.0.0.1", "/api/v1/stream?" + query + "&access_token=" + operator_token_);
-    return ws;
+  // A subscriber to /api/v1/stream?<query>. A read that waits longer than the client's
+  // deadline (10 s) fails the test instead of hanging it.
+  std::unique_ptr<api::WsClient> Subscribe(const std::string& query) {
+    auto ws =
+        api::WsClient::Connect("127.0.0.1", server_.port(),
+                               "/api/v1/stream?" + query + "&access_token=" + operator_token_);
+    EXPECT_TRUE(ws.ok()) << ws.status().ToString();
+    return ws.ok() ? std::move(*ws) : nullptr;
   }
 
-  static json Read(beast::websocket::stream<beast::tcp_stream>& ws) {
-    beast::flat_buffer buf;
-    ws.read(buf);
-    return json::parse(beast::buffers_to_string(buf.data()));
+  static json Read(api::WsClient* ws) {
+    if (ws == nullptr) return json{{"error", "no subscriber"}};
+    auto m = ws->Read();
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? json::parse(*m) : json{{"error", m.status().ToString()}};
   }
 
   ServerFixture server_;
-  net::io_context ioc_;
   std::string operator_token_;
 };
 
 TEST_F(AlertTest, ListedPlateRaisesAnAlertOnTheStreamAndRepeatsFold) {
   auto ws = Subscribe("topics=alert");
+  ASSERT_NE(ws, nullptr);
   const UnixMicros now = SystemClock::Get()->Now();
   Post("P0", "川A00000", now);  // not listed: nothing
   Post("P1", "川S12345", now);
-  json m = Read(*ws);
+  json m = Read(ws.get());
   EXPECT_EQ(m["topic"], "alert");
   EXPECT_EQ(m["event"], "raised");
   const json& a = m["data"];
@@ -119,7 +109,7 @@ TEST_F(AlertTest, ListedPlateRaisesAnAlertOnTheStreamAndRepeatsFold) {
   EXPECT_EQ(a["state"], "new");
 
   Post("P2", "川S12345", now + 60 * kMicrosPerSecond);
-  json fold = Read(*ws);
+  json fold = Read(ws.get());
   EXPECT_EQ(fold["event"], "updated");
   EXPECT_EQ(fold["data"]["id"], 1);
   EXPECT_EQ(fold["data"]["count"], 2);
@@ -130,7 +120,7 @@ TEST_F(AlertTest, ListedPlateRaisesAnAlertOnTheStreamAndRepeatsFold) {
   json items = json::parse(list->body)["items"];
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]["count"], 2);
-  ws->close(beast::websocket::close_code::normal);
+  EXPECT_TRUE(ws->Close().ok());
 }
 
 TEST_F(AlertTest, LifecycleStepsAreAttributedAuditedAndForwardOnly) {
@@ -167,8 +157,9 @@ TEST_F(AlertTest, AReconnectingSubscriberResumesAfterTheLastIdWithoutGaps) {
   const UnixMicros now = SystemClock::Get()->Now() - 60 * 60 * kMicrosPerSecond;
   Post("P1", "川S12345", now);
   auto ws = Subscribe("topics=alert&after=0");
-  EXPECT_EQ(Read(*ws)["data"]["id"], 1);  // the backlog
-  ws->close(beast::websocket::close_code::normal);
+  ASSERT_NE(ws, nullptr);
+  EXPECT_EQ(Read(ws.get())["data"]["id"], 1);  // the backlog
+  EXPECT_TRUE(ws->Close().ok());
   // While away: the alert is closed, and two more are raised (one beyond the fold window).
   ASSERT_EQ(Patch(server_.As("operator"), "/api/v1/alerts/1", R"({"state":"closed","note":"误报"})")
                 ->status,
@@ -176,27 +167,30 @@ TEST_F(AlertTest, AReconnectingSubscriberResumesAfterTheLastIdWithoutGaps) {
   Post("P2", "川S12345", now + kMicrosPerSecond);
   Post("P3", "川S12345", now + 20 * 60 * kMicrosPerSecond);
   auto again = Subscribe("topics=alert&after=1");
-  json first = Read(*again);
-  json second = Read(*again);
+  ASSERT_NE(again, nullptr);
+  json first = Read(again.get());
+  json second = Read(again.get());
   EXPECT_EQ(first["data"]["id"], 2);
   EXPECT_EQ(second["data"]["id"], 3);
   // Live again after the backlog.
   Post("P4", "川S12345", now + 21 * 60 * kMicrosPerSecond);
-  json live = Read(*again);
+  json live = Read(again.get());
   EXPECT_EQ(live["data"]["id"], 3);
   EXPECT_EQ(live["data"]["count"], 2);
-  again->close(beast::websocket::close_code::normal);
+  EXPECT_TRUE(again->Close().ok());
 }
 
 TEST_F(AlertTest, FiltersChooseWhatTheStreamSends) {
   auto ws = Subscribe("topics=alert&priority=1&type=ring_entry");
+  ASSERT_NE(ws, nullptr);
   auto all = Subscribe("topics=alert&priority=1");
+  ASSERT_NE(all, nullptr);
   Post("P1", "川S12345", SystemClock::Get()->Now());  // a list_hit
-  EXPECT_EQ(Read(*all)["data"]["type"], "list_hit");
+  EXPECT_EQ(Read(all.get())["data"]["type"], "list_hit");
   // The filtered subscriber got nothing: a bad subscription message answers with an error,
   // which is then the next thing it reads.
-  ws->write(net::buffer(std::string(R"({"subscribe":["alert"],"filter":{"priority":9}})")));
-  json err = Read(*ws);
+  ASSERT_TRUE(ws->Send(R"({"subscribe":["alert"],"filter":{"priority":9}})").ok());
+  json err = Read(ws.get());
   EXPECT_EQ(err["error"]["field"], "priority");
 }
 
@@ -218,12 +212,14 @@ TEST_F(AlertTest, EnteringARingThroughAnInboundCheckpointIsARingEntryWithAValidC
   ASSERT_NE(rings->body.find("\"inbound\":true"), std::string::npos) << rings->body;
 
   auto ws = Subscribe("topics=alert&type=ring_entry");
+
+  ASSERT_NE(ws, nullptr);
   json rec = {{"id", "E1"},
               {"checkpoint_id", "EDGE"},
               {"pass_time", FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds)},
               {"plate", "川S12345"}};
   ASSERT_EQ(server_.feed().Post("/api/v1/passages", json::array({rec}).dump())->status, 200);
-  json m = Read(*ws);
+  json m = Read(ws.get());
   EXPECT_EQ(m["data"]["type"], "ring_entry");
   EXPECT_EQ(m["data"]["ring_id"], "city");
   EXPECT_EQ(m["data"]["ring_name"], "示例市");

@@ -2,20 +2,13 @@
 // counts of what was just submitted.
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
+#include "api/ws_client.h"
 #include "core/time_format.h"
 #include "test_util.h"
 
 namespace quanyu::testing {
 namespace {
 
-namespace beast = boost::beast;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 using nlohmann::json;
 
 TEST(StreamTest, SubscriberReceivesIngestCounts) {
@@ -25,10 +18,6 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
           .Post("/api/v1/checkpoints", R"({"id":"K1","name":"一号卡口","lng":104.07,"lat":30.67})")
           ->status,
       201);
-  net::io_context ioc;
-  tcp::resolver resolver(ioc);
-  beast::websocket::stream<tcp::socket> ws(ioc);
-  net::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(server.port())));
   // Without a token the upgrade is refused; browsers pass the token in the query.
   {
     auto anon = server.NewClient();
@@ -40,12 +29,19 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
     ASSERT_TRUE(refused.ok());
     EXPECT_EQ(refused->status, 401);
     EXPECT_EQ(refused->headers["www-authenticate"], "Bearer realm=\"quanyu\"");
+    auto refused_ws = api::WsClient::Connect("127.0.0.1", server.port(), "/api/v1/stream");
+    ASSERT_FALSE(refused_ws.ok());
+    EXPECT_NE(refused_ws.status().ToString().find("HTTP 401"), std::string::npos)
+        << refused_ws.status().ToString();
   }
-  ws.handshake("127.0.0.1", "/api/v1/stream?topics=ingest&access_token=" + server.admin_token());
+  auto ws =
+      api::WsClient::Connect("127.0.0.1", server.port(),
+                             "/api/v1/stream?topics=ingest&access_token=" + server.admin_token());
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
   // The first tick proves the subscription is live before anything is submitted.
-  beast::flat_buffer first;
-  ws.read(first);
-  uint64_t last_seq = json::parse(beast::buffers_to_string(first.data()))["seq"];
+  auto first = (*ws)->Read();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  uint64_t last_seq = json::parse(*first)["seq"];
 
   std::string now = FormatRfc3339(SystemClock::Get()->Now(), kChinaOffsetSeconds);
   std::string body;
@@ -64,9 +60,9 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
   // Sum the per-second counts until the submission shows (at most a few ticks).
   int accepted = 0, rejected = 0;
   for (int i = 0; i < 5 && accepted < 5; ++i) {
-    beast::flat_buffer buf;
-    ws.read(buf);
-    json msg = json::parse(beast::buffers_to_string(buf.data()));
+    auto buf = (*ws)->Read();
+    ASSERT_TRUE(buf.ok()) << buf.status().ToString();
+    json msg = json::parse(*buf);
     EXPECT_EQ(msg["topic"], "ingest");
     EXPECT_GT(msg["seq"].get<uint64_t>(), last_seq);
     last_seq = msg["seq"];
@@ -75,7 +71,7 @@ TEST(StreamTest, SubscriberReceivesIngestCounts) {
   }
   EXPECT_EQ(accepted, 5);
   EXPECT_EQ(rejected, 1);
-  ws.close(beast::websocket::close_code::normal);
+  EXPECT_TRUE((*ws)->Close().ok());
 }
 
 }  // namespace
