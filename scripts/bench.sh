@@ -4,6 +4,7 @@
 #   scripts/bench.sh            everything
 #   scripts/bench.sh micro      only the in-process benchmarks (parse, event log, ring location, store)
 #   scripts/bench.sh e2e        only the end-to-end HTTP ingest
+#   scripts/bench.sh alerts     only the alert latency: HTTP receipt to WebSocket delivery
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/release
@@ -32,26 +33,73 @@ if [ "$what" = all ] || [ "$what" = micro ]; then
   fi
 fi
 
-if [ "$what" = all ] || [ "$what" = e2e ]; then
+# A fresh data directory with the demo checkpoints, an administrator, a feed device and an
+# operator (who may read alerts), and a server on it: sets DATA and SERVER.
+SERVER=""
+DATA=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill -TERM "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  if [ -n "$DATA" ]; then rm -rf "$DATA"; fi
+  SERVER=""; DATA=""
+}
+trap cleanup EXIT
+serve_fresh() {
+  local port=$1 setup=${2:-true}
   DATA=$(mktemp -d /tmp/quanyu-bench-XXXXXX)
-  trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-  PORT=18089
-  RECORDS=${QUANYU_BENCH_RECORDS:-1000000}
   "$B/quanyu" import checkpoints data/checkpoints/chengdu_demo.geojson --data "$DATA" >/dev/null 2>&1
   echo "bench admin pw" | "$B/quanyu" admin init --data "$DATA" --password-stdin >/dev/null
   echo "bench feed secret" | "$B/quanyu" admin device add bench-feed --agency bureau --allow '*' \
     --data "$DATA" --password-stdin >/dev/null
-  "$B/quanyu" --log-level warn serve --data "$DATA" --listen 127.0.0.1:$PORT --threads 6 &
+  echo "bench operator pw" | "$B/quanyu" admin user add duty --role operator --agency bureau \
+    --data "$DATA" --password-stdin >/dev/null
+  $setup
+  "$B/quanyu" --log-level warn serve --data "$DATA" --listen 127.0.0.1:"$port" --threads 6 &
   SERVER=$!
-  for _ in $(seq 1 100); do curl -fsS http://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 1 100); do curl -fsS http://127.0.0.1:"$port"/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+}
+login() {  # PORT USER PASSWORD
+  curl -fsS -X POST http://127.0.0.1:"$1"/api/v1/auth/login -H 'Content-Type: application/json' \
+    -d "{\"user\":\"$2\",\"password\":\"$3\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'
+}
+
+if [ "$what" = all ] || [ "$what" = e2e ]; then
+  PORT=18089
+  RECORDS=${QUANYU_BENCH_RECORDS:-1000000}
+  serve_fresh $PORT
   echo "== end-to-end durable ingest over loopback HTTP: $RECORDS simulated GA/T 1400 records, batches of 500, 4 connections"
   QUANYU_DEVICE_SECRET="bench feed secret" "$B/quanyu" loadgen --target http://127.0.0.1:$PORT \
     --records "$RECORDS" --batch 500 --connections 4 --device bench-feed \
     --checkpoints data/checkpoints/chengdu_demo.geojson
-  TOKEN=$(curl -fsS -X POST http://127.0.0.1:$PORT/api/v1/auth/login -H 'Content-Type: application/json' \
-    -d '{"user":"admin","password":"bench admin pw"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  TOKEN=$(login $PORT admin "bench admin pw")
   t0=$(date +%s.%N)
   while [ "$(curl -fsS -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/passages/stats | sed 's/.*"pending_store":\([0-9]*\).*/\1/')" != 0 ]; do sleep 0.2; done
   echo "store caught up $(echo "$(date +%s.%N) - $t0" | bc) s after the last acknowledgement"
   curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|records_accepted_total)' || true
+  cleanup
+fi
+
+if [ "$what" = all ] || [ "$what" = alerts ]; then
+  PORT=18090
+  RATE=${QUANYU_BENCH_ALERT_RATE:-50000}
+  SECS=${QUANYU_BENCH_ALERT_SECONDS:-20}
+  # 2,000 SIMULATED listed plates (川A90000-川A91999) on one alert list, valid for 30 days.
+  alert_list() {
+    local csv="$DATA/listed.csv" from until
+    from=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    until=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+    echo "plate,kind,category,priority,case_no,approving_authority,approver,valid_from,valid_until,note" >"$csv"
+    for i in $(seq 90000 91999); do
+      echo "川A$i,exact,stolen_vehicle,2,BENCH-1,基准测试,基准,$from,$until,simulated" >>"$csv"
+    done
+    "$B/quanyu" import alert-list "$csv" --list bench --agency bureau --data "$DATA" >/dev/null
+  }
+  serve_fresh $PORT alert_list
+  TOKEN=$(login $PORT duty "bench operator pw")
+  echo "== alert latency: $RATE simulated GA/T 1400 records/s for $SECS s, 4 connections, batches of 100; 0.2% carry a listed plate; an operator subscribed to the alert stream"
+  QUANYU_DEVICE_SECRET="bench feed secret" QUANYU_ALERTS_TOKEN="$TOKEN" "$B/quanyu" loadgen \
+    --target http://127.0.0.1:$PORT --rate "$RATE" --duration "$SECS" --batch 100 --connections 4 \
+    --device bench-feed --checkpoints data/checkpoints/chengdu_demo.geojson \
+    --listed-plates "$DATA/listed.csv" --listed-share 0.002
+  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(alerts_raised_total|records_accepted_total)' || true
+  cleanup
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: the server on the embedded default (a data directory under the repo, no other
-# server) with the bundled real Chengdu checkpoints, and simulated passage traffic replayed
-# into it so that /metrics and the API show it working. Ctrl-C stops both.
+# server) with the bundled real boundaries as rings (Sichuan, its cities, Chengdu's districts),
+# checkpoints at real Chengdu intersections and district-boundary crossings, an alert list of
+# simulated plates, and simulated passage traffic replayed into it, some of it carrying listed
+# plates, so that alerts are raised and /metrics and the API show it working. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +13,13 @@ LISTEN=${QUANYU_DEMO_LISTEN:-127.0.0.1:8080}
 RATE=${QUANYU_DEMO_RATE:-200}
 
 mkdir -p "$DATA"
-echo "== importing the bundled checkpoints (real Chengdu intersections, OSM/ODbL)"
+echo "== importing the rings: Sichuan, its cities, Chengdu's districts (DataV boundaries, GCJ-02 converted)"
+"$BIN" import rings data/boundaries/datav_510000_sichuan_outline.json --crs gcj02 --level province --data "$DATA"
+"$BIN" import rings data/boundaries/datav_510000_full.json --crs gcj02 --level city --data "$DATA"
+"$BIN" import rings data/boundaries/datav_510100_full.json --crs gcj02 --level county --data "$DATA"
+echo "== importing the bundled checkpoints (SIMULATED, at real Chengdu intersections and district-boundary crossings; OSM/ODbL)"
 "$BIN" import checkpoints data/checkpoints/chengdu_demo.geojson --data "$DATA"
+"$BIN" import checkpoints data/checkpoints/chengdu_closure.csv --data "$DATA"
 
 # Accounts, made once per data directory: the administrator, an analyst, and the feed that
 # replays simulated traffic. Their generated secrets are kept in a file only the user can read.
@@ -30,8 +37,29 @@ if [ ! -f "$CRED" ]; then
     --name "Simulated traffic feed" --data "$DATA" --password-stdin
   printf 'admin %s\nanalyst %s\ndemo-feed %s\n' "$ADMIN_PW" "$ANALYST_PW" "$FEED_SECRET" >"$CRED"
 fi
+# A duty officer (operator: reads and handles alerts) and an alert list, made once.
+if ! grep -q '^duty ' "$CRED"; then
+  echo "== creating the duty officer and the demo alert list"
+  umask 077
+  DUTY_PW=$(od -An -N10 -tx1 /dev/urandom | tr -d ' \n')
+  echo "$DUTY_PW" | "$BIN" admin user add duty --role operator --agency bureau \
+    --name "Demo duty officer" --data "$DATA" --password-stdin
+  # An alert list (布控) of 20 SIMULATED plates, valid for 30 days, with a demo legal basis.
+  LISTED="$DATA/demo-alert-list.csv"
+  FROM=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  UNTIL=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+  echo "plate,kind,category,priority,case_no,approving_authority,approver,valid_from,valid_until,note" >"$LISTED"
+  for i in $(seq 0 19); do
+    printf '川A8%04d,exact,%s,%d,DEMO-2026-%02d,成都市公安局 (demo),值班领导 (demo),%s,%s,simulated\n' \
+      "$i" "$([ $((i % 2)) = 0 ] && echo stolen_vehicle || echo wanted_in_case)" $((1 + i % 3)) "$i" \
+      "$FROM" "$UNTIL" >>"$LISTED"
+  done
+  "$BIN" import alert-list "$LISTED" --list demo --agency bureau --data "$DATA"
+  printf 'duty %s\n' "$DUTY_PW" >>"$CRED"
+fi
 ADMIN_PW=$(awk '$1=="admin"{print $2}' "$CRED")
 ANALYST_PW=$(awk '$1=="analyst"{print $2}' "$CRED")
+DUTY_PW=$(awk '$1=="duty"{print $2}' "$CRED")
 FEED_SECRET=$(awk '$1=="demo-feed"{print $2}' "$CRED")
 
 "$BIN" serve --data "$DATA" --listen "$LISTEN" &
@@ -50,10 +78,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-echo "== replaying SIMULATED passage traffic at $RATE records/s (1% deliberately invalid)"
+echo "== replaying SIMULATED passage traffic at $RATE records/s (1% deliberately invalid, 0.2% with a listed plate)"
 QUANYU_DEVICE_SECRET="$FEED_SECRET" "$BIN" loadgen --target "$URL" --rate "$RATE" --batch 50 \
   --connections 1 --device demo-feed --checkpoints data/checkpoints/chengdu_demo.geojson \
-  --invalid-share 0.01 --seed "$RANDOM" >/dev/null 2>&1 &
+  --checkpoints data/checkpoints/chengdu_closure.csv --listed-plates "$DATA/demo-alert-list.csv" \
+  --listed-share 0.002 --invalid-share 0.01 --seed "$RANDOM" >/dev/null 2>&1 &
 LOADGEN=$!
 
 login() {
@@ -62,6 +91,7 @@ login() {
 }
 ADMIN_TOKEN=$(login admin "$ADMIN_PW")
 ANALYST_TOKEN=$(login analyst "$ANALYST_PW")
+DUTY_TOKEN=$(login duty "$DUTY_PW")
 
 cat <<TXT
 
@@ -72,11 +102,19 @@ quanyu is running: $URL
 Every /api/v1 route needs a token. Logins (passwords in $CRED):
   admin   (manages accounts and checkpoints; reads no personal data)
   analyst (reads passages for a stated purpose and case number)
+  duty    (the duty officer: reads, acknowledges and dispatches alerts)
 Tokens for this session:
   export ADMIN=$ADMIN_TOKEN
   export ANALYST=$ANALYST_TOKEN
+  export DUTY=$DUTY_TOKEN
 Try:
-  curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/checkpoints          (the 40 bundled checkpoints)
+  curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/rings               (Sichuan, its cities, Chengdu's districts)
+  curl -H "Authorization: Bearer \$ADMIN" "$URL/api/v1/rings/locate?lng=104.0665&lat=30.6574"
+  curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/checkpoints          (138 simulated checkpoints)
+  curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/alerts?limit=5"      (alerts on the simulated listed plates)
+  curl -H "Authorization: Bearer \$DUTY" $URL/api/v1/alerts/1/cap          (an alert as OASIS CAP 1.2)
+  curl -X PATCH -H "Authorization: Bearer \$DUTY" -H 'Content-Type: application/json' \
+    -d '{"state":"acknowledged"}' $URL/api/v1/alerts/1                     (the lifecycle, audited)
   curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/passages/stats       (counts; traffic is simulated)
   curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/quarantine           (rejected records, with reasons)
   curl -H "Authorization: Bearer \$ANALYST" "$URL/api/v1/passages?checkpoint_id=51010500011210000001&purpose=case_investigation&case_no=DEMO-1&limit=5"

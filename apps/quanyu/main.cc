@@ -244,9 +244,21 @@ int main(int argc, char** argv) {
   loadgen->add_option("--device", lg.device, "Log in as this device (with --secret)");
   loadgen->add_option("--secret", lg.secret, "The device's secret")
       ->envname("QUANYU_DEVICE_SECRET");
-  loadgen->add_option("--checkpoints", lg.checkpoints_file,
-                      "Simulate the active checkpoints of this GeoJSON/CSV file (else list them "
-                      "over the API)");
+  loadgen->add_option("--checkpoints", lg.checkpoints_files,
+                      "Simulate the active checkpoints of this GeoJSON/CSV file (repeatable; "
+                      "else list them over the API)");
+  loadgen->add_option("--listed-plates", lg.listed_plates_file,
+                      "Alert-list CSV whose plates (first column) some records carry, so that "
+                      "alerts are raised");
+  loadgen
+      ->add_option("--listed-share", lg.listed_share,
+                   "Share of readable records with a listed plate")
+      ->capture_default_str();
+  loadgen
+      ->add_option("--alerts-token", lg.alerts_token,
+                   "Token of a user who may read alerts: subscribe to the alert stream and "
+                   "report the latency from sending a listed record to its alert event")
+      ->envname("QUANYU_ALERTS_TOKEN");
 
   // admin
   quanyu::tools::AdminCommand adm;
@@ -448,6 +460,14 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(rep->failed_requests),
         static_cast<unsigned long long>(rep->accepted),
         static_cast<unsigned long long>(rep->rejected), rep->p50_ms, rep->p99_ms, rep->max_ms);
+    if (!lg.alerts_token.empty()) {
+      std::printf(
+          "alerts: %llu records with a listed plate sent, %llu alert events received; latency "
+          "from send to alert event p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+          static_cast<unsigned long long>(rep->listed_sent),
+          static_cast<unsigned long long>(rep->alert_events), rep->alert_p50_ms, rep->alert_p90_ms,
+          rep->alert_p99_ms, rep->alert_max_ms);
+    }
     return rep->failed_requests > 0 ? 1 : 0;
   }
   if (closure->parsed()) return quanyu::tools::RunClosure(clo, stdout, stderr);

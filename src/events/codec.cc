@@ -81,9 +81,17 @@ class Reader {
   }
 
   bool String(std::string* out) {
+    std::string_view v;
+    if (!View(&v)) return false;
+    out->assign(v);
+    return true;
+  }
+
+  // A length-prefixed string, as a view into the input.
+  bool View(std::string_view* out) {
     uint64_t n;
     if (!Varint(&n) || n > static_cast<uint64_t>(end_ - p_)) return false;
-    out->assign(p_, static_cast<size_t>(n));
+    *out = std::string_view(p_, static_cast<size_t>(n));
     p_ += n;
     return true;
   }
@@ -99,6 +107,7 @@ class Reader {
   }
 
   size_t left() const { return static_cast<size_t>(end_ - p_); }
+  std::string_view rest() const { return std::string_view(p_, left()); }
 
  private:
   const char* p_;
@@ -128,29 +137,58 @@ void EncodePassage(const PassageRecord& r, std::string* out) {
 }
 
 bool DecodePassage(std::string_view in, PassageRecord* r) {
+  // First the whole value is checked, reading strings as views into `in`; only then is *r
+  // assigned, field by field, so that a record decoded into again and again reuses its
+  // strings' storage (the replay and the rules stage decode millions).
   Reader rd(in);
-  PassageRecord p;
   uint8_t version, status;
+  std::string_view id, device_id, checkpoint_id, plate, plate_class, vehicle_class, vehicle_color,
+      direction;
+  int64_t pass_time, received;
+  int32_t lane, plate_color;
+  double speed_kmh;
   uint64_t refs;
   if (!rd.Byte(&version) || version != kPassageV1) return false;
-  if (!rd.String(&p.id) || !rd.String(&p.device_id) || !rd.String(&p.checkpoint_id) ||
-      !rd.Signed(&p.pass_time) || !rd.Int32(&p.lane) || !rd.Byte(&status) ||
-      status > static_cast<uint8_t>(PlateStatus::kAbsent) || !rd.String(&p.plate) ||
-      !rd.Int32(&p.plate_color) || !rd.String(&p.plate_class) || !rd.Double(&p.speed_kmh) ||
-      !rd.String(&p.vehicle_class) || !rd.String(&p.vehicle_color) || !rd.String(&p.direction) ||
+  if (!rd.View(&id) || !rd.View(&device_id) || !rd.View(&checkpoint_id) || !rd.Signed(&pass_time) ||
+      !rd.Int32(&lane) || !rd.Byte(&status) ||
+      status > static_cast<uint8_t>(PlateStatus::kAbsent) || !rd.View(&plate) ||
+      !rd.Int32(&plate_color) || !rd.View(&plate_class) || !rd.Double(&speed_kmh) ||
+      !rd.View(&vehicle_class) || !rd.View(&vehicle_color) || !rd.View(&direction) ||
       !rd.Varint(&refs)) {
     return false;
   }
-  p.plate_status = static_cast<PlateStatus>(status);
   // Each reference takes at least its length byte: a larger count is garbage, and must not
   // drive an allocation.
   if (refs > rd.left()) return false;
-  p.image_refs.resize(static_cast<size_t>(refs));
-  for (auto& ref : p.image_refs) {
-    if (!rd.String(&ref)) return false;
+  const std::string_view refs_start = rd.rest();
+  for (uint64_t i = 0; i < refs; ++i) {
+    std::string_view ref;
+    if (!rd.View(&ref)) return false;
   }
-  if (!rd.Signed(&p.received) || !rd.done()) return false;
-  *r = std::move(p);
+  const std::string_view ref_bytes = refs_start.substr(0, refs_start.size() - rd.left());
+  if (!rd.Signed(&received) || !rd.done()) return false;
+
+  r->id.assign(id);
+  r->device_id.assign(device_id);
+  r->checkpoint_id.assign(checkpoint_id);
+  r->pass_time = pass_time;
+  r->lane = lane;
+  r->plate_status = static_cast<PlateStatus>(status);
+  r->plate.assign(plate);
+  r->plate_color = plate_color;
+  r->plate_class.assign(plate_class);
+  r->speed_kmh = speed_kmh;
+  r->vehicle_class.assign(vehicle_class);
+  r->vehicle_color.assign(vehicle_color);
+  r->direction.assign(direction);
+  r->image_refs.resize(static_cast<size_t>(refs));
+  Reader again(ref_bytes);
+  for (auto& ref : r->image_refs) {
+    std::string_view v;
+    again.View(&v);  // checked above
+    ref.assign(v);
+  }
+  r->received = received;
   return true;
 }
 

@@ -64,6 +64,18 @@ TEST(Codec, PassageRoundTrip) {
   }
 }
 
+TEST(Codec, DecodingIntoAUsedRecordReplacesEveryField) {
+  // One record decoded into again and again (as the replay does) must come out as the last
+  // value, whatever the previous one held: fewer image references, empty strings, defaults.
+  PassageRecord reused;
+  for (const PassageRecord& r : {Record(), PassageRecord(), Record()}) {
+    std::string buf;
+    EncodePassage(r, &buf);
+    ASSERT_TRUE(DecodePassage(buf, &reused));
+    EXPECT_EQ(reused, r);
+  }
+}
+
 TEST(Codec, EncodeAppends) {
   std::string buf = "prefix";
   EncodePassage(Record(), &buf);

@@ -76,18 +76,25 @@ events::PassageRecord TrafficGenerator::Next(UnixMicros t) {
   r.direction = std::to_string(1 + rng_() % 8);
   double u = static_cast<double>(rng_() % 1'000'000) / 1e6;
   last_invalid_ = false;
+  last_listed_ = false;
   if (u < options_.unreadable_share) {
     r.plate_status = events::PlateStatus::kUnreadable;
     r.plate = "";
     r.plate_color = 0;
   } else {
     r.plate = plates_[rng_() % plates_.size()];
+    if (!options_.listed_plates.empty() &&
+        static_cast<double>(rng_() % 1'000'000) / 1e6 < options_.listed_share) {
+      r.plate = options_.listed_plates[rng_() % options_.listed_plates.size()];
+      last_listed_ = true;
+    }
     r.plate_status = events::PlateStatus::kValid;
     bool nev = r.plate.size() > 8;  // 7 characters after the 3-byte province
     r.plate_color = nev ? 9 : 5;    // green or blue
   }
   if (u > 1.0 - options_.invalid_share) {
     last_invalid_ = true;
+    last_listed_ = false;
     switch (rng_() % 3) {
       case 0:
         r.plate = "川A12";
@@ -105,11 +112,13 @@ events::PassageRecord TrafficGenerator::Next(UnixMicros t) {
   return r;
 }
 
-std::string TrafficGenerator::Gat1400Body(size_t n, UnixMicros t, int offset_seconds) {
+std::string TrafficGenerator::Gat1400Body(size_t n, UnixMicros t, int offset_seconds,
+                                          std::vector<std::string>* listed_ids) {
   std::string out = R"({"MotorVehicleListObject":{"MotorVehicleObject":[)";
   out.reserve(n * 420);
   for (size_t i = 0; i < n; ++i) {
     events::PassageRecord r = Next(t);
+    if (listed_ids != nullptr && last_listed_) listed_ids->push_back(r.id);
     if (i) out += ',';
     // As devices send them: numbers as strings, vendor fields.
     fmt::format_to(std::back_inserter(out),
@@ -128,11 +137,14 @@ std::string TrafficGenerator::Gat1400Body(size_t n, UnixMicros t, int offset_sec
   return out;
 }
 
-std::string TrafficGenerator::NdjsonBody(size_t n, UnixMicros t, int offset_seconds) {
+std::string TrafficGenerator::NdjsonBody(size_t n, UnixMicros t, int offset_seconds,
+                                         std::vector<std::string>* listed_ids) {
   std::string out;
   out.reserve(n * 400);
   for (size_t i = 0; i < n; ++i) {
-    out += events::PassageToJson(Next(t), offset_seconds);
+    events::PassageRecord r = Next(t);
+    if (listed_ids != nullptr && last_listed_) listed_ids->push_back(r.id);
+    out += events::PassageToJson(r, offset_seconds);
     out += '\n';
   }
   return out;

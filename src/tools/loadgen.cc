@@ -10,9 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "api/http_client.h"
+#include "api/ws_client.h"
 #include "core/clock.h"
 #include "core/progress.h"
 #include "registry/checkpoint.h"
@@ -71,6 +73,36 @@ StatusOr<std::vector<std::string>> CheckpointsFromFile(const std::string& path) 
   return ids;
 }
 
+// The plates of an alert-list CSV's first column, header skipped.
+StatusOr<std::vector<std::string>> PlatesFromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("listed_plates", "cannot read " + path);
+  std::vector<std::string> plates;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if (header) {
+      header = false;
+      if (line.rfind("plate", 0) == 0) continue;
+    }
+    std::string plate = line.substr(0, line.find(','));
+    if (plate.size() >= 2 && plate.front() == '"' && plate.back() == '"') {
+      plate = plate.substr(1, plate.size() - 2);
+    }
+    if (!plate.empty()) plates.push_back(plate);
+  }
+  if (plates.empty()) return InvalidArgument("listed_plates", path + " lists no plates");
+  return plates;
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(p * static_cast<double>(sorted.size())))];
+}
+
 StatusOr<std::string> DeviceToken(const std::string& host, uint16_t port, const std::string& device,
                                   const std::string& secret) {
   api::HttpClient client(host, port);
@@ -99,8 +131,11 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
     ASSIGN_OR_RETURN(token, DeviceToken(host, port, o.device, o.secret));
   }
   std::vector<std::string> checkpoints;
-  if (!o.checkpoints_file.empty()) {
-    ASSIGN_OR_RETURN(checkpoints, CheckpointsFromFile(o.checkpoints_file));
+  if (!o.checkpoints_files.empty()) {
+    for (const auto& file : o.checkpoints_files) {
+      ASSIGN_OR_RETURN(std::vector<std::string> ids, CheckpointsFromFile(file));
+      checkpoints.insert(checkpoints.end(), ids.begin(), ids.end());
+    }
   } else {
     ASSIGN_OR_RETURN(checkpoints, ActiveCheckpoints(host, port, token));
   }
@@ -108,6 +143,20 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
     return FailedPrecondition(
         "the server has no active checkpoints; import some first "
         "(quanyu import checkpoints FILE)");
+  }
+  std::vector<std::string> listed;
+  if (!o.listed_plates_file.empty()) {
+    ASSIGN_OR_RETURN(listed, PlatesFromFile(o.listed_plates_file));
+  }
+  if (o.listed_share < 0 || o.listed_share > 1) {
+    return InvalidArgument("listed_share", "must be between 0 and 1");
+  }
+  if (!o.alerts_token.empty() && o.records > 0) {
+    return InvalidArgument("alerts_token",
+                           "measuring alerts needs generated traffic (--duration), not --records");
+  }
+  if (!o.alerts_token.empty() && listed.empty()) {
+    return InvalidArgument("listed_plates", "measuring alerts needs listed plates to send");
   }
   const bool gat = o.format == "gat1400";
   const std::string path = gat ? "/VIID/MotorVehicles" : "/api/v1/passages";
@@ -120,6 +169,8 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
     to.seed = o.seed;
     to.invalid_share = o.invalid_share;
     to.run_tag = "LG" + std::to_string(SystemClock::Get()->Now() / 1000 % 100000000);
+    to.listed_plates = listed;
+    to.listed_share = o.listed_share;
     sim::TrafficGenerator gen(checkpoints, to);
     size_t n = (o.records + o.batch - 1) / o.batch;
     Progress prep("generating simulated records", o.records, "records");
@@ -130,6 +181,43 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
       prep.Update((i + 1) * o.batch);
     }
     prep.Finish();
+  }
+
+  // The alert watcher: record id → when its request was sent, and the latencies seen.
+  std::mutex sent_mu;
+  std::unordered_map<std::string, int64_t> sent_at;
+  std::atomic<uint64_t> listed_sent{0}, alert_events{0};
+  std::atomic<bool> senders_done{false};
+  std::vector<double> alert_ms;
+  std::unique_ptr<api::WsClient> alerts_ws;
+  if (!o.alerts_token.empty()) {
+    ASSIGN_OR_RETURN(alerts_ws,
+                     api::WsClient::Connect(
+                         host, port, "/api/v1/stream?topics=alert&access_token=" + o.alerts_token));
+  }
+  std::thread watcher;
+  if (alerts_ws) {
+    watcher = std::thread([&] {
+      // Reads until every listed record sent has its event, or nothing comes for 5 s.
+      while (!senders_done.load() || alert_events.load() < listed_sent.load()) {
+        auto m = alerts_ws->Read(std::chrono::seconds(5));
+        const int64_t now = MonotonicNanos();
+        if (!m.ok()) break;
+        auto j = nlohmann::json::parse(*m, nullptr, false);
+        if (j.is_discarded() || j.value("topic", "") != "alert" || !j.contains("data")) continue;
+        std::string id = j["data"].value("record_id", "");
+        int64_t t = 0;
+        {
+          std::lock_guard lock(sent_mu);
+          auto it = sent_at.find(id);
+          if (it == sent_at.end()) continue;
+          t = it->second;
+          sent_at.erase(it);
+        }
+        alert_events.fetch_add(1);
+        alert_ms.push_back(static_cast<double>(now - t) / 1e6);
+      }
+    });
   }
 
   std::atomic<uint64_t> next_request{0}, records{0}, requests{0}, failed{0}, accepted{0},
@@ -150,6 +238,9 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
     to.invalid_share = o.invalid_share;
     to.run_tag = "SIM" + std::to_string(SystemClock::Get()->Now() / 1000 % 100000000) + "-" +
                  std::to_string(index) + "-";
+    to.listed_plates = listed;
+    to.listed_share = o.listed_share;
+    std::vector<std::string> listed_ids;
     std::optional<sim::TrafficGenerator> gen;
     if (bodies.empty()) gen.emplace(checkpoints, to);
     std::vector<double> local;
@@ -165,14 +256,21 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
       if (MonotonicNanos() > deadline) break;
       std::string generated;
       const std::string* body;
+      listed_ids.clear();
       if (bodies.empty()) {
         UnixMicros now = SystemClock::Get()->Now();
-        generated = gat ? gen->Gat1400Body(o.batch, now) : gen->NdjsonBody(o.batch, now);
+        generated = gat ? gen->Gat1400Body(o.batch, now, 8 * 3600, &listed_ids)
+                        : gen->NdjsonBody(o.batch, now, 8 * 3600, &listed_ids);
         body = &generated;
       } else {
         body = &bodies[k];
       }
       int64_t s = MonotonicNanos();
+      if (alerts_ws && !listed_ids.empty()) {
+        std::lock_guard lock(sent_mu);
+        for (const auto& id : listed_ids) sent_at[id] = s;
+        listed_sent.fetch_add(listed_ids.size());
+      }
       auto r = client.Post(path, *body, ctype);
       local.push_back(static_cast<double>(MonotonicNanos() - s) / 1e6);
       requests.fetch_add(1);
@@ -204,10 +302,13 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, o.connections); ++i) threads.emplace_back(worker, i);
   for (auto& t : threads) t.join();
+  const double seconds = static_cast<double>(MonotonicNanos() - t0) / 1e9;
+  senders_done.store(true);
   if (!o.quiet) progress.Finish();
+  if (watcher.joinable()) watcher.join();
 
   LoadgenReport rep;
-  rep.seconds = static_cast<double>(MonotonicNanos() - t0) / 1e9;
+  rep.seconds = seconds;
   rep.records = records.load();
   rep.requests = requests.load();
   rep.failed_requests = failed.load();
@@ -215,15 +316,17 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
   rep.rejected = rejected.load();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   if (!latencies_ms.empty()) {
-    auto pct = [&](double p) {
-      return latencies_ms[std::min(
-          latencies_ms.size() - 1,
-          static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
-    };
-    rep.p50_ms = pct(0.50);
-    rep.p99_ms = pct(0.99);
+    rep.p50_ms = Percentile(latencies_ms, 0.50);
+    rep.p99_ms = Percentile(latencies_ms, 0.99);
     rep.max_ms = latencies_ms.back();
   }
+  rep.listed_sent = listed_sent.load();
+  rep.alert_events = alert_events.load();
+  std::sort(alert_ms.begin(), alert_ms.end());
+  rep.alert_p50_ms = Percentile(alert_ms, 0.50);
+  rep.alert_p90_ms = Percentile(alert_ms, 0.90);
+  rep.alert_p99_ms = Percentile(alert_ms, 0.99);
+  rep.alert_max_ms = alert_ms.empty() ? 0 : alert_ms.back();
   return rep;
 }
 

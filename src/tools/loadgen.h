@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -25,9 +26,17 @@ struct LoadgenOptions {
   // submitted as that device, which must be allowed the checkpoints used, e.g. with "*").
   std::string token;
   std::string device, secret;
-  // The checkpoints to simulate, from an import file (GeoJSON or CSV); without it the active
+  // The checkpoints to simulate, from import files (GeoJSON or CSV); without them the active
   // checkpoints are listed over the API, which needs a token that may read them.
-  std::string checkpoints_file;
+  std::vector<std::string> checkpoints_files;
+  // Plates to send now and then (the first column of an alert-list CSV, header skipped), and
+  // the share of readable records that carry one, so that the server raises alerts.
+  std::string listed_plates_file;
+  double listed_share = 0.001;
+  // With a token that may read alerts: subscribe to the alert stream and measure, for each
+  // record with a listed plate, the time from just before its request is sent to the arrival
+  // of the alert event that names it.
+  std::string alerts_token;
 };
 
 struct LoadgenReport {
@@ -35,6 +44,10 @@ struct LoadgenReport {
   uint64_t accepted = 0, rejected = 0;  // from the server's answers
   double seconds = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;  // request latency
+  // With alerts_token: records sent with a listed plate, alert events received for them, and
+  // the latency from sending to the event.
+  uint64_t listed_sent = 0, alert_events = 0;
+  double alert_p50_ms = 0, alert_p90_ms = 0, alert_p99_ms = 0, alert_max_ms = 0;
 };
 
 StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& options);
