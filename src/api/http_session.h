@@ -222,6 +222,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Read() {
+    // Stop() may have passed over this session while it was busy; idle now, it ends here
+    // instead of waiting for a request nobody will answer.
+    if (shared_->stopping.load()) return Close(true);
     parser_.emplace();
     parser_->body_limit(shared_->options.body_limit);
     parser_->header_limit(64 * 1024);
