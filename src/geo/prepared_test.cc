@@ -92,7 +92,7 @@ TEST(PreparedTest, AgreesWithBruteForceOnRealBoundaries) {
     for (const MultiPolygon& mp : Geometries(file)) {
       for (int bands : {0, 1, 7}) {
         const PreparedPolygon p(mp, PreparedPolygon::Options{bands});
-        for (LngLat q : RandomPoints(p.bbox(), 20000, 7)) {
+        for (LngLat q : RandomPoints(p.bbox(), 20000 / testing::kRandomPointDivisor, 7)) {
           const bool want = ContainsBruteForce(mp, q);
           ASSERT_EQ(p.Contains(q), want) << file << " " << q.lng << "," << q.lat;
           inside += want;
@@ -123,7 +123,7 @@ TEST(PreparedTest, RingIndexAgreesWithBruteForceOnDazhouCounties) {
   ASSERT_EQ(counties.size(), 7u);
   BBox all;
   for (const MultiPolygon& mp : counties) all.Extend(BoundingBox(mp));
-  std::vector<LngLat> points = RandomPoints(all, 100000, 11);
+  std::vector<LngLat> points = RandomPoints(all, 100000 / testing::kRandomPointDivisor, 11);
   for (const MultiPolygon& mp : counties) {
     for (LngLat v : Vertices(mp)) points.push_back(v);
   }
