@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/progress.h"
 #include "registry/checkpoint.h"
+#include "rules/alert_csv.h"
 #include "sim/traffic.h"
 
 namespace quanyu::tools {
@@ -73,27 +74,22 @@ StatusOr<std::vector<std::string>> CheckpointsFromFile(const std::string& path) 
   return ids;
 }
 
-// The plates of an alert-list CSV's first column, header skipped.
+// The exact plates of an alert-list CSV, read by the same parser the import uses.
 StatusOr<std::vector<std::string>> PlatesFromFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return InvalidArgument("listed_plates", "cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  rules::CsvImportContext ctx;  // list and agency only satisfy validation; nothing is stored
+  ctx.list_id = "loadgen";
+  ctx.owner_agency = "loadgen";
+  ctx.now = SystemClock::Get()->Now();
+  ASSIGN_OR_RETURN(rules::AlertCsv csv, rules::ParseAlertCsv(ss.str(), ctx));
   std::vector<std::string> plates;
-  std::string line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    if (header) {
-      header = false;
-      if (line.rfind("plate", 0) == 0) continue;
-    }
-    std::string plate = line.substr(0, line.find(','));
-    if (plate.size() >= 2 && plate.front() == '"' && plate.back() == '"') {
-      plate = plate.substr(1, plate.size() - 2);
-    }
-    if (!plate.empty()) plates.push_back(plate);
+  for (const auto& e : csv.entries) {
+    if (e.kind == rules::EntryKind::kExact) plates.push_back(e.plate);
   }
-  if (plates.empty()) return InvalidArgument("listed_plates", path + " lists no plates");
+  if (plates.empty()) return InvalidArgument("listed_plates", path + " lists no exact plates");
   return plates;
 }
 
