@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  g++ cmake ninja-build ccache pkg-config make python3
+  g++ clang libclang-rt-dev cmake ninja-build ccache pkg-config make python3
   libboost-dev libsodium-dev libssl-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev

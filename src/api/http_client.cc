@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <optional>
 
 #include "api/client_tls.h"
@@ -21,10 +22,13 @@ using tcp = net::ip::tcp;
 namespace ssl = net::ssl;
 
 struct HttpClient::Impl {
+  using SteadyClock = std::chrono::steady_clock;
+
   std::string host;
   uint16_t port;
   ClientOptions options;
   net::io_context ioc;
+  tcp::resolver resolver{ioc};
   std::optional<ssl::context> tls_context;
   // At most one of the two is set: the open connection.
   std::optional<beast::tcp_stream> plain;
@@ -32,57 +36,105 @@ struct HttpClient::Impl {
   beast::flat_buffer buffer;
   std::map<std::string, std::string> default_headers;
 
+  std::string where() const { return host + ":" + std::to_string(port); }
   bool connected() const { return plain.has_value() || tls.has_value(); }
+  tcp::socket* socket() {
+    if (plain) return &plain->socket();
+    if (tls) return &beast::get_lowest_layer(*tls).socket();
+    return nullptr;
+  }
   void Disconnect() {
     plain.reset();
     tls.reset();
   }
 
-  Status Connect() {
+  // Runs the asynchronous operation `start(handler)` until it completes or the deadline
+  // passes; then the connection is closed (which cancels the operation) and the result is
+  // net::error::timed_out.
+  template <class Start>
+  beast::error_code Run(SteadyClock::time_point deadline, Start start) {
+    std::optional<beast::error_code> result;
+    start([&result](beast::error_code ec) { result = ec; });
+    ioc.restart();
+    const auto left = deadline - SteadyClock::now();
+    if (left > SteadyClock::duration::zero()) ioc.run_for(left);
+    if (result) return *result;
+    resolver.cancel();
+    if (tcp::socket* s = socket()) {
+      beast::error_code ignored;
+      s->close(ignored);
+    }
+    ioc.restart();
+    ioc.run();
+    Disconnect();
+    return net::error::timed_out;
+  }
+
+  Status Failure(const std::string& stage, beast::error_code ec) const {
+    if (ec == net::error::timed_out) {
+      return Unavailable("no answer within " + std::to_string(options.timeout.count()) + " ms (" +
+                         stage + ", " + where() + ")");
+    }
+    return Unavailable(stage + " failed: " + ec.message() + " (" + where() + ")");
+  }
+
+  Status Connect(SteadyClock::time_point deadline) {
     if (options.tls && !tls_context) {
       auto ctx = MakeClientTlsContext(options);
       if (!ctx.ok()) return ctx.status();
       tls_context.emplace(std::move(*ctx));
     }
-    beast::error_code ec;
-    tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(host, std::to_string(port), ec);
-    if (ec) return Unavailable("cannot resolve " + host + ": " + ec.message());
-    const std::string where = host + ":" + std::to_string(port);
-    if (!options.tls) {
-      plain.emplace(ioc);
-      plain->connect(results, ec);
-      if (ec) {
-        Disconnect();
-        return Unavailable("cannot connect to " + where + ": " + ec.message());
-      }
-      plain->socket().set_option(tcp::no_delay(true), ec);
-    } else {
+    tcp::resolver::results_type endpoints;
+    beast::error_code ec = Run(deadline, [&](auto done) {
+      resolver.async_resolve(host, std::to_string(port),
+                             [&endpoints, done](beast::error_code e, auto results) {
+                               endpoints = std::move(results);
+                               done(e);
+                             });
+    });
+    if (ec) return Failure("resolve", ec);
+    if (options.tls) {
       tls.emplace(ioc, *tls_context);
-      beast::get_lowest_layer(*tls).connect(results, ec);
-      if (ec) {
-        Disconnect();
-        return Unavailable("cannot connect to " + where + ": " + ec.message());
-      }
-      beast::get_lowest_layer(*tls).socket().set_option(tcp::no_delay(true), ec);
+    } else {
+      plain.emplace(ioc);
+    }
+    beast::tcp_stream& lowest = plain ? *plain : beast::get_lowest_layer(*tls);
+    ec = Run(deadline, [&](auto done) {
+      lowest.async_connect(endpoints,
+                           [done](beast::error_code e, const tcp::endpoint&) { done(e); });
+    });
+    if (ec) {
+      Disconnect();
+      return Failure("connect", ec);
+    }
+    socket()->set_option(tcp::no_delay(true), ec);
+    if (tls) {
       PrepareClientTls(*tls, host, options);
-      tls->handshake(ssl::stream_base::client, ec);
+      ec = Run(deadline, [&](auto done) { tls->async_handshake(ssl::stream_base::client, done); });
       if (ec) {
         Disconnect();
-        return Unavailable("TLS handshake with " + where + " failed: " + ec.message());
+        return Failure("TLS handshake", ec);
       }
     }
     buffer.clear();
     return Status::Ok();
   }
 
+  // Writes the request and reads the answer; *stage says how far it got.
   template <class Stream>
-  beast::error_code RoundTrip(Stream& stream, http::request<http::string_body>& req,
-                              http::response_parser<http::string_body>& parser) {
-    beast::error_code ec;
-    http::write(stream, req, ec);
-    if (!ec) http::read(stream, buffer, parser, ec);
-    return ec;
+  beast::error_code RoundTrip(Stream& stream, SteadyClock::time_point deadline,
+                              http::request<http::string_body>& req,
+                              http::response_parser<http::string_body>& parser,
+                              std::string* stage) {
+    *stage = "send";
+    beast::error_code ec = Run(deadline, [&](auto done) {
+      http::async_write(stream, req, [done](beast::error_code e, size_t) { done(e); });
+    });
+    if (ec) return ec;
+    *stage = "answer";
+    return Run(deadline, [&](auto done) {
+      http::async_read(stream, buffer, parser, [done](beast::error_code e, size_t) { done(e); });
+    });
   }
 };
 
@@ -127,33 +179,39 @@ void HttpClient::SetDefaultHeader(const std::string& name, const std::string& va
 StatusOr<ClientResponse> HttpClient::Send(const std::string& method, const std::string& target,
                                           const std::string& body,
                                           const std::map<std::string, std::string>& headers) {
+  const auto deadline = Impl::SteadyClock::now() + impl_->options.timeout;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!impl_->connected()) RETURN_IF_ERROR(impl_->Connect());
+    const bool reused = impl_->connected();
+    if (!reused) RETURN_IF_ERROR(impl_->Connect(deadline));
     http::request<http::string_body> req;
     req.method_string(method);
     req.target(target);
     req.version(11);
     req.set(http::field::host, impl_->host);
-    req.set(http::field::user_agent, "quanyu-client");
+    req.set(http::field::user_agent, impl_->options.user_agent);
     for (const auto& [k, v] : impl_->default_headers) req.set(k, v);
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.keep_alive(true);
     req.prepare_payload();
     http::response_parser<http::string_body> parser;
-    parser.body_limit(1ull << 30);
-    beast::error_code ec = impl_->plain ? impl_->RoundTrip(*impl_->plain, req, parser)
-                                        : impl_->RoundTrip(*impl_->tls, req, parser);
+    parser.body_limit(impl_->options.body_limit);
+    std::string stage;
+    beast::error_code ec = impl_->plain
+                               ? impl_->RoundTrip(*impl_->plain, deadline, req, parser, &stage)
+                               : impl_->RoundTrip(*impl_->tls, deadline, req, parser, &stage);
     if (ec) {
-      // A keep-alive connection the server closed: reconnect once and resend. (A TLS server
-      // that closes an idle connection without close_notify shows as a truncated stream.)
       impl_->Disconnect();
-      if (attempt == 0 && (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-                           ec == net::error::broken_pipe || ec == net::error::eof ||
-                           ec == ssl::error::stream_truncated)) {
+      // A kept-alive connection the server closed meanwhile: send once more on a new one. (A
+      // TLS server that closes an idle connection without close_notify shows as a truncated
+      // stream.)
+      if (reused && attempt == 0 &&
+          (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == net::error::eof ||
+           ec == ssl::error::stream_truncated)) {
         continue;
       }
-      return Unavailable("HTTP " + method + " " + target + " failed: " + ec.message());
+      return impl_->Failure(method + " " + target + " " + stage, ec);
     }
     auto res = parser.release();
     ClientResponse out;

@@ -3,27 +3,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
 
 namespace quanyu::api {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
 using nlohmann::json;
 
 namespace {
@@ -331,98 +319,14 @@ StatusOr<ClientResponse> HttpPost(const std::string& url, const std::string& bod
                                   std::chrono::milliseconds timeout,
                                   const std::string& tls_ca_file) {
   ASSIGN_OR_RETURN(Url u, ParseUrl(url, "url"));
-  net::io_context ioc;
-  std::optional<ssl::context> tls_ctx;
-  if (u.tls) {
-    tls_ctx.emplace(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(tls_ctx->native_handle(), TLS1_2_VERSION);
-    tls_ctx->set_verify_mode(ssl::verify_peer);
-    beast::error_code ec;
-    if (tls_ca_file.empty()) {
-      tls_ctx->set_default_verify_paths(ec);
-    } else {
-      tls_ctx->load_verify_file(tls_ca_file, ec);
-    }
-    if (ec) return Unavailable("cannot load trusted certificates: " + ec.message());
-  }
-  http::request<http::string_body> req{http::verb::post, u.target, 11};
-  req.set(http::field::host, u.host);
-  req.set(http::field::user_agent, "quanyu-webhooks");
-  for (const auto& [k, v] : headers) req.set(k, v);
-  req.body() = body;
-  req.keep_alive(false);
-  req.prepare_payload();
-
-  tcp::resolver resolver(ioc);
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  if (u.tls) {
-    secure.emplace(ioc, *tls_ctx);
-  } else {
-    plain.emplace(ioc);
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1u << 20);
-  beast::error_code result;
-  std::string stage = "resolve";
-  bool done = false;
-  auto fail = [&](beast::error_code ec) {
-    result = ec;
-    done = true;
-  };
-  auto exchange = [&](auto& stream) {
-    stage = "send";
-    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
-      if (ec) return fail(ec);
-      stage = "answer";
-      http::async_read(stream, buffer, parser, [&](beast::error_code ec2, size_t) { fail(ec2); });
-    });
-  };
-  tcp::socket& socket = u.tls ? beast::get_lowest_layer(*secure).socket() : plain->socket();
-  resolver.async_resolve(
-      u.host, std::to_string(u.port), [&](beast::error_code ec, tcp::resolver::results_type rs) {
-        if (ec) return fail(ec);
-        stage = "connect";
-        net::async_connect(socket, rs, [&](beast::error_code ec2, const tcp::endpoint&) {
-          if (ec2) return fail(ec2);
-          socket.set_option(tcp::no_delay(true), ec2);
-          if (!u.tls) return exchange(*plain);
-          beast::error_code not_ip;
-          net::ip::make_address(u.host, not_ip);
-          if (not_ip) SSL_set_tlsext_host_name(secure->native_handle(), u.host.c_str());
-          secure->set_verify_callback(ssl::host_name_verification(u.host));
-          stage = "TLS handshake";
-          secure->async_handshake(ssl::stream_base::client, [&](beast::error_code ec3) {
-            if (ec3) return fail(ec3);
-            exchange(*secure);
-          });
-        });
-      });
-  ioc.run_for(timeout);
-  if (!done) {
-    // Out of time: cancel whatever is outstanding and let its handlers run.
-    resolver.cancel();
-    beast::error_code ignored;
-    socket.close(ignored);
-    ioc.restart();
-    ioc.run();
-    return Unavailable("no answer within " + std::to_string(timeout.count()) + " ms (" + stage +
-                       ")");
-  }
-  if (result) return Unavailable(stage + " failed: " + result.message());
-  auto res = parser.release();
-  ClientResponse out;
-  out.status = res.result_int();
-  out.body = std::move(res.body());
-  for (const auto& f : res) {
-    std::string k(f.name_string());
-    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[k] = std::string(f.value());
-  }
-  beast::error_code ignored;
-  socket.close(ignored);
-  return out;
+  ClientOptions options;
+  options.tls = u.tls;
+  options.tls_ca_file = tls_ca_file;
+  options.timeout = timeout;
+  options.user_agent = "quanyu-webhooks";
+  options.body_limit = 1u << 20;
+  HttpClient client(u.host, u.port, options);
+  return client.Send("POST", u.target, body, headers);
 }
 
 // --- Webhooks ---

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sanitizers.h"
 #include "geo/polygon.h"
 
 namespace quanyu::geo::testing {
@@ -17,11 +18,7 @@ namespace quanyu::geo::testing {
 // Random-point counts of the brute-force agreement tests are divided by this under
 // AddressSanitizer, whose unoptimised build runs them about 30 times slower; every polygon
 // vertex is still checked there.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr int kRandomPointDivisor = 10;
-#else
-inline constexpr int kRandomPointDivisor = 1;
-#endif
+inline constexpr int kRandomPointDivisor = QUANYU_ASAN ? 10 : 1;
 
 // The text of data/boundaries/<name>; fails the test if it cannot be read.
 inline std::string ReadBoundaryFile(const std::string& name) {

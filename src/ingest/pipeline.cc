@@ -349,21 +349,24 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     }
     by_partition[partition].push_back(std::move(e));
   }
-  Status s = LogAndQueue(by_partition);
-  if (!s.ok()) {
-    // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
-    std::lock_guard lock(dedup_mu_);
-    for (const auto& id : taken_ids) unapplied_ids_.erase(id);
-    for (const auto& id : taken_ids) dedup_current_.erase(HashId(id));
-    return s;
-  }
-  if (options_.on_durable && accepted > 0) {
+  // The rules stage runs once the records are durable and before the applier may store them:
+  // the store's log position then only passes a record whose alerts are stored, so recovery
+  // after a crash re-evaluates every record whose alerts might be missing.
+  Status s = LogAndQueue(by_partition, [&] {
+    if (!options_.on_durable || accepted == 0) return;
     thread_local std::vector<const events::PassageRecord*> recs;
     recs.clear();
     for (size_t i = 0; i < items.size(); ++i) {
       if ((*results)[i].outcome == Outcome::kAccepted) recs.push_back(&items[i].record);
     }
     options_.on_durable(recs, /*recovered=*/false);
+  });
+  if (!s.ok()) {
+    // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
+    std::lock_guard lock(dedup_mu_);
+    for (const auto& id : taken_ids) unapplied_ids_.erase(id);
+    for (const auto& id : taken_ids) dedup_current_.erase(HashId(id));
+    return s;
   }
   n_accepted_ += accepted;
   n_rejected_ += rejected;
@@ -376,11 +379,13 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
   return Status::Ok();
 }
 
-Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition) {
+Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition,
+                             const std::function<void()>& before_queue) {
   std::vector<std::pair<int, const std::vector<bus::LogEntry>*>> batches;
   for (auto& [partition, entries] : by_partition) batches.emplace_back(partition, &entries);
   std::vector<uint64_t> firsts;
   Status st = log_->AppendMany(batches, &firsts);
+  if (st.ok() && before_queue) before_queue();
   // What was appended is applied even when another partition failed, so that every
   // partition's applied position keeps advancing over contiguous ranges.
   size_t i = 0;

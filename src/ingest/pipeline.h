@@ -53,10 +53,12 @@ struct PipelineOptions {
   // Largest store transaction. Default: 10,000 records.
   size_t apply_batch = 10'000;
   // Called with the accepted records of each Submit (and replay) once they are durable, before
-  // Submit returns — the rules engine's place in the pipeline — and at Open with the records
-  // found in the log that the store did not have yet (`recovered`, which may have been
-  // evaluated before a crash). Called from the submitting thread; must not call back into the
-  // pipeline. Default: none.
+  // the applier may store them and before Submit returns — the rules engine's place in the
+  // pipeline — and at Open with the records found in the log that the store did not have yet
+  // (`recovered`, which may have been evaluated before a crash). Because the store's log
+  // position never passes a record before this call returns, whatever it stores for a record
+  // (alerts) is either stored or redone at recovery. Called from the submitting thread; must not
+  // call back into the pipeline. Default: none.
   std::function<void(std::span<const events::PassageRecord* const> records, bool recovered)>
       on_durable;
 };
@@ -130,7 +132,10 @@ class Pipeline : public events::CheckpointLookup {
     uint64_t first_seq = 0;
     std::vector<bus::LogEntry> entries;
   };
-  Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition);
+  // Appends to the log; if every partition's append succeeded, calls before_queue; then hands
+  // what was appended to the applier.
+  Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition,
+                     const std::function<void()>& before_queue = {});
   void EnqueueForApply(Pending p);
   void DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) const;
 
