@@ -10,6 +10,7 @@
 #include "roads/graph.h"
 #include "roads/osm_reader.h"
 #include "roads/route.h"
+#include "roads/snap.h"
 #include "roads/test_map.h"
 
 namespace quanyu::roads {
@@ -236,6 +237,48 @@ TEST(RoutingTest, RoutesStartAndEndPartWayAlongAPiece) {
   EXPECT_NEAR(on_cd.position.lng, 104.00045, 1e-9);
 }
 
+TEST(SnapTest, SnapsToTheNearestUsableRoadPartWayAlongIt) {
+  const auto map = ParseAsciiMap(
+      "a--------b  g-h\n"
+      "|        |\n"
+      "c-->-----d\n");
+  const RoadGraph g = RoadGraph::Build(map.set);
+  const Snapper snapper(g);
+  // A quarter along a-b (b is 9 columns east of a), about 5.6 m north of it.
+  const auto s = snapper.Snap({104.0 + 0.25 * 0.0009, 30.00005});
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(g.pieces()[s->piece].way_id, map.ways.at("ab"));
+  EXPECT_NEAR(s->fraction, 0.25, 1e-3);
+  EXPECT_NEAR(s->offset_m, 0.25 * g.pieces()[s->piece].length_m, 0.1);
+  EXPECT_NEAR(s->distance_m, 5.56, 0.05);
+  EXPECT_NEAR(s->point.lat, 30.0, 1e-9);
+  EXPECT_NEAR(s->point.lng, 104.000225, 1e-7);
+  // g-h is its own component: a position beside it snaps to the main network instead.
+  const auto beside_gh = snapper.Snap({104.00125, 30.00001});
+  ASSERT_TRUE(beside_gh.has_value());
+  EXPECT_NE(g.pieces()[beside_gh->piece].way_id, map.ways.at("gh"));
+  EXPECT_NEAR(beside_gh->point.lng, 104.0009, 1e-9);  // at b, the end of a-b and b-d
+  SnapOptions any;
+  any.largest_component_only = false;
+  const Snapper all(g, any);
+  EXPECT_EQ(g.pieces()[all.Snap({104.00125, 30.00001})->piece].way_id, map.ways.at("gh"));
+  // Nothing within 1 km.
+  EXPECT_FALSE(snapper.Snap({104.1, 30.0}).has_value());
+  // A route between snapped positions starts and ends at them.
+  const auto t = snapper.Snap({104.0004, 29.99955});  // a few metres north of c-d
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(g.pieces()[t->piece].way_id, map.ways.at("cd"));
+  const ContractionHierarchy ch = ContractionHierarchy::Build(g, Metric::kDistance);
+  ChQuery query(ch);
+  Path path;
+  const RoutePoint from = snapper.PointOf(*s), to = snapper.PointOf(*t);
+  ASSERT_NE(query.FindPath(from, to, &path), kInfWeight);
+  EXPECT_EQ(PathLetters(g, path.edges), "ac");
+  const std::vector<geo::LngLat> line = RouteGeometry(g, from, to, path);
+  EXPECT_EQ(line.front(), s->point);
+  EXPECT_EQ(line.back(), t->point);
+}
+
 // An extract, its graph and a hierarchy per metric, built once per test binary.
 struct Extract {
   RoadSet set;
@@ -343,6 +386,36 @@ TEST_P(ExtractAgreementTest, ChAgreesWithDijkstra) {
     slow.ManyToMany(sources, targets, &slow_out);
     ASSERT_EQ(fast_out.size(), sources.size() * targets.size());
     EXPECT_EQ(fast_out, slow_out);
+  }
+  // Snapped random coordinates in the extract's box: never farther than the nearest usable
+  // vertex, and every two of them connected (all in the largest component).
+  const Snapper snapper(g);
+  double min_lng = 180, max_lng = -180, min_lat = 90, max_lat = -90;
+  for (const geo::LngLat& p : g.points()) {
+    min_lng = std::min(min_lng, p.lng), max_lng = std::max(max_lng, p.lng);
+    min_lat = std::min(min_lat, p.lat), max_lat = std::max(max_lat, p.lat);
+  }
+  std::vector<RoutePoint> snapped;
+  const size_t n = 200 / kQueryDivisor;
+  while (snapped.size() < n) {
+    const geo::LngLat p{std::uniform_real_distribution<double>(min_lng, max_lng)(rng),
+                        std::uniform_real_distribution<double>(min_lat, max_lat)(rng)};
+    const auto s = snapper.Snap(p);
+    if (!s) continue;
+    double nearest_vertex = 1e18;
+    for (uint32_t v = 0; v < g.vertex_count(); ++v) {
+      if (g.StrongComponent(v) != 0) continue;
+      nearest_vertex = std::min(nearest_vertex, geo::DistanceMeters(p, g.VertexPosition(v)));
+    }
+    ASSERT_LE(s->distance_m, nearest_vertex + 0.5) << p.lng << "," << p.lat;
+    snapped.push_back(snapper.PointOf(*s));
+  }
+  ChQuery fast(*x.time);
+  DijkstraQuery slow(g, Metric::kTime);
+  for (size_t i = 0; i + 1 < snapped.size(); ++i) {
+    const Weight w = slow.FindPath(snapped[i], snapped[i + 1]);
+    EXPECT_NE(w, kInfWeight) << i;
+    ASSERT_EQ(fast.FindPath(snapped[i], snapped[i + 1]), w) << i;
   }
 }
 
