@@ -77,7 +77,7 @@ class Contractor {
 
   int Priority(uint32_t v) {
     const int shortcuts = Contract(v, true);
-    return shortcuts - static_cast<int>(in_[v].size() + out_[v].size()) +
+    return 2 * (shortcuts - static_cast<int>(in_[v].size() + out_[v].size())) +
            static_cast<int>(deleted_neighbours_[v]);
   }
 
@@ -210,6 +210,19 @@ const ContractionHierarchy::Arc& ContractionHierarchy::FindArc(uint32_t a, uint3
                            [](const Arc& arc, uint32_t o) { return arc.other < o; });
 }
 
+bool ContractionHierarchy::Stalled(const internal::SearchSpace& search, uint32_t v, Weight d,
+                                   bool forward) const {
+  // A higher vertex w the search has reached with an arc w->v (forward; v->w backward) that
+  // makes v closer than d: v's distance is not exact and its arcs need not be relaxed.
+  const auto& begin = forward ? down_begin_ : up_begin_;
+  const auto& arcs = forward ? down_ : up_;
+  for (uint32_t k = begin[v]; k < begin[v + 1]; ++k) {
+    const Weight w = search.Dist(arcs[k].other);
+    if (w != kInfWeight && w + arcs[k].weight < d) return true;
+  }
+  return false;
+}
+
 void ContractionHierarchy::Unpack(uint32_t a, uint32_t b, const Arc& arc,
                                   std::vector<uint32_t>* edges) const {
   if (!arc.shortcut) {
@@ -256,6 +269,7 @@ Weight ChQuery::FindPath(const RoutePoint& from, const RoutePoint& to, Path* pat
       best = d + other.Dist(v);
       meet = v;
     }
+    if (ch_.Stalled(self, v, d, go_forward)) continue;
     const auto& begin = go_forward ? ch_.up_begin_ : ch_.down_begin_;
     const auto& arcs = go_forward ? ch_.up_ : ch_.down_;
     for (uint32_t k = begin[v]; k < begin[v + 1]; ++k) {
@@ -311,6 +325,7 @@ void ChQuery::ManyToMany(std::span<const RoutePoint> from, std::span<const Route
     while (!backward_->Empty()) {
       const uint32_t v = backward_->Pop();
       const Weight d = backward_->Dist(v);
+      if (ch_.Stalled(*backward_, v, d, false)) continue;
       buckets_.emplace_back(v, static_cast<uint32_t>(j), d);
       for (uint32_t a = ch_.down_begin_[v]; a < ch_.down_begin_[v + 1]; ++a) {
         backward_->Relax(ch_.down_[a].other, d + ch_.down_[a].weight, v, a);
@@ -326,6 +341,7 @@ void ChQuery::ManyToMany(std::span<const RoutePoint> from, std::span<const Route
     while (!forward_->Empty()) {
       const uint32_t v = forward_->Pop();
       const Weight d = forward_->Dist(v);
+      if (ch_.Stalled(*forward_, v, d, true)) continue;
       auto it = std::lower_bound(buckets_.begin(), buckets_.end(),
                                  std::make_tuple(v, uint32_t{0}, Weight{0}));
       for (; it != buckets_.end() && std::get<0>(*it) == v; ++it) {
