@@ -1,5 +1,5 @@
-// Drivable roads read from OpenStreetMap: the road model the crossing analysis uses today and
-// the road graph (routing) will build on.
+// Drivable roads read from OpenStreetMap: the road model the crossing analysis uses and the
+// road graph (graph.h) is built from.
 //
 // A Road is one OSM way tagged highway=<a drivable class> (see ParseHighway), as a polyline of
 // its nodes' WGS-84 positions with the node ids, the class, name, ref and one-way direction.

@@ -182,10 +182,17 @@ TEST(RoutingTest, OnlyStraightOn) {
   EXPECT_EQ(Route(g2, 'e', 'a'), "eba");
 }
 
-TEST(RoutingTest, NoUTurnAtADeadEnd) {
+TEST(RoutingTest, NoUTurnRemovesOnlyTheTurnBack) {
   auto map = ParseAsciiMap("a---b---c\n");
   map.Restrict("ab", 'b', "ab", "no_u_turn");
   const RoadGraph g = RoadGraph::Build(map.set);
+  // Arriving from a, b's copy may only be left towards c.
+  const uint32_t b = g.VertexOfOsmNode(NodeId('b'));
+  ASSERT_EQ(g.CopiesOf(b).size(), 2u);
+  const uint32_t copy = g.CopiesOf(b)[1];
+  ASSERT_EQ(g.OutEdges(copy).size(), 1u);
+  EXPECT_EQ(g.VertexOsmNode(g.edge(g.OutEdges(copy)[0]).to), NodeId('c'));
+  EXPECT_EQ(g.OutEdges(b).size(), 2u);  // from c, both ways on
   EXPECT_EQ(Route(g, 'a', 'c'), "abc");
   EXPECT_EQ(Route(g, 'c', 'a'), "cba");
 }
