@@ -16,7 +16,12 @@
 // edges are only the turns allowed from that way (no_* removes one, only_* keeps the turns
 // onto the to-way). Copies share the OSM node and position of the vertex; a plain node-based
 // search on the graph then obeys the restrictions exactly. Restrictions whose ways do not meet
-// at the via node are ignored and counted in GraphStats.
+// at the via node are ignored and counted in GraphStats. Otherwise a route may turn back at any
+// vertex (the graph is node-based), so a U-turn is only ever forbidden by a no_u_turn
+// restriction.
+//
+// Routes between strongly connected components do not exist: queries answer kInfWeight.
+// Snapping (snap.h) keeps to the largest component, which StrongComponent numbers 0.
 //
 // Example:
 //   ASSIGN_OR_RETURN(RoadSet set, ReadRoads(path));

@@ -3,8 +3,9 @@
 //
 // Example:
 //   DijkstraQuery query(graph, Metric::kTime);
+//   const RoutePoint from = graph.PointAtVertex(a), to = graph.PointAtVertex(b);
 //   Path path;
-//   if (query.FindPath(graph.PointAtVertex(a), graph.PointAtVertex(b), &path) != kInfWeight)
+//   if (query.FindPath(from, to, &path) != kInfWeight)
 //     nlohmann::json line = RouteGeoJson(graph, from, to, path);
 //
 // Thread safety: a query object holds the state of one search at a time; give each thread its
