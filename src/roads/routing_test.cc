@@ -377,6 +377,18 @@ TEST_P(ExtractAgreementTest, ChAgreesWithDijkstra) {
       if (expected == kInfWeight) continue;
       ++reachable;
       ASSERT_EQ(PathWeight(g, from[i], to[i], path, m), expected) << "query " << i;
+      if (m == Metric::kDistance && i < 200) {
+        // The route's polyline runs from one position to the other and is as long as its
+        // weight says (each edge's length was rounded to the centimetre).
+        const std::vector<geo::LngLat> line = RouteGeometry(g, from[i], to[i], path);
+        ASSERT_FALSE(line.empty());
+        EXPECT_EQ(line.front(), from[i].position);
+        EXPECT_EQ(line.back(), to[i].position);
+        double length_m = 0;
+        for (size_t k = 1; k < line.size(); ++k)
+          length_m += geo::DistanceMeters(line[k - 1], line[k]);
+        EXPECT_NEAR(length_m, expected / 100.0, 0.05 + 0.01 * path.edges.size()) << "query " << i;
+      }
     }
     EXPECT_GT(reachable, n / 2);
     // One-to-many and many-to-many.
