@@ -1,11 +1,13 @@
 #include "roads/osm_reader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <osmium/handler.hpp>
 #include <osmium/handler/node_locations_for_ways.hpp>
 #include <osmium/index/map/flex_mem.hpp>
 #include <osmium/io/pbf_input.hpp>
 #include <osmium/io/xml_input.hpp>
+#include <osmium/osm/relation.hpp>
 #include <osmium/osm/way.hpp>
 #include <osmium/visitor.hpp>
 #include <system_error>
@@ -37,10 +39,12 @@ class RoadHandler : public osmium::handler::Handler {
     if (highway.empty()) return;
     const std::optional<HighwayTag> tag = ParseHighway(highway);
     if (!tag) return;
-    const std::string_view access = Tag(tags, "access");
-    if (access == "no" || access == "private") {
-      ++out_->stats.skipped_access;
-      return;
+    for (const char* key : {"access", "motor_vehicle", "motorcar"}) {
+      const std::string_view access = Tag(tags, key);
+      if (access == "no" || access == "private") {
+        ++out_->stats.skipped_access;
+        return;
+      }
     }
     if (Tag(tags, "area") == "yes") {
       ++out_->stats.skipped_area;
@@ -54,6 +58,7 @@ class RoadHandler : public osmium::handler::Handler {
     proto.name = std::string(Tag(tags, "name"));
     proto.ref = std::string(Tag(tags, "ref"));
     proto.oneway = OnewayFromTags(Tag(tags, "oneway"), Tag(tags, "junction"), highway);
+    proto.maxspeed_kmh = ParseMaxspeed(Tag(tags, "maxspeed")).value_or(0);
 
     Road piece = proto;
     auto flush = [&] {
@@ -76,6 +81,56 @@ class RoadHandler : public osmium::handler::Handler {
     flush();
   }
 
+  void relation(const osmium::Relation& relation) {
+    const osmium::TagList& tags = relation.tags();
+    if (Tag(tags, "type") != "restriction") return;
+    std::string_view kind = Tag(tags, "restriction:motorcar");
+    if (kind.empty()) kind = Tag(tags, "restriction");
+    if (kind.empty()) return;  // restriction:hgv etc. only: not for cars
+    TurnRestriction r;
+    r.kind = std::string(kind);
+    if (kind.starts_with("only_")) {
+      r.only = true;
+    } else if (!kind.starts_with("no_")) {
+      ++out_->stats.skipped_restrictions;
+      return;
+    }
+    static constexpr std::string_view kKinds[] = {
+        "no_left_turn",   "no_right_turn",   "no_straight_on",  "no_u_turn",
+        "only_left_turn", "only_right_turn", "only_straight_on"};
+    if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) {
+      ++out_->stats.skipped_restrictions;
+      return;
+    }
+    int from = 0, via = 0, to = 0;
+    bool via_way = false;
+    for (const osmium::RelationMember& m : relation.members()) {
+      const std::string_view role = m.role();
+      if (role == "from" && m.type() == osmium::item_type::way) {
+        r.from_way = m.ref();
+        ++from;
+      } else if (role == "to" && m.type() == osmium::item_type::way) {
+        r.to_way = m.ref();
+        ++to;
+      } else if (role == "via" && m.type() == osmium::item_type::node) {
+        r.via_node = m.ref();
+        ++via;
+      } else if (role == "via" && m.type() == osmium::item_type::way) {
+        via_way = true;
+      }
+    }
+    if (via_way) {
+      ++out_->stats.skipped_via_way;
+      return;
+    }
+    if (from != 1 || via != 1 || to != 1) {
+      ++out_->stats.skipped_restrictions;
+      return;
+    }
+    ++out_->stats.restrictions;
+    out_->restrictions.push_back(std::move(r));
+  }
+
  private:
   RoadSet* out_;
 };
@@ -88,7 +143,8 @@ StatusOr<RoadSet> ReadRoads(const std::string& path, const ReadOptions& options)
   RoadSet set;
   try {
     osmium::io::File file(path);
-    osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way);
+    osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
+                                        osmium::osm_entity_bits::relation);
     set.stats.file_bytes = reader.file_size();
     std::optional<Progress> progress;
     if (options.progress) progress.emplace("reading " + path, reader.file_size(), "bytes");

@@ -92,6 +92,62 @@ TEST(OsmReaderTest, KeepsDrivableWaysWithTheirTags) {
   EXPECT_EQ(by_id[18][1]->node_ids, (std::vector<int64_t>{3, 4}));
 }
 
+// Speed limits, motor-vehicle access and turn restrictions.
+constexpr char kRestrictionsXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="30.000" lon="104.000" version="1"/>
+  <node id="2" lat="30.000" lon="104.001" version="1"/>
+  <node id="3" lat="30.001" lon="104.001" version="1"/>
+  <node id="4" lat="30.000" lon="104.002" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/>
+    <tag k="highway" v="primary"/><tag k="maxspeed" v="60"/></way>
+  <way id="11" version="1"><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="residential"/><tag k="maxspeed" v="20 mph"/></way>
+  <way id="12" version="1"><nd ref="2"/><nd ref="4"/>
+    <tag k="highway" v="secondary"/><tag k="maxspeed" v="signals"/></way>
+  <way id="13" version="1"><nd ref="3"/><nd ref="4"/>
+    <tag k="highway" v="service"/><tag k="motor_vehicle" v="no"/></way>
+  <way id="14" version="1"><nd ref="3"/><nd ref="4"/>
+    <tag k="highway" v="service"/><tag k="motorcar" v="private"/></way>
+  <relation id="100" version="1"><member type="way" ref="10" role="from"/>
+    <member type="node" ref="2" role="via"/><member type="way" ref="11" role="to"/>
+    <tag k="type" v="restriction"/><tag k="restriction" v="no_left_turn"/></relation>
+  <relation id="101" version="1"><member type="way" ref="10" role="from"/>
+    <member type="node" ref="2" role="via"/><member type="way" ref="12" role="to"/>
+    <tag k="type" v="restriction"/><tag k="restriction:motorcar" v="only_straight_on"/></relation>
+  <relation id="102" version="1"><member type="way" ref="10" role="from"/>
+    <member type="way" ref="11" role="via"/><member type="way" ref="12" role="to"/>
+    <tag k="type" v="restriction"/><tag k="restriction" v="no_u_turn"/></relation>
+  <relation id="103" version="1"><member type="way" ref="10" role="from"/>
+    <member type="node" ref="2" role="via"/><member type="way" ref="12" role="to"/>
+    <tag k="type" v="restriction"/><tag k="restriction" v="no_entry"/></relation>
+  <relation id="104" version="1"><member type="way" ref="10" role="from"/>
+    <member type="node" ref="2" role="via"/>
+    <tag k="type" v="restriction"/><tag k="restriction" v="no_right_turn"/></relation>
+  <relation id="105" version="1"><member type="way" ref="10" role="from"/>
+    <member type="node" ref="2" role="via"/><member type="way" ref="12" role="to"/>
+    <tag k="type" v="multipolygon"/></relation>
+</osm>
+)";
+
+TEST(OsmReaderTest, ReadsSpeedLimitsAndTurnRestrictions) {
+  const std::string path = WriteTemp("restrictions.osm", kRestrictionsXml);
+  auto set = ReadRoads(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  ASSERT_EQ(set->roads.size(), 3u);
+  EXPECT_EQ(set->stats.skipped_access, 2u);  // 13 motor_vehicle=no, 14 motorcar=private
+  EXPECT_EQ(set->roads[0].maxspeed_kmh, 60);
+  EXPECT_NEAR(set->roads[1].maxspeed_kmh, 32.19, 0.01);
+  EXPECT_EQ(set->roads[2].maxspeed_kmh, 0);  // unreadable: the class speed is used
+  ASSERT_EQ(set->restrictions.size(), 2u);
+  EXPECT_EQ(set->restrictions[0], (TurnRestriction{10, 2, 11, false, "no_left_turn"}));
+  EXPECT_EQ(set->restrictions[1], (TurnRestriction{10, 2, 12, true, "only_straight_on"}));
+  EXPECT_EQ(set->stats.restrictions, 2u);
+  EXPECT_EQ(set->stats.skipped_via_way, 1u);       // 102
+  EXPECT_EQ(set->stats.skipped_restrictions, 2u);  // 103 no_entry, 104 without a to-way
+}
+
 TEST(OsmReaderTest, MissingOrBrokenFilesAreErrors) {
   EXPECT_EQ(ReadRoads("/nonexistent/x.osm.pbf").status().code(), StatusCode::kNotFound);
   const std::string path = WriteTemp("broken.osm.pbf", "this is not a PBF file");

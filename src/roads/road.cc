@@ -1,6 +1,7 @@
 #include "roads/road.h"
 
 #include <array>
+#include <charconv>
 
 namespace quanyu::roads {
 namespace {
@@ -67,6 +68,35 @@ Oneway OnewayFromTags(std::string_view oneway, std::string_view junction,
   if (junction == "roundabout") return Oneway::kForward;
   if (highway == "motorway" || highway == "motorway_link") return Oneway::kForward;
   return Oneway::kNo;
+}
+
+std::optional<double> ParseMaxspeed(std::string_view value) {
+  if (const size_t semi = value.find(';'); semi != std::string_view::npos) {
+    value = value.substr(0, semi);
+  }
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (value == "none") return 130;
+  if (value == "walk") return 7;
+  if (const size_t colon = value.find(':'); colon != std::string_view::npos) {
+    const std::string_view kind = value.substr(colon + 1);
+    if (kind == "urban") return 50;
+    if (kind == "rural") return 80;
+    if (kind == "trunk") return 100;
+    if (kind == "motorway") return 120;
+    if (kind == "living_street") return 10;
+    if (kind == "walk") return 7;
+    return std::nullopt;
+  }
+  double number = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec != std::errc() || !(number > 0) || number > 300) return std::nullopt;
+  std::string_view unit(end, value.data() + value.size() - end);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  if (unit.empty() || unit == "km/h" || unit == "kmh" || unit == "kph") return number;
+  if (unit == "mph") return number * 1.609344;
+  return std::nullopt;
 }
 
 std::string RoadLabel(const Road& r) {

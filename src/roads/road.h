@@ -1,5 +1,5 @@
-// Drivable roads read from OpenStreetMap: the road model the crossing analysis uses today and
-// the road graph (routing) will build on.
+// Drivable roads read from OpenStreetMap: the road model the crossing analysis uses and the
+// road graph (graph.h) is built from.
 //
 // A Road is one OSM way tagged highway=<a drivable class> (see ParseHighway), as a polyline of
 // its nodes' WGS-84 positions with the node ids, the class, name, ref and one-way direction.
@@ -65,6 +65,13 @@ StatusOr<Oneway> ParseOneway(std::string_view name, std::string_view field = "on
 // motorway_link are forward; everything else two-way. Empty views mean "tag absent".
 Oneway OnewayFromTags(std::string_view oneway, std::string_view junction, std::string_view highway);
 
+// The speed limit in km/h of an OSM maxspeed=* value, or nullopt if it cannot be read (the
+// caller then uses its speed profile). "60" and "60 km/h" are km/h; "30 mph" is converted
+// (1.609344); "none" (no limit) counts as 130; country-coded implicit limits ("CN:urban",
+// "DE:rural", ...) as urban 50, rural 80, trunk 100, motorway 120, living_street 10; "walk" 7.
+// Where several limits are given ("60;80") the first counts.
+std::optional<double> ParseMaxspeed(std::string_view value);
+
 struct Road {
   int64_t way_id = 0;
   RoadClass road_class = RoadClass::kResidential;
@@ -72,6 +79,7 @@ struct Road {
   std::string name;  // name=*, "" if absent
   std::string ref;   // ref=*, "" if absent
   Oneway oneway = Oneway::kNo;
+  double maxspeed_kmh = 0;          // from maxspeed=* (ParseMaxspeed); 0 if absent or unreadable
   std::vector<int64_t> node_ids;    // OSM node ids, parallel to points
   std::vector<geo::LngLat> points;  // WGS-84, at least 2
 

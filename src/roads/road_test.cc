@@ -44,5 +44,22 @@ TEST(RoadTest, WeightsFallWithTheClass) {
   EXPECT_EQ(ParseRoadClass("footway", "crossings[2].class").status().field(), "crossings[2].class");
 }
 
+TEST(RoadTest, ParsesMaxspeed) {
+  EXPECT_EQ(ParseMaxspeed("60"), 60.0);
+  EXPECT_EQ(ParseMaxspeed("60 km/h"), 60.0);
+  EXPECT_EQ(ParseMaxspeed("60;80"), 60.0);
+  EXPECT_NEAR(ParseMaxspeed("30 mph").value(), 48.28, 0.01);
+  EXPECT_EQ(ParseMaxspeed("none"), 130.0);
+  EXPECT_EQ(ParseMaxspeed("CN:urban"), 50.0);
+  EXPECT_EQ(ParseMaxspeed("DE:rural"), 80.0);
+  EXPECT_EQ(ParseMaxspeed("RU:motorway"), 120.0);
+  EXPECT_EQ(ParseMaxspeed("walk"), 7.0);
+  EXPECT_FALSE(ParseMaxspeed("").has_value());
+  EXPECT_FALSE(ParseMaxspeed("fast").has_value());
+  EXPECT_FALSE(ParseMaxspeed("60 knots").has_value());
+  EXPECT_FALSE(ParseMaxspeed("CN:zone30").has_value());
+  EXPECT_FALSE(ParseMaxspeed("-5").has_value());
+}
+
 }  // namespace
 }  // namespace quanyu::roads
