@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: the server on the embedded default (a data directory under the repo, no other
 # server) with the bundled real boundaries as rings (Sichuan, its cities, Chengdu's districts),
+# central Chengdu's roads (OpenStreetMap) to route on,
 # checkpoints at real Chengdu intersections and district-boundary crossings, an alert list of
 # simulated plates, and simulated passage traffic replayed into it, some of it carrying listed
 # plates, so that alerts are raised and /metrics and the API show it working. Ctrl-C stops it.
@@ -20,6 +21,8 @@ echo "== importing the rings: Sichuan, its cities, Chengdu's districts (DataV bo
 echo "== importing the bundled checkpoints (SIMULATED, at real Chengdu intersections and district-boundary crossings; OSM/ODbL)"
 "$BIN" import checkpoints data/checkpoints/chengdu_demo.geojson --data "$DATA"
 "$BIN" import checkpoints data/checkpoints/chengdu_closure.csv --data "$DATA"
+echo "== importing the road network: central Chengdu (OpenStreetMap contributors, ODbL)"
+"$BIN" import osm data/osm/chengdu_central.osm.pbf --data "$DATA"
 
 # Accounts, made once per data directory: the administrator, an analyst, and the feed that
 # replays simulated traffic. Their generated secrets are kept in a file only the user can read.
@@ -111,6 +114,8 @@ Try:
   curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/rings               (Sichuan, its cities, Chengdu's districts)
   curl -H "Authorization: Bearer \$ADMIN" "$URL/api/v1/rings/locate?lng=104.0665&lat=30.6574"
   curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/checkpoints          (138 simulated checkpoints)
+  curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/route?from=104.0657,30.6574&to=104.0810,30.6570"  (drive time on the road network)
+  curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/isochrone?at=104.0657,30.6574&minutes=3"       (the roads reached in 3 minutes)
   curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/alerts?limit=5"      (alerts on the simulated listed plates)
   curl -H "Authorization: Bearer \$DUTY" $URL/api/v1/alerts/1/cap          (an alert as OASIS CAP 1.2)
   curl -X PATCH -H "Authorization: Bearer \$DUTY" -H 'Content-Type: application/json' \

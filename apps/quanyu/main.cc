@@ -16,6 +16,7 @@
 #include "tools/closure.h"
 #include "tools/import.h"
 #include "tools/import_alert_list.h"
+#include "tools/import_osm.h"
 #include "tools/import_rings.h"
 #include "tools/loadgen.h"
 
@@ -177,6 +178,18 @@ int main(int argc, char** argv) {
                             "Owner agency of the list, if the import creates it");
   import_alerts->add_option("--data", alc.data_dir, "Data directory")->capture_default_str();
   import_alerts->add_flag("--strict", alc.strict, "Exit non-zero if any row is rejected");
+
+  quanyu::tools::ImportOsmCommand osm_cmd;
+  auto* import_osm = import->add_subcommand(
+      "osm",
+      "Make an OpenStreetMap extract the road network routes and drive times run on: builds "
+      "the road graph (one-way streets, turn restrictions, speed limits or the class speed "
+      "profile) and its contraction hierarchies to check the file, prints a summary, and "
+      "copies it to DIR/roads/network.osm.pbf, which quanyu serve loads at start");
+  import_osm->add_option("FILE", osm_cmd.file, "OpenStreetMap file (.osm.pbf or .osm)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_osm->add_option("--data", osm_cmd.data_dir, "Data directory")->capture_default_str();
 
   // closure
   quanyu::tools::ClosureCommand clo;
@@ -447,6 +460,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (import_alerts->parsed()) return quanyu::tools::RunImportAlertList(alc, stdout, stderr);
+  if (import_osm->parsed()) return quanyu::tools::RunImportOsm(osm_cmd, stdout, stderr);
   if (export_alerts->parsed()) return quanyu::tools::RunExportAlertList(alc, stdout, stderr);
   if (loadgen->parsed()) {
     auto rep = quanyu::tools::RunLoadgen(lg);

@@ -24,6 +24,7 @@
 #include "govern/audit.h"
 #include "ingest/pipeline.h"
 #include "rings/ring_service.h"
+#include "roads/network.h"
 #include "rules/alert_lists.h"
 #include "rules/alerts.h"
 #include "store/store.h"
@@ -78,6 +79,8 @@ struct App::Impl {
   std::unique_ptr<Alerting> alerting;
   std::unique_ptr<rings::RingService> rings;
   std::unique_ptr<Webhooks> webhooks;
+  roads::NetworkSlot roads;  // the road network, built by road_loader after Start
+  std::thread road_loader;
   Services services;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -262,6 +265,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.services.alert_lists = m.alert_lists.get();
   m.services.alert_entry_rules = alo.rules;
   m.services.alert_lists_changed = [impl = &m] { impl->AlertListsChanged(); };
+  m.services.roads = &m.roads;
   RegisterRoutes(&m.router, &m.services);
   m.server = std::make_unique<HttpServer>(&m.router, options.server);
   return app;
@@ -269,6 +273,24 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
 
 Status App::Start() {
   RETURN_IF_ERROR(impl_->server->Start());
+  // The road network is built in the background: the server answers meanwhile, and routing
+  // answers "still loading" until it is ready.
+  const std::string network =
+      (std::filesystem::path(impl_->options.data_dir) / roads::kNetworkFile).string();
+  if (std::filesystem::exists(network)) {
+    impl_->roads.SetLoading(network);
+    impl_->road_loader = std::thread([slot = &impl_->roads, network] {
+      auto net = roads::RoadNetwork::Build(network);
+      if (net.ok()) {
+        const roads::GraphStats& g = (*net)->graph().stats();
+        spdlog::info("road network ready: {} vertices, {} edges", g.vertices, g.edges);
+        slot->Set(std::move(net).value());
+      } else {
+        spdlog::error("road network {} could not be built: {}", network, net.status().ToString());
+        slot->SetFailed(net.status());
+      }
+    });
+  }
   impl_->ticker = std::thread([m = impl_.get()] { m->Tick(); });
   impl_->alert_timer = std::thread([m = impl_.get()] { m->RunAlertTimer(); });
   if (impl_->options.retention_interval > 0) {
@@ -295,6 +317,7 @@ void App::Stop() {
   m.tick_cv.notify_all();
   if (m.ticker.joinable()) m.ticker.join();
   if (m.server) m.server->Stop();
+  if (m.road_loader.joinable()) m.road_loader.join();
   {
     std::lock_guard lock(m.alert_mu);
     m.alert_running = false;

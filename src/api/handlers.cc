@@ -906,6 +906,7 @@ void RegisterRoutes(Router* router, const Services* services) {
   RegisterAlertRoutes(router, services);
   RegisterRingRoutes(router, services);
   RegisterClosureRoutes(router, services);
+  RegisterRoadRoutes(router, services);
   RegisterWebhookRoutes(router, services);
 }
 

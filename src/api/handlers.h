@@ -19,6 +19,10 @@
 #include "rules/cap.h"
 #include "store/store.h"
 
+namespace quanyu::roads {
+class NetworkSlot;
+}  // namespace quanyu::roads
+
 namespace quanyu::rules {
 class Alerts;
 class AlertLists;
@@ -49,8 +53,9 @@ struct Services {
   std::string version;
   std::string data_dir;  // where the audit head file is kept
   rules::Alerts* alerts = nullptr;
-  Alerting* alerting = nullptr;  // the rules stage: rules in force, ring snapshot
-  rules::CapOptions cap;         // how alerts are written as CAP 1.2
+  Alerting* alerting = nullptr;         // the rules stage: rules in force, ring snapshot
+  rules::CapOptions cap;                // how alerts are written as CAP 1.2
+  roads::NetworkSlot* roads = nullptr;  // the road network routes run on
 };
 
 // Registers every route. `services` must outlive the router.
@@ -66,6 +71,10 @@ void RegisterRingRoutes(Router* router, const Services* services);
 
 // GET /api/v1/rings/{id}/closure (closure_handlers.cc); called by RegisterRoutes.
 void RegisterClosureRoutes(Router* router, const Services* services);
+
+// The road-network routes: /api/v1/roads, /route, /matrix, /isochrone (road_handlers.cc);
+// called by RegisterRoutes.
+void RegisterRoadRoutes(Router* router, const Services* services);
 
 // The /api/v1/webhooks routes (webhook_handlers.cc); called by RegisterRoutes.
 void RegisterWebhookRoutes(Router* router, const Services* services);

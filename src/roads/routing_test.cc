@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 
+#include "core/sanitizers.h"
 #include "roads/ch.h"
 #include "roads/graph.h"
 #include "roads/osm_reader.h"
@@ -21,19 +22,8 @@ using testing::ParseAsciiMap;
 using testing::PathLetters;
 
 // Query counts of the random agreement tests are divided by this under AddressSanitizer,
-// whose unoptimised build runs them many times slower. GCC defines __SANITIZE_ADDRESS__;
-// clang 14 only answers __has_feature(address_sanitizer).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kQueryDivisor = 20;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kQueryDivisor = 20;
-#else
-constexpr int kQueryDivisor = 1;
-#endif
-#else
-constexpr int kQueryDivisor = 1;
-#endif
+// whose unoptimised build runs them many times slower.
+constexpr int kQueryDivisor = QUANYU_ASAN ? 20 : 1;
 
 // Routes between letters with Dijkstra and with the hierarchy; both must agree on the weight,
 // and the letters of the Dijkstra route are returned ("" if unreachable).

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -86,11 +87,14 @@ class ServerFixture {
     client_ = NewClient(admin_token_);
     feed_ = NewClient(Login({{"device", kFeedDevice}, {"secret", kFeedSecret}}));
   }
-  void Restart() {
+  // Stops the server, runs `while_stopped` (e.g. to change files of the data directory) and
+  // starts it again on the same data directory.
+  void Restart(const std::function<void()>& while_stopped = {}) {
     client_.reset();
     feed_.reset();
     by_role_.clear();
     app_.reset();
+    if (while_stopped) while_stopped();
     Start();
   }
   // A client without credentials, or with the given bearer token.
