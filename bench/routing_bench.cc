@@ -159,6 +159,20 @@ void BM_OneToHundred(benchmark::State& state) {
   }
 }
 
+// The same with the 100 targets pinned once (as RoutingKit's pin_targets): one forward search
+// per query.
+void BM_OneToHundredPinned(benchmark::State& state) {
+  const Network& n = Get(state.range(0));
+  ChQuery query(*n.ch);
+  query.PinTargets(std::span<const RoutePoint>(n.points.data() + 500, 100));
+  std::vector<Weight> out;
+  size_t i = 0;
+  for (auto _ : state) {
+    query.OneToPinned(n.points[i++ % 500], &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
 void BM_HundredByHundred(benchmark::State& state) {
   const Network& n = Get(state.range(0));
   ChQuery query(*n.ch);
@@ -177,6 +191,7 @@ BENCHMARK(BM_OneToOne)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OneToOneWithPath)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Dijkstra)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OneToHundred)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OneToHundredPinned)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HundredByHundred)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

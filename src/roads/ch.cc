@@ -314,12 +314,20 @@ void ChQuery::OneToMany(const RoutePoint& from, std::span<const RoutePoint> to,
 
 void ChQuery::ManyToMany(std::span<const RoutePoint> from, std::span<const RoutePoint> to,
                          std::vector<Weight>* out) {
-  using internal::SearchSpace;
-  const Metric m = ch_.metric();
+  PinTargets(to);
   const size_t k = to.size();
   out->assign(from.size() * k, kInfWeight);
+  for (size_t i = 0; i < from.size(); ++i) {
+    OneToPinned(from[i], &row_);
+    std::copy(row_.begin(), row_.end(), out->begin() + static_cast<ptrdiff_t>(i * k));
+  }
+}
+
+void ChQuery::PinTargets(std::span<const RoutePoint> to) {
+  const Metric m = ch_.metric();
+  pinned_.assign(to.begin(), to.end());
   buckets_.clear();
-  for (size_t j = 0; j < k; ++j) {
+  for (size_t j = 0; j < to.size(); ++j) {
     backward_->Reset();
     for (const Anchor& a : to[j].targets) backward_->Relax(a.vertex, a.weight(m), 0, 0);
     while (!backward_->Empty()) {
@@ -333,24 +341,28 @@ void ChQuery::ManyToMany(std::span<const RoutePoint> from, std::span<const Route
     }
   }
   std::sort(buckets_.begin(), buckets_.end());
-  for (size_t i = 0; i < from.size(); ++i) {
-    Weight* row = out->data() + i * k;
-    for (size_t j = 0; j < k; ++j) row[j] = ch_.graph().DirectWeight(from[i], to[j], m);
-    forward_->Reset();
-    for (const Anchor& a : from[i].sources) forward_->Relax(a.vertex, a.weight(m), 0, 0);
-    while (!forward_->Empty()) {
-      const uint32_t v = forward_->Pop();
-      const Weight d = forward_->Dist(v);
-      if (ch_.Stalled(*forward_, v, d, true)) continue;
-      auto it = std::lower_bound(buckets_.begin(), buckets_.end(),
-                                 std::make_tuple(v, uint32_t{0}, Weight{0}));
-      for (; it != buckets_.end() && std::get<0>(*it) == v; ++it) {
-        Weight& w = row[std::get<1>(*it)];
-        w = std::min(w, d + std::get<2>(*it));
-      }
-      for (uint32_t a = ch_.up_begin_[v]; a < ch_.up_begin_[v + 1]; ++a) {
-        forward_->Relax(ch_.up_[a].other, d + ch_.up_[a].weight, v, a);
-      }
+}
+
+void ChQuery::OneToPinned(const RoutePoint& from, std::vector<Weight>* out) {
+  const Metric m = ch_.metric();
+  const size_t k = pinned_.size();
+  out->resize(k);
+  Weight* row = out->data();
+  for (size_t j = 0; j < k; ++j) row[j] = ch_.graph().DirectWeight(from, pinned_[j], m);
+  forward_->Reset();
+  for (const Anchor& a : from.sources) forward_->Relax(a.vertex, a.weight(m), 0, 0);
+  while (!forward_->Empty()) {
+    const uint32_t v = forward_->Pop();
+    const Weight d = forward_->Dist(v);
+    if (ch_.Stalled(*forward_, v, d, true)) continue;
+    auto it = std::lower_bound(buckets_.begin(), buckets_.end(),
+                               std::make_tuple(v, uint32_t{0}, Weight{0}));
+    for (; it != buckets_.end() && std::get<0>(*it) == v; ++it) {
+      Weight& w = row[std::get<1>(*it)];
+      w = std::min(w, d + std::get<2>(*it));
+    }
+    for (uint32_t a = ch_.up_begin_[v]; a < ch_.up_begin_[v + 1]; ++a) {
+      forward_->Relax(ch_.up_[a].other, d + ch_.up_[a].weight, v, a);
     }
   }
 }

@@ -99,12 +99,22 @@ class ChQuery {
   void ManyToMany(std::span<const RoutePoint> from, std::span<const RoutePoint> to,
                   std::vector<Weight>* out);
 
+  // Targets kept for many queries (the units a dispatcher ranks, the places a reach analysis
+  // checks): PinTargets runs the backward searches once; each OneToPinned is then one forward
+  // search. out[j] = weight from `from` to the j-th pinned target. Pinned targets stay until the
+  // next PinTargets or ManyToMany.
+  void PinTargets(std::span<const RoutePoint> to);
+  void OneToPinned(const RoutePoint& from, std::vector<Weight>* out);
+  size_t pinned_count() const { return pinned_.size(); }
+
  private:
   const ContractionHierarchy& ch_;
   std::unique_ptr<internal::SearchSpace> forward_, backward_;
   // Buckets: (vertex, target, weight from the vertex to the target), sorted by vertex.
   std::vector<std::tuple<uint32_t, uint32_t, Weight>> buckets_;
-  std::vector<uint32_t> arcs_;  // reused during unpacking
+  std::vector<RoutePoint> pinned_;  // the targets the buckets are for
+  std::vector<Weight> row_;         // reused by ManyToMany
+  std::vector<uint32_t> arcs_;      // reused during unpacking
 };
 
 }  // namespace quanyu::roads

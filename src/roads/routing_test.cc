@@ -385,10 +385,16 @@ TEST_P(ExtractAgreementTest, ChAgreesWithDijkstra) {
     const size_t k = 100 / (kQueryDivisor > 1 ? 4 : 1);
     const std::vector<RoutePoint> targets = RandomPoints(g, k, rng);
     std::vector<Weight> fast_out, slow_out;
+    ChQuery pinned(*ch);
+    pinned.PinTargets(targets);
+    std::vector<Weight> pinned_out;
     for (int i = 0; i < 10; ++i) {
       fast.OneToMany(from[i], targets, &fast_out);
       slow.OneToMany(from[i], targets, &slow_out);
       ASSERT_EQ(fast_out, slow_out) << "source " << i;
+      // Targets pinned once answer every source alike.
+      pinned.OneToPinned(from[i], &pinned_out);
+      ASSERT_EQ(pinned_out, slow_out) << "source " << i;
     }
     const std::span<const RoutePoint> sources(from.data(), k / 2);
     fast.ManyToMany(sources, targets, &fast_out);
