@@ -8,6 +8,7 @@
 
 #include "api/router.h"
 #include "core/status.h"
+#include "geo/crs.h"
 
 namespace quanyu::api {
 
@@ -41,6 +42,18 @@ inline StatusOr<size_t> LimitParam(const Request& req, size_t def, size_t max) {
   ASSIGN_OR_RETURN(int64_t n,
                    IntParam(req, "limit", static_cast<int64_t>(def), 1, static_cast<int64_t>(max)));
   return static_cast<size_t>(n);
+}
+
+// A coordinate system named in `text` ("wgs84" when empty), or an InvalidArgument naming
+// `field`.
+inline StatusOr<geo::Crs> CrsFromText(const std::string& text, const std::string& field) {
+  auto crs = geo::ParseCrs(text.empty() ? "wgs84" : text);
+  if (!crs) return InvalidArgument(field, "must be wgs84 or gcj02, not \"" + text + "\"");
+  return *crs;
+}
+// The query parameter crs (default wgs84).
+inline StatusOr<geo::Crs> CrsParam(const Request& req) {
+  return CrsFromText(req.Query("crs"), "crs");
 }
 
 // The non-empty items of a comma-separated list ("a,,b" gives a, b).

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/handler_util.h"
 #include "api/handlers.h"
 #include "geo/crs.h"
 #include "rings/ring_service.h"
@@ -14,15 +15,6 @@ namespace quanyu::api {
 namespace {
 
 using nlohmann::json;
-
-Response JsonResponse(int status, const json& j) { return Response::Json(status, j.dump()); }
-
-StatusOr<geo::Crs> CrsParam(const Request& req) {
-  const std::string v = req.Query("crs", "wgs84");
-  auto crs = geo::ParseCrs(v);
-  if (!crs) return InvalidArgument("crs", "must be wgs84 or gcj02, not \"" + v + "\"");
-  return *crs;
-}
 
 // A number in [-limit, limit] from the query; errors name it.
 StatusOr<double> DegreesParam(const Request& req, const char* name, double limit) {

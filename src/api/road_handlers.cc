@@ -20,12 +20,6 @@ constexpr size_t kMaxMatrixSide = 1000;
 constexpr size_t kMaxMatrixCells = 250'000;
 constexpr double kMaxIsochroneMinutes = 60;
 
-StatusOr<geo::Crs> CrsOf(const std::string& v, const std::string& field) {
-  auto crs = geo::ParseCrs(v.empty() ? "wgs84" : v);
-  if (!crs) return InvalidArgument(field, "must be wgs84 or gcj02, not \"" + v + "\"");
-  return *crs;
-}
-
 bool ParseNumber(const std::string& text, double* out) {
   char* end = nullptr;
   errno = 0;
@@ -114,7 +108,7 @@ class RoadRoutes {
   Response Route(Request& req) {
     auto net = Network();
     if (!net.ok()) return Response::Error(net.status());
-    auto crs = CrsOf(req.Query("crs"), "crs");
+    auto crs = CrsParam(req);
     if (!crs.ok()) return Response::Error(crs.status());
     auto from = LngLatText(req.Query("from"), "from", *crs);
     if (!from.ok()) return Response::Error(from.status());
@@ -142,7 +136,7 @@ class RoadRoutes {
     if (!net.ok()) return Response::Error(net.status());
     auto body = BodyObject(req);
     if (!body.ok()) return Response::Error(body.status());
-    auto crs = CrsOf(body->value("crs", ""), "crs");
+    auto crs = CrsFromText(body->value("crs", ""), "crs");
     if (!crs.ok()) return Response::Error(crs.status());
     auto metric = roads::ParseMetric(body->value("metric", ""));
     if (!metric.ok()) return Response::Error(metric.status());
@@ -193,7 +187,7 @@ class RoadRoutes {
   Response Isochrone(Request& req) {
     auto net = Network();
     if (!net.ok()) return Response::Error(net.status());
-    auto crs = CrsOf(req.Query("crs"), "crs");
+    auto crs = CrsParam(req);
     if (!crs.ok()) return Response::Error(crs.status());
     auto at = LngLatText(req.Query("at"), "at", *crs);
     if (!at.ok()) return Response::Error(at.status());

@@ -42,14 +42,15 @@ StatusOr<std::shared_ptr<const RoadNetwork>> RoadNetwork::Build(const std::strin
   auto t0 = std::chrono::steady_clock::now();
   ReadOptions ro;
   ro.progress = options.progress;
-  ASSIGN_OR_RETURN(net->roads_, ReadRoads(path, ro));
-  net->stats_.osm = net->roads_.stats;
+  // The graph copies what it routes on; the roads as read are not kept.
+  ASSIGN_OR_RETURN(RoadSet roads, ReadRoads(path, ro));
+  net->stats_.osm = roads.stats;
   net->stats_.read_seconds = Seconds(t0);
-  if (net->roads_.roads.empty()) {
+  if (roads.roads.empty()) {
     return FailedPrecondition(path + " holds no drivable road");
   }
   t0 = std::chrono::steady_clock::now();
-  net->graph_ = RoadGraph::Build(net->roads_);
+  net->graph_ = RoadGraph::Build(roads);
   net->stats_.graph = net->graph_.stats();
   net->stats_.graph_seconds = Seconds(t0);
   t0 = std::chrono::steady_clock::now();

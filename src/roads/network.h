@@ -111,7 +111,6 @@ class RoadNetwork {
   ChQuery& Query(Metric m) const;
 
   std::string source_;
-  RoadSet roads_;
   RoadGraph graph_;
   std::unique_ptr<ContractionHierarchy> ch_time_, ch_distance_;
   std::unique_ptr<Snapper> snapper_;
