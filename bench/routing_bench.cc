@@ -1,6 +1,6 @@
 // Contraction-hierarchy routing (roads/ch.h) on a real network and a generated one:
-// preprocessing time, one-to-one queries, one source to 100 targets, and 100 x 100 matrices,
-// with the time metric.
+// preprocessing time, one-to-one queries, one source to 100 targets (and 100 pinned sources to
+// one target), and 100 x 100 matrices, with the time metric.
 //
 //   andorra: the whole Andorra OSM extract (data/osm/andorra.osm.pbf, ODbL, see
 //            data/README.md), about 5,000 graph vertices after chain compression.
@@ -173,6 +173,20 @@ void BM_OneToHundredPinned(benchmark::State& state) {
   }
 }
 
+// The mirror image: 100 sources (the available units) pinned once, one backward search per
+// target (each incident).
+void BM_HundredPinnedToOne(benchmark::State& state) {
+  const Network& n = Get(state.range(0));
+  ChQuery query(*n.ch);
+  query.PinSources(std::span<const RoutePoint>(n.points.data() + 500, 100));
+  std::vector<Weight> out;
+  size_t i = 0;
+  for (auto _ : state) {
+    query.PinnedToOne(n.points[i++ % 500], &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
 void BM_HundredByHundred(benchmark::State& state) {
   const Network& n = Get(state.range(0));
   ChQuery query(*n.ch);
@@ -192,6 +206,7 @@ BENCHMARK(BM_OneToOneWithPath)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Dijkstra)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OneToHundred)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_OneToHundredPinned)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HundredPinnedToOne)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HundredByHundred)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -367,4 +367,49 @@ void ChQuery::OneToPinned(const RoutePoint& from, std::vector<Weight>* out) {
   }
 }
 
+void ChQuery::PinSources(std::span<const RoutePoint> from) {
+  const Metric m = ch_.metric();
+  pinned_sources_.assign(from.begin(), from.end());
+  source_buckets_.clear();
+  for (size_t i = 0; i < from.size(); ++i) {
+    forward_->Reset();
+    for (const Anchor& a : from[i].sources) forward_->Relax(a.vertex, a.weight(m), 0, 0);
+    while (!forward_->Empty()) {
+      const uint32_t v = forward_->Pop();
+      const Weight d = forward_->Dist(v);
+      if (ch_.Stalled(*forward_, v, d, true)) continue;
+      source_buckets_.emplace_back(v, static_cast<uint32_t>(i), d);
+      for (uint32_t a = ch_.up_begin_[v]; a < ch_.up_begin_[v + 1]; ++a) {
+        forward_->Relax(ch_.up_[a].other, d + ch_.up_[a].weight, v, a);
+      }
+    }
+  }
+  std::sort(source_buckets_.begin(), source_buckets_.end());
+}
+
+void ChQuery::PinnedToOne(const RoutePoint& to, std::vector<Weight>* out) {
+  const Metric m = ch_.metric();
+  const size_t k = pinned_sources_.size();
+  out->resize(k);
+  Weight* column = out->data();
+  // Along the piece both points lie on, as FindPath.
+  for (size_t i = 0; i < k; ++i) column[i] = ch_.graph().DirectWeight(pinned_sources_[i], to, m);
+  backward_->Reset();
+  for (const Anchor& a : to.targets) backward_->Relax(a.vertex, a.weight(m), 0, 0);
+  while (!backward_->Empty()) {
+    const uint32_t v = backward_->Pop();
+    const Weight d = backward_->Dist(v);
+    if (ch_.Stalled(*backward_, v, d, false)) continue;
+    auto it = std::lower_bound(source_buckets_.begin(), source_buckets_.end(),
+                               std::make_tuple(v, uint32_t{0}, Weight{0}));
+    for (; it != source_buckets_.end() && std::get<0>(*it) == v; ++it) {
+      Weight& w = column[std::get<1>(*it)];
+      w = std::min(w, std::get<2>(*it) + d);
+    }
+    for (uint32_t a = ch_.down_begin_[v]; a < ch_.down_begin_[v + 1]; ++a) {
+      backward_->Relax(ch_.down_[a].other, d + ch_.down_[a].weight, v, a);
+    }
+  }
+}
+
 }  // namespace quanyu::roads

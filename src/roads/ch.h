@@ -11,8 +11,9 @@
 //
 // Queries search upward only, with stall-on-demand: one-to-one as a bidirectional Dijkstra,
 // one-to-many and many-to-many with buckets (a backward search from every target leaves its
-// distances at the vertices it settles; a forward search from each source reads them). One
-// hierarchy serves one metric: build one per metric (time and distance are both Metric values).
+// distances at the vertices it settles; a forward search from each source reads them; pinned
+// sources the other way round). One hierarchy serves one metric: build one per metric (time
+// and distance are both Metric values).
 //
 // Example:
 //   ContractionHierarchy ch = ContractionHierarchy::Build(graph, Metric::kTime);
@@ -107,14 +108,26 @@ class ChQuery {
   void OneToPinned(const RoutePoint& from, std::vector<Weight>* out);
   size_t pinned_count() const { return pinned_.size(); }
 
+  // The mirror image, sources kept for many queries (the positions of the available units, each
+  // incident then costs one search): PinSources runs the forward searches once; each
+  // PinnedToOne is then one backward search. out[i] = weight from the i-th pinned source to
+  // `to` (kInfWeight if unreachable). Pinned sources and pinned targets are kept apart: each
+  // stays until the next PinSources, respectively PinTargets or ManyToMany.
+  void PinSources(std::span<const RoutePoint> from);
+  void PinnedToOne(const RoutePoint& to, std::vector<Weight>* out);
+  size_t pinned_source_count() const { return pinned_sources_.size(); }
+
  private:
   const ContractionHierarchy& ch_;
   std::unique_ptr<internal::SearchSpace> forward_, backward_;
   // Buckets: (vertex, target, weight from the vertex to the target), sorted by vertex.
   std::vector<std::tuple<uint32_t, uint32_t, Weight>> buckets_;
   std::vector<RoutePoint> pinned_;  // the targets the buckets are for
-  std::vector<Weight> row_;         // reused by ManyToMany
-  std::vector<uint32_t> arcs_;      // reused during unpacking
+  // Source buckets: (vertex, source, weight from the source to the vertex), sorted by vertex.
+  std::vector<std::tuple<uint32_t, uint32_t, Weight>> source_buckets_;
+  std::vector<RoutePoint> pinned_sources_;  // the sources the source buckets are for
+  std::vector<Weight> row_;                 // reused by ManyToMany
+  std::vector<uint32_t> arcs_;              // reused during unpacking
 };
 
 }  // namespace quanyu::roads

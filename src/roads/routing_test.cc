@@ -276,6 +276,53 @@ TEST(SnapTest, SnapsToTheNearestUsableRoadPartWayAlongIt) {
   EXPECT_EQ(line.back(), t->point);
 }
 
+TEST(RoutingTest, PinnedSourcesFollowOneWaysTowardsTheTarget) {
+  // Units at a and d, an incident at c; b>c is one way. From c the units are reached only by
+  // going round through e; towards c, a drives straight along a-b-c.
+  const auto map = ParseAsciiMap(
+      "a---b>--c\n"
+      "|       |\n"
+      "d-------e\n");
+  const RoadGraph g = RoadGraph::Build(map.set);
+  auto at = [&](char c) { return g.PointAtVertex(g.VertexOfOsmNode(NodeId(c))); };
+  const ContractionHierarchy ch = ContractionHierarchy::Build(g, Metric::kTime);
+  ChQuery query(ch);
+  DijkstraQuery dijkstra(g, Metric::kTime);
+  const std::vector<RoutePoint> units = {at('a'), at('d'), at('b')};
+  query.PinSources(units);
+  std::vector<Weight> to_incident;
+  query.PinnedToOne(at('c'), &to_incident);
+  ASSERT_EQ(to_incident.size(), 3u);
+  for (size_t i = 0; i < units.size(); ++i) {
+    EXPECT_EQ(to_incident[i], dijkstra.FindPath(units[i], at('c'))) << i;
+    EXPECT_EQ(to_incident[i], query.FindPath(units[i], at('c'))) << i;
+  }
+  // The other way round (the incident to each unit) is a different, longer time for a and b.
+  std::vector<Weight> from_incident;
+  query.OneToMany(at('c'), units, &from_incident);
+  EXPECT_GT(from_incident[0], to_incident[0]);
+  EXPECT_GT(from_incident[2], to_incident[2]);
+  EXPECT_EQ(Route(g, 'a', 'c', Metric::kTime), "abc");
+  EXPECT_EQ(Route(g, 'c', 'a', Metric::kTime), "ceda");
+  // Along the one-way piece b-c: a unit a third of the way along reaches a point two thirds
+  // along directly, not the other way round; PinnedToOne uses the same rule as FindPath.
+  uint32_t bc = kNoEdge;
+  for (uint32_t p = 0; p < g.pieces().size(); ++p) {
+    if (g.pieces()[p].way_id == map.ways.at("bc")) bc = p;
+  }
+  ASSERT_NE(bc, kNoEdge);
+  const RoutePoint third = g.PointOnPiece(bc, 1.0 / 3), two_thirds = g.PointOnPiece(bc, 2.0 / 3);
+  query.PinSources(std::vector<RoutePoint>{third, two_thirds});
+  query.PinnedToOne(two_thirds, &to_incident);
+  EXPECT_EQ(to_incident[0], g.DirectWeight(third, two_thirds, Metric::kTime));
+  EXPECT_EQ(to_incident[0], query.FindPath(third, two_thirds));
+  EXPECT_EQ(to_incident[1], 0u);
+  query.PinnedToOne(third, &to_incident);
+  EXPECT_EQ(to_incident[1], query.FindPath(two_thirds, third));
+  EXPECT_EQ(to_incident[1], dijkstra.FindPath(two_thirds, third));
+  EXPECT_GT(to_incident[1], g.DirectWeight(third, two_thirds, Metric::kTime));
+}
+
 // An extract, its graph and a hierarchy per metric, built once per test binary.
 struct Extract {
   RoadSet set;
@@ -334,6 +381,67 @@ Weight PathWeight(const RoadGraph& g, const RoutePoint& from, const RoutePoint& 
     EXPECT_EQ(g.edge(path.edges[i - 1]).to, g.edge(path.edges[i]).from);
   }
   return w;
+}
+
+// A generated grid, `side` vertices a side, with random speed limits and about a fifth of the
+// streets one way.
+RoadSet RandomGrid(int side, std::mt19937& rng) {
+  RoadSet set;
+  auto id = [side](int r, int c) { return static_cast<int64_t>(r) * side + c + 1; };
+  auto pos = [](int r, int c) { return geo::LngLat{104.0 + c * 0.00104, 30.0 + r * 0.0009}; };
+  int64_t way = 1;
+  for (int r = 0; r < side; ++r) {
+    for (int c = 0; c < side; ++c) {
+      for (const auto& [dr, dc] : {std::pair{0, 1}, std::pair{1, 0}}) {
+        if (r + dr >= side || c + dc >= side) continue;
+        Road road;
+        road.way_id = way++;
+        road.road_class = RoadClass::kResidential;
+        road.maxspeed_kmh = std::uniform_real_distribution<double>(10, 100)(rng);
+        const int kind = static_cast<int>(rng() % 10);
+        road.oneway = kind == 0 ? Oneway::kForward : kind == 1 ? Oneway::kBackward : Oneway::kNo;
+        road.node_ids = {id(r, c), id(r + dr, c + dc)};
+        road.points = {pos(r, c), pos(r + dr, c + dc)};
+        set.roads.push_back(std::move(road));
+      }
+    }
+  }
+  return set;
+}
+
+// Pinned sources and pinned targets on synthetic grids agree with Dijkstra, in both metrics.
+TEST(RoutingTest, PinnedQueriesAgreeWithDijkstraOnSyntheticGrids) {
+  std::mt19937 rng(11);
+  for (int side : {12, 40}) {
+    const RoadSet set = RandomGrid(side, rng);
+    const RoadGraph g = RoadGraph::Build(set);
+    for (Metric m : {Metric::kTime, Metric::kDistance}) {
+      const ContractionHierarchy ch = ContractionHierarchy::Build(g, m);
+      ChQuery query(ch);
+      DijkstraQuery slow(g, m);
+      const std::vector<RoutePoint> units = RandomPoints(g, 60, rng);
+      const std::vector<RoutePoint> incidents = RandomPoints(g, 50 / kQueryDivisor + 1, rng);
+      query.PinTargets(units);
+      query.PinSources(units);
+      std::vector<Weight> matrix, out;
+      slow.ManyToMany(units, incidents, &matrix);
+      for (size_t j = 0; j < incidents.size(); ++j) {
+        query.PinnedToOne(incidents[j], &out);
+        for (size_t i = 0; i < units.size(); ++i) {
+          ASSERT_EQ(out[i], matrix[i * incidents.size() + j])
+              << side << " unit " << i << " to " << j;
+        }
+      }
+      // The pinned targets (the same points) still answer the reverse direction.
+      slow.ManyToMany(incidents, units, &matrix);
+      for (size_t j = 0; j < incidents.size(); ++j) {
+        query.OneToPinned(incidents[j], &out);
+        for (size_t i = 0; i < units.size(); ++i) {
+          ASSERT_EQ(out[i], matrix[j * units.size() + i]) << side << " " << j << " to unit " << i;
+        }
+      }
+    }
+  }
 }
 
 class ExtractAgreementTest : public ::testing::TestWithParam<const char*> {};
@@ -396,6 +504,33 @@ TEST_P(ExtractAgreementTest, ChAgreesWithDijkstra) {
       pinned.OneToPinned(from[i], &pinned_out);
       ASSERT_EQ(pinned_out, slow_out) << "source " << i;
     }
+    // Sources pinned once answer every target alike (k x 30 pairs), also when a target lies
+    // on the same piece as a source; pinning them keeps the pinned targets.
+    std::vector<RoutePoint> units = RandomPoints(g, k - 10, rng);
+    const std::vector<RoutePoint> incidents(to.begin(), to.begin() + 30);
+    for (const RoutePoint& p : incidents) {
+      if (p.piece == kNoEdge || units.size() == k) continue;
+      units.push_back(g.PointOnPiece(p.piece, std::uniform_real_distribution<double>(0, 1)(rng)));
+    }
+    pinned.PinSources(units);
+    ASSERT_EQ(pinned.pinned_source_count(), units.size());
+    ASSERT_EQ(pinned.pinned_count(), targets.size());
+    std::vector<Weight> matrix;
+    slow.ManyToMany(units, incidents, &matrix);
+    for (size_t j = 0; j < incidents.size(); ++j) {
+      pinned.PinnedToOne(incidents[j], &pinned_out);
+      ASSERT_EQ(pinned_out.size(), units.size());
+      for (size_t i = 0; i < units.size(); ++i) {
+        ASSERT_EQ(pinned_out[i], matrix[i * incidents.size() + j]) << "unit " << i << " to " << j;
+      }
+      if (j < 3) {
+        for (size_t i = 0; i < units.size(); ++i)
+          ASSERT_EQ(pinned_out[i], fast.FindPath(units[i], incidents[j])) << i << " to " << j;
+      }
+    }
+    pinned.OneToPinned(from[0], &pinned_out);
+    slow.OneToMany(from[0], targets, &slow_out);
+    ASSERT_EQ(pinned_out, slow_out) << "pinned targets after PinSources";
     const std::span<const RoutePoint> sources(from.data(), k / 2);
     fast.ManyToMany(sources, targets, &fast_out);
     slow.ManyToMany(sources, targets, &slow_out);
