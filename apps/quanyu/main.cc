@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> retention_specs;
   serve->add_option("--retention", retention_specs,
                     "Retention period of a data class, CLASS=DAYS (0 keeps for ever); classes: "
-                    "passages, passages_alert, alerts, incidents, audit. Repeatable.");
+                    "passages, passages_alert, tracks, alerts, incidents, audit. Repeatable.");
   int retention_interval_min = 60;
   serve
       ->add_option("--retention-interval", retention_interval_min,

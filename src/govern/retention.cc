@@ -75,6 +75,15 @@ StatusOr<std::vector<RetentionRun>> RetentionJob::RunOnce() {
     runs.push_back(run);
   }
 
+  if (UnixMicros period = policy_.Period("tracks"); period > 0) {
+    RetentionRun run{"tracks", now - period, 0};
+    StatusOr<int64_t> n = store_->DropUnitFixesBefore(run.cutoff);
+    if (n.ok()) run.deleted = *n;
+    RETURN_IF_ERROR(Record(run, n.status()));
+    if (!n.ok() && first_error.ok()) first_error = n.status();
+    runs.push_back(run);
+  }
+
   if (UnixMicros period = policy_.Period("audit"); period > 0) {
     RetentionRun run{"audit", now - period, 0};
     store::AuditQuery q;

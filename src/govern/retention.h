@@ -6,6 +6,8 @@
 //             cut-off are dropped (Store::DropPassagesBefore). Records tied to an alert will be
 //             kept for `passages_alert` once alert lists exist; until then every passage is in
 //             this class.
+//   tracks    unit position fixes, the AVL track history (default 90 days): every fix taken
+//             before the cut-off is dropped (Store::DropUnitFixesBefore).
 //   audit     audit records (default 0 = kept for ever): the prefix older than the cut-off is
 //             removed and the chain's anchor moved (Store::TrimAuditBefore), so verification
 //             still proves the rest.
@@ -35,6 +37,7 @@ struct RetentionPolicy {
   std::map<std::string, UnixMicros> periods = {
       {"passages", 30 * kMicrosPerDay},
       {"passages_alert", 365 * kMicrosPerDay},
+      {"tracks", 90 * kMicrosPerDay},  // unit position fixes
       {"alerts", 365 * kMicrosPerDay},
       {"incidents", 5 * 365 * kMicrosPerDay},
       {"audit", 0},

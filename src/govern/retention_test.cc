@@ -30,9 +30,11 @@ class RetentionTest : public ::testing::Test {
     b.passages.push_back(p);
     ASSERT_TRUE(store_->Apply(b).ok());
   }
-  std::vector<store::AuditRecord> RetentionRecords() {
+  // The audited runs of one data class.
+  std::vector<store::AuditRecord> RetentionRecords(const std::string& data_class = "passages") {
     store::AuditQuery q;
     q.action = "retention.run";
+    q.target = data_class;
     q.newest_first = false;
     q.limit = 1000;
     return store_->ListAudit(q).value();
@@ -85,6 +87,61 @@ TEST_F(RetentionTest, ExpiredPassagesAreDeletedAndEachRunIsAudited) {
   EXPECT_NE(records[1].detail.find("\"deleted\":1"), std::string::npos) << records[1].detail;
   EXPECT_NE(records[1].detail.find("2026-01-03T08:00:00+08:00"), std::string::npos)
       << records[1].detail;
+  auto report = VerifyAudit(*store_);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->reason;
+}
+
+TEST_F(RetentionTest, ExpiredUnitFixesAreDeletedAndEachRunIsAudited) {
+  std::vector<store::UnitFix> fixes;
+  for (int day : {0, 5, 20}) {
+    store::UnitFix f;
+    f.unit_id = "patrol-7";
+    f.time = kT0 + day * kMicrosPerDay;
+    f.lng = 104.06;
+    f.lat = 30.65;
+    fixes.push_back(f);
+  }
+  ASSERT_TRUE(store_->AppendUnitFixes(fixes).ok());
+  RetentionPolicy policy;
+  EXPECT_EQ(policy.Period("tracks"), 90 * kMicrosPerDay);  // the default
+  ASSERT_TRUE(policy.Set("tracks=10").ok());
+  RetentionJob job(store_.get(), audit_.get(), &clock_, policy);
+
+  clock_.Set(kT0 + 9 * kMicrosPerDay);
+  auto runs = job.RunOnce();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_EQ(store_->ListUnitFixes({}).value().size(), 3u);
+  ASSERT_EQ(RetentionRecords("tracks").size(), 1u);  // a run that deleted nothing is recorded
+  EXPECT_NE(RetentionRecords("tracks")[0].detail.find("\"deleted\":0"), std::string::npos);
+
+  clock_.Set(kT0 + 16 * kMicrosPerDay);  // cut-off: day 6
+  runs = job.RunOnce();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  const RetentionRun* tracks = nullptr;
+  for (const auto& r : *runs) {
+    if (r.data_class == "tracks") tracks = &r;
+  }
+  ASSERT_NE(tracks, nullptr);
+  EXPECT_EQ(tracks->deleted, 2);
+  EXPECT_EQ(tracks->cutoff, kT0 + 6 * kMicrosPerDay);
+  EXPECT_EQ(store_->ListUnitFixes({}).value(), std::vector<store::UnitFix>{fixes[2]});
+  auto records = RetentionRecords("tracks");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].actor, "system");
+  EXPECT_EQ(records[1].outcome, "ok");
+  EXPECT_NE(records[1].detail.find("\"deleted\":2"), std::string::npos) << records[1].detail;
+  EXPECT_NE(records[1].detail.find("2026-01-07T08:00:00+08:00"), std::string::npos)
+      << records[1].detail;
+
+  // 0 keeps them for ever: no run.
+  ASSERT_TRUE(policy.Set("tracks=0").ok());
+  RetentionJob keep(store_.get(), audit_.get(), &clock_, policy);
+  clock_.Set(kT0 + 400 * kMicrosPerDay);
+  runs = keep.RunOnce();
+  ASSERT_TRUE(runs.ok());
+  for (const auto& r : *runs) EXPECT_NE(r.data_class, "tracks");
+  EXPECT_EQ(store_->ListUnitFixes({}).value().size(), 1u);
   auto report = VerifyAudit(*store_);
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->reason;

@@ -13,7 +13,7 @@
 
 namespace quanyu::store {
 
-inline constexpr int kLatestSchemaVersion = 5;
+inline constexpr int kLatestSchemaVersion = 6;
 
 struct Migration {
   int version;

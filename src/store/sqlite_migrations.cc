@@ -229,12 +229,27 @@ CREATE TABLE alert_high_water (
 );
 )sql";
 
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE unit_fixes (
+  unit_id   TEXT NOT NULL,
+  time      INTEGER NOT NULL,             -- device time, UTC microseconds
+  lng       REAL NOT NULL,
+  lat       REAL NOT NULL,
+  heading   REAL NOT NULL,                -- degrees, -1 unknown
+  speed_kmh REAL NOT NULL,                -- -1 unknown
+  status    TEXT NOT NULL,
+  PRIMARY KEY (unit_id, time)
+) WITHOUT ROWID;
+CREATE INDEX unit_fixes_time ON unit_fixes (time, unit_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "checkpoints, passages, quarantine, log positions", kV1},
     {2, "passages partitioned by day, with index runs", kV2},
     {3, "audit log", kV3},
     {4, "governance documents (agencies, users, devices, sessions)", kV4},
     {5, "alerts", kV5},
+    {6, "unit position fixes (AVL track history)", kV6},
 };
 
 static_assert(std::size(kMigrations) == kLatestSchemaVersion);

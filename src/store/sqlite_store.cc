@@ -1261,6 +1261,82 @@ class SqliteStore final : public Store {
     return static_cast<int64_t>(sqlite3_changes(c.db()));
   }
 
+  Status AppendUnitFixes(std::span<const UnitFix> fixes) override {
+    for (size_t i = 0; i < fixes.size(); ++i) {
+      const UnitFix& f = fixes[i];
+      if (f.unit_id.empty()) return InvalidArgument(ItemField("fixes", i, "unit_id"), "is empty");
+      if (!(f.lng >= -180 && f.lng <= 180)) {
+        return InvalidArgument(ItemField("fixes", i, "lng"), "must be in -180..180");
+      }
+      if (!(f.lat >= -90 && f.lat <= 90)) {
+        return InvalidArgument(ItemField("fixes", i, "lat"), "must be in -90..90");
+      }
+    }
+    if (fixes.empty()) return Status::Ok();
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    Transaction txn(&c);
+    RETURN_IF_ERROR(txn.Begin(/*write=*/true));
+    QY_STMT(st, c,
+            "INSERT INTO unit_fixes (unit_id, time, lng, lat, heading, speed_kmh, status) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (unit_id, time) DO UPDATE SET "
+            "lng = excluded.lng, lat = excluded.lat, heading = excluded.heading, "
+            "speed_kmh = excluded.speed_kmh, status = excluded.status");
+    for (const UnitFix& f : fixes) {
+      st.Reset();
+      st.Text(1, f.unit_id);
+      st.Int(2, f.time);
+      st.Double(3, f.lng);
+      st.Double(4, f.lat);
+      st.Double(5, f.heading);
+      st.Double(6, f.speed_kmh);
+      st.Text(7, f.status);
+      RETURN_IF_ERROR(StepDone(st, c, "writing a fix of unit " + f.unit_id));
+    }
+    return txn.Commit();
+  }
+
+  StatusOr<std::vector<UnitFix>> ListUnitFixes(const UnitFixQuery& q) override {
+    ASSIGN_OR_RETURN(ReadLease lease, Reader());
+    // One statement per shape, so that SQLite picks the (unit_id, time) key for one unit and
+    // the time index for all of them; an unbounded side is bound as the extreme value (the
+    // window then excludes a fix at exactly INT64_MAX, which no clock reports).
+    QY_STMT(by_unit, lease.conn(),
+            "SELECT unit_id, time, lng, lat, heading, speed_kmh, status FROM unit_fixes "
+            "WHERE unit_id = ?1 AND time >= ?2 AND time < ?3 ORDER BY time LIMIT ?4");
+    QY_STMT(all, lease.conn(),
+            "SELECT unit_id, time, lng, lat, heading, speed_kmh, status FROM unit_fixes "
+            "WHERE time >= ?2 AND time < ?3 ORDER BY time, unit_id LIMIT ?4");
+    Stmt& st = q.unit_id.empty() ? all : by_unit;
+    st.Text(1, q.unit_id);
+    st.Int(2, q.from != 0 ? q.from : INT64_MIN);
+    st.Int(3, q.to != 0 ? q.to : INT64_MAX);
+    st.Int(4, ClampLimit(q.limit));
+    std::vector<UnitFix> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      UnitFix& f = out.emplace_back();
+      f.unit_id = st.ColText(0);
+      f.time = st.ColInt(1);
+      f.lng = st.ColDouble(2);
+      f.lat = st.ColDouble(3);
+      f.heading = st.ColDouble(4);
+      f.speed_kmh = st.ColDouble(5);
+      f.status = st.ColText(6);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(rc, "listing unit fixes", lease.conn().db());
+    return out;
+  }
+
+  StatusOr<int64_t> DropUnitFixesBefore(UnixMicros cutoff) override {
+    std::lock_guard lock(write_mu_);
+    Connection& c = *writer_;
+    QY_STMT(st, c, "DELETE FROM unit_fixes WHERE time < ?1");
+    st.Int(1, cutoff);
+    RETURN_IF_ERROR(StepDone(st, c, "dropping unit fixes"));
+    return static_cast<int64_t>(sqlite3_changes(c.db()));
+  }
+
   Status CreateDocument(const Document& d) override {
     RETURN_IF_ERROR(CheckDocument(d));
     std::lock_guard lock(write_mu_);

@@ -171,6 +171,24 @@ struct AlertQuery {
   bool newest_first = false;  // by id
 };
 
+// One AVL position report of a unit (a vehicle's track history).
+struct UnitFix {
+  std::string unit_id;
+  UnixMicros time = 0;      // when the fix was taken (device time)
+  double lng = 0, lat = 0;  // WGS-84
+  double heading = -1;      // degrees, -1 unknown
+  double speed_kmh = -1;    // -1 unknown
+  std::string status;       // unit status at the fix ("" if not reported)
+
+  bool operator==(const UnitFix&) const = default;
+};
+
+struct UnitFixQuery {
+  std::string unit_id;          // "" = every unit
+  UnixMicros from = 0, to = 0;  // time in [from, to); 0 = unbounded
+  size_t limit = 10000;
+};
+
 // One unit of work from the ingest pipeline, applied atomically and idempotently, in this
 // order: passages are inserted (a passage whose id is already stored with a pass_time on the
 // same local day, UTC+8, is ignored, whatever else its content: a resent record has the same
@@ -246,6 +264,16 @@ class Store {
   virtual StatusOr<uint64_t> MaxAlertId() = 0;
   // Retention: removes closed alerts last updated before `cutoff`; returns how many.
   virtual StatusOr<int64_t> DropClosedAlertsBefore(UnixMicros cutoff) = 0;
+
+  // --- unit position fixes (AVL track history) ---
+  // Stores the fixes in one transaction, or none of them; a fix with the same (unit_id, time)
+  // as a stored one replaces it. InvalidArgument ("fixes[i].unit_id", "fixes[i].lng",
+  // "fixes[i].lat") for an empty unit id or a position outside -180..180, -90..90.
+  virtual Status AppendUnitFixes(std::span<const UnitFix> fixes) = 0;
+  // Fixes matching the query, ordered by time, then unit_id; at most q.limit of them.
+  virtual StatusOr<std::vector<UnitFix>> ListUnitFixes(const UnitFixQuery& q) = 0;
+  // Retention: removes every fix with time < cutoff; returns how many.
+  virtual StatusOr<int64_t> DropUnitFixesBefore(UnixMicros cutoff) = 0;
 
   // --- governance documents ---
   // Inserts; AlreadyExists if (kind, id) is taken.

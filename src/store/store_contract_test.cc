@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -313,6 +314,106 @@ TEST_P(StoreContractTest, AlertIdsAreNotReusedAfterRetention) {
   Status st = store_->PutAlerts({&zero, 1});
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(st.field(), "alerts[0].id");
+}
+
+// --- unit position fixes
+
+UnitFix MakeFix(const std::string& unit, UnixMicros time, double lng = 104.06, double lat = 30.65) {
+  return UnitFix{.unit_id = unit,
+                 .time = time,
+                 .lng = lng,
+                 .lat = lat,
+                 .heading = 90.5,
+                 .speed_kmh = 42.25,
+                 .status = "available"};
+}
+
+TEST_P(StoreContractTest, UnitFixesRoundTripAndAreListedByUnitAndWindow) {
+  QY_ASSERT_OK_AND_ASSIGN(auto none, store_->ListUnitFixes({}));
+  EXPECT_THAT(none, IsEmpty());
+  // Out of time order, two units, one with unknown heading, speed and status.
+  UnitFix bare = MakeFix("unit-2", kT0 + 3'000'000, -179.5, -89.25);
+  bare.heading = -1;
+  bare.speed_kmh = -1;
+  bare.status = "";
+  const std::vector<UnitFix> fixes = {MakeFix("unit-1", kT0 + 2'000'000), bare,
+                                      MakeFix("unit-1", kT0), MakeFix("unit-2", kT0 + 1'000'000),
+                                      MakeFix("unit-1", kT0 + 1'000'000, 104.07, 30.66)};
+  QY_ASSERT_OK(store_->AppendUnitFixes(fixes));
+  QY_ASSERT_OK(store_->AppendUnitFixes({}));
+
+  // Every unit: by time, then unit id.
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListUnitFixes({}));
+  EXPECT_EQ(all, (std::vector<UnitFix>{fixes[2], fixes[4], fixes[3], fixes[0], fixes[1]}));
+  // One unit.
+  QY_ASSERT_OK_AND_ASSIGN(auto one, store_->ListUnitFixes({.unit_id = "unit-1"}));
+  EXPECT_EQ(one, (std::vector<UnitFix>{fixes[2], fixes[4], fixes[0]}));
+  QY_ASSERT_OK_AND_ASSIGN(auto other, store_->ListUnitFixes({.unit_id = "unit-9"}));
+  EXPECT_THAT(other, IsEmpty());
+  // A window [from, to), bounded on one side or both.
+  QY_ASSERT_OK_AND_ASSIGN(
+      auto window,
+      store_->ListUnitFixes({.unit_id = "unit-1", .from = kT0 + 1'000'000, .to = kT0 + 2'000'000}));
+  EXPECT_EQ(window, (std::vector<UnitFix>{fixes[4]}));
+  QY_ASSERT_OK_AND_ASSIGN(auto since, store_->ListUnitFixes({.from = kT0 + 2'000'000}));
+  EXPECT_EQ(since, (std::vector<UnitFix>{fixes[0], fixes[1]}));
+  QY_ASSERT_OK_AND_ASSIGN(auto until, store_->ListUnitFixes({.to = kT0 + 1'000'000}));
+  EXPECT_EQ(until, (std::vector<UnitFix>{fixes[2]}));
+  // A limit keeps the oldest.
+  QY_ASSERT_OK_AND_ASSIGN(auto first_two, store_->ListUnitFixes({.limit = 2}));
+  EXPECT_EQ(first_two, (std::vector<UnitFix>{fixes[2], fixes[4]}));
+  QY_ASSERT_OK_AND_ASSIGN(auto first_unit_2,
+                          store_->ListUnitFixes({.unit_id = "unit-2", .limit = 1}));
+  EXPECT_EQ(first_unit_2, (std::vector<UnitFix>{fixes[3]}));
+}
+
+TEST_P(StoreContractTest, AUnitFixWithTheSameUnitAndTimeReplacesTheStoredOne) {
+  QY_ASSERT_OK(store_->AppendUnitFixes(
+      std::vector<UnitFix>{MakeFix("unit-1", kT0), MakeFix("unit-2", kT0)}));
+  UnitFix moved = MakeFix("unit-1", kT0, 104.1, 30.7);
+  moved.status = "en_route";
+  moved.heading = 180;
+  moved.speed_kmh = 0;
+  // Also within one call: the later one wins.
+  QY_ASSERT_OK(store_->AppendUnitFixes(std::vector<UnitFix>{MakeFix("unit-1", kT0), moved}));
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListUnitFixes({}));
+  EXPECT_EQ(all, (std::vector<UnitFix>{moved, MakeFix("unit-2", kT0)}));
+}
+
+TEST_P(StoreContractTest, AppendUnitFixesWritesAllOrNoneAndNamesTheBadField) {
+  std::vector<UnitFix> fixes = {MakeFix("unit-1", kT0), MakeFix("", kT0 + 1)};
+  Status st = store_->AppendUnitFixes(fixes);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.field(), "fixes[1].unit_id");
+  fixes[1] = MakeFix("unit-1", kT0 + 1, 180.5, 30);
+  st = store_->AppendUnitFixes(fixes);
+  EXPECT_EQ(st.field(), "fixes[1].lng");
+  fixes[1] = MakeFix("unit-1", kT0 + 1, 104, std::nan(""));
+  st = store_->AppendUnitFixes(fixes);
+  EXPECT_EQ(st.field(), "fixes[1].lat");
+  QY_ASSERT_OK_AND_ASSIGN(auto all, store_->ListUnitFixes({}));
+  EXPECT_THAT(all, IsEmpty());
+}
+
+TEST_P(StoreContractTest, DropUnitFixesBeforeRemovesOnlyOlderFixes) {
+  std::vector<UnitFix> fixes;
+  for (int i = 0; i < 10; ++i) {
+    fixes.push_back(MakeFix(i % 2 ? "unit-1" : "unit-2", kT0 + i * kMicrosPerDay));
+  }
+  QY_ASSERT_OK(store_->AppendUnitFixes(fixes));
+  QY_ASSERT_OK_AND_ASSIGN(int64_t dropped, store_->DropUnitFixesBefore(kT0 + 4 * kMicrosPerDay));
+  EXPECT_EQ(dropped, 4);
+  QY_ASSERT_OK_AND_ASSIGN(dropped, store_->DropUnitFixesBefore(kT0 + 4 * kMicrosPerDay));
+  EXPECT_EQ(dropped, 0);
+  QY_ASSERT_OK_AND_ASSIGN(auto rest, store_->ListUnitFixes({}));
+  EXPECT_EQ(rest, std::vector<UnitFix>(fixes.begin() + 4, fixes.end()));
+  if (target_->persistent()) {
+    ASSERT_NO_FATAL_FAILURE(Reopen());
+    QY_ASSERT_OK_AND_ASSIGN(auto reopened, store_->ListUnitFixes({}));
+    EXPECT_EQ(reopened, rest);
+    QY_ASSERT_OK_AND_ASSIGN(auto unit_1, store_->ListUnitFixes({.unit_id = "unit-1"}));
+    EXPECT_EQ(unit_1.size(), 3u);  // days 5, 7, 9
+  }
 }
 
 TEST_P(StoreContractTest, MissingCheckpointIsNotFound) {
@@ -1117,6 +1218,8 @@ TEST_P(StoreContractTest, DataSurvivesReopen) {
   QuarantineEntry q = MakeQuarantine("q-0001", "invalid_plate", kT0);
   QY_ASSERT_OK(store_->PutCheckpoint(c));
   QY_ASSERT_OK(store_->Apply({.passages = {p}, .quarantine = {q}, .log_positions = {{3, 99}}}));
+  const UnitFix fix = MakeFix("unit-1", kT0);
+  QY_ASSERT_OK(store_->AppendUnitFixes({&fix, 1}));
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
   EXPECT_EQ(store_->SchemaVersion(), Store::LatestSchemaVersion());
@@ -1130,6 +1233,8 @@ TEST_P(StoreContractTest, DataSurvivesReopen) {
   EXPECT_EQ(positions, (std::map<int, uint64_t>{{3, 99}}));
   QY_ASSERT_OK_AND_ASSIGN(PassageStats stats, store_->GetPassageStats());
   EXPECT_EQ(stats.passages, 1);
+  QY_ASSERT_OK_AND_ASSIGN(auto fixes, store_->ListUnitFixes({}));
+  EXPECT_EQ(fixes, std::vector<UnitFix>{fix});
 
   // The reopened store still ignores the stored id.
   QY_ASSERT_OK(store_->Apply({.passages = {MakePassage("p-1", "川B00000", "cp-2", kT0)}}));
