@@ -78,6 +78,7 @@ struct App::Impl {
   std::unique_ptr<rules::Alerts> alerts;
   std::unique_ptr<Alerting> alerting;
   std::unique_ptr<rings::RingService> rings;
+  std::unique_ptr<dispatch::DispatchService> dispatch;
   std::unique_ptr<Webhooks> webhooks;
   roads::NetworkSlot roads;  // the road network, built by road_loader after Start
   std::thread road_loader;
@@ -205,6 +206,20 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
       [alerting = m.alerting.get()](std::shared_ptr<const registry::RingContext> ctx) {
         alerting->SetRings(std::move(ctx));
       });
+  // Units and incidents; an incident's district is the county ring holding it.
+  dispatch::DispatchOptions dopt = options.dispatch;
+  dopt.local_offset_seconds = options.local_offset_seconds;
+  ASSIGN_OR_RETURN(m.dispatch, dispatch::DispatchService::Open(m.store.get(), clock, dopt));
+  m.dispatch->set_district_locator([rings = m.rings.get()](geo::LngLat p) {
+    std::shared_ptr<const registry::RingContext> ctx = rings->snapshot();
+    for (const std::string& id : ctx->tree->Locate(p)) {
+      const geo::Ring* r = ctx->tree->Find(id);
+      if (r != nullptr && r->level == geo::RingLevel::kCounty) {
+        return std::make_pair(r->id, r->name);
+      }
+    }
+    return std::pair<std::string, std::string>();
+  });
   const int offset = options.local_offset_seconds;
   m.hub.EnableAlerts(
       [alerts = m.alerts.get()](const govern::Principal& who, uint64_t after, size_t limit) {
@@ -266,6 +281,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.services.alert_entry_rules = alo.rules;
   m.services.alert_lists_changed = [impl = &m] { impl->AlertListsChanged(); };
   m.services.roads = &m.roads;
+  m.services.dispatch = m.dispatch.get();
   RegisterRoutes(&m.router, &m.services);
   m.server = std::make_unique<HttpServer>(&m.router, options.server);
   return app;

@@ -15,6 +15,7 @@
 #include "api/webhooks.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "dispatch/service.h"
 #include "events/validator.h"
 #include "govern/accounts.h"
 #include "govern/retention.h"
@@ -43,6 +44,8 @@ struct AppOptions {
   // Alert delivery to webhooks (retries, back-off, CAP form). Its CAP offset is set from
   // local_offset_seconds.
   WebhooksOptions webhooks;
+  // Units and incidents: when a position is stale, status timers, walking speed.
+  dispatch::DispatchOptions dispatch;
 };
 
 class App {

@@ -907,6 +907,7 @@ void RegisterRoutes(Router* router, const Services* services) {
   RegisterRingRoutes(router, services);
   RegisterClosureRoutes(router, services);
   RegisterRoadRoutes(router, services);
+  RegisterDispatchRoutes(router, services);
   RegisterWebhookRoutes(router, services);
 }
 

@@ -23,6 +23,10 @@ namespace quanyu::roads {
 class NetworkSlot;
 }  // namespace quanyu::roads
 
+namespace quanyu::dispatch {
+class DispatchService;
+}  // namespace quanyu::dispatch
+
 namespace quanyu::rules {
 class Alerts;
 class AlertLists;
@@ -53,9 +57,10 @@ struct Services {
   std::string version;
   std::string data_dir;  // where the audit head file is kept
   rules::Alerts* alerts = nullptr;
-  Alerting* alerting = nullptr;         // the rules stage: rules in force, ring snapshot
-  rules::CapOptions cap;                // how alerts are written as CAP 1.2
-  roads::NetworkSlot* roads = nullptr;  // the road network routes run on
+  Alerting* alerting = nullptr;                   // the rules stage: rules in force, ring snapshot
+  rules::CapOptions cap;                          // how alerts are written as CAP 1.2
+  roads::NetworkSlot* roads = nullptr;            // the road network routes run on
+  dispatch::DispatchService* dispatch = nullptr;  // units, incidents, dispatch
 };
 
 // Registers every route. `services` must outlive the router.
@@ -76,6 +81,9 @@ void RegisterClosureRoutes(Router* router, const Services* services);
 // called by RegisterRoutes.
 void RegisterRoadRoutes(Router* router, const Services* services);
 
+// The units, incidents, dispatch and KPI routes (dispatch_handlers.cc); called by
+// RegisterRoutes.
+void RegisterDispatchRoutes(Router* router, const Services* services);
 // The /api/v1/webhooks routes (webhook_handlers.cc); called by RegisterRoutes.
 void RegisterWebhookRoutes(Router* router, const Services* services);
 

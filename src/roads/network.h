@@ -87,6 +87,10 @@ class RoadNetwork {
   const RoadGraph& graph() const { return graph_; }
   const NetworkStats& stats() const { return stats_; }
   const std::string& source() const { return source_; }
+  // Unique per network built in this process (for query state kept per thread).
+  uint64_t id() const { return id_; }
+  // The hierarchy of a metric, for callers that keep their own ChQuery (pinned searches).
+  const ContractionHierarchy& hierarchy(Metric m) const { return ch(m); }
 
   // Snaps p; InvalidArgument naming `field` if no usable road is within the snap distance.
   StatusOr<RoutePoint> SnapPoint(geo::LngLat p, const std::string& field, Snapped* out) const;

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/clock.h"
+#include "core/time_format.h"
 #include "roads/network.h"
 #include "test_util.h"
 
@@ -149,6 +151,155 @@ TEST(RoadsApiNoNetworkTest, SaysHowToImportOne) {
   EXPECT_EQ(r->status, 409) << r->body;
   EXPECT_NE(r->body.find("quanyu import osm"), std::string::npos) << r->body;
   EXPECT_EQ(Json(*server.As("analyst").Get("/api/v1/roads"))["state"], "none");
+}
+
+// --- units, incidents and dispatch on the same network ---
+
+api::HttpClient& Admin(ServerFixture* s) { return s->As("admin"); }
+
+json Unit(const std::string& id, const std::string& kind, double lng, double lat) {
+  return {{"id", id},
+          {"name", "测试 " + id},
+          {"kind", kind},
+          {"agency", "bureau"},
+          {"home", json::array({lng, lat})}};
+}
+
+std::string NowText(int offset_s = 0) {
+  return FormatRfc3339(SystemClock::Get()->Now() + offset_s * kMicrosPerSecond);
+}
+
+TEST_F(RoadsApiTest, DispatchFromCallToClose) {
+  api::HttpClient& admin = Admin(server_);
+  api::HttpClient& op = server_->As("operator");
+  // A workstation at Tianfu Square, two patrol cars reporting positions, an ambulance.
+  for (const json& u : {Unit("d-ws1", "workstation", 104.0657, 30.6574),
+                        Unit("d-car1", "patrol_car", 104.0500, 30.6450),
+                        Unit("d-car2", "patrol_car", 104.0790, 30.6580),
+                        Unit("d-medic", "ambulance", 104.0800, 30.6560)}) {
+    auto r = admin.Post("/api/v1/units", u.dump());
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  json fixes = {{"fixes",
+                 {{{"unit_id", "d-car1"}, {"position", {104.0500, 30.6450}}, {"time", NowText(-5)}},
+                  {{"unit_id", "d-car2"}, {"position", {104.0790, 30.6580}}, {"time", NowText(-5)}},
+                  {{"unit_id", "nobody"}, {"position", {104.0, 30.6}}, {"time", NowText()}},
+                  {{"unit_id", "d-car1"}, {"position", {104.05, 30.64}}}}}};
+  auto f = op.Post("/api/v1/units/positions", fixes.dump());
+  ASSERT_EQ(f->status, 200) << f->body;
+  json fr = Json(*f);
+  EXPECT_EQ(fr["accepted"], 2);
+  EXPECT_EQ(fr["refused"], 2);
+  EXPECT_EQ(fr["results"][2]["error"]["code"], "not_found");
+  EXPECT_EQ(fr["results"][3]["error"]["field"], "fixes[3].time");
+
+  // A 110 call near Chunxi Road.
+  json call = {{"type", "public_order"},
+               {"priority", 2},
+               {"source", "call_110"},
+               {"source_ref", "110-20261129-0001"},
+               {"summary", "simulated: a fight outside a bar"},
+               {"location", {104.0810, 30.6570}}};
+  auto created = op.Post("/api/v1/incidents", call.dump());
+  ASSERT_EQ(created->status, 201) << created->body;
+  json inc = Json(*created);
+  const std::string id = inc["id"];
+  EXPECT_EQ(inc["state"], "open");
+  EXPECT_EQ(inc["type_label"], "治安");
+
+  auto rec = op.Post("/api/v1/dispatch/recommend", json{{"incident_id", id}, {"k", 3}}.dump());
+  ASSERT_EQ(rec->status, 200) << rec->body;
+  json rj = Json(*rec);
+  ASSERT_EQ(rj["units"].size(), 3u);          // the ambulance is not a police unit
+  EXPECT_EQ(rj["units"][0]["id"], "d-car2");  // a few hundred metres away
+  for (size_t i = 0; i + 1 < rj["units"].size(); ++i) {
+    EXPECT_LE(rj["units"][i]["eta_s"].get<double>(), rj["units"][i + 1]["eta_s"].get<double>());
+  }
+  // The ETA is the drive time the route API gives for the same trip.
+  auto route = op.Get("/api/v1/route?from=104.079,30.658&to=104.081,30.657");
+  EXPECT_NEAR(Json(*route)["properties"]["duration_s"].get<double>(),
+              rj["units"][0]["eta_s"].get<double>(), 0.2);
+
+  auto sent = op.Post("/api/v1/incidents/" + id + "/dispatch",
+                      json{{"unit_id", "d-car2"}, {"note", "nearest"}}.dump());
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  EXPECT_EQ(Json(*sent)["state"], "dispatched");
+  EXPECT_GT(Json(*sent)["assignments"][0]["eta_s"].get<double>(), 0);
+  // Sending it again is a conflict.
+  auto twice = op.Post("/api/v1/incidents/" + id + "/dispatch", json{{"unit_id", "d-car2"}}.dump());
+  EXPECT_EQ(twice->status, 409) << twice->body;
+
+  // The car reports en route by radio; the dispatcher records its arrival, then closes.
+  auto en_route = op.Send("PUT", "/api/v1/units/d-car2/status", json{{"status", "en_route"}}.dump(),
+                          {{"Content-Type", "application/json"}});
+  ASSERT_EQ(en_route->status, 200) << en_route->body;
+  EXPECT_EQ(Json(*en_route)["status"], "en_route");
+  auto arrived = op.Post("/api/v1/incidents/" + id + "/steps",
+                         json{{"action", "arrived"}, {"unit_id", "d-car2"}}.dump());
+  ASSERT_EQ(arrived->status, 200) << arrived->body;
+  EXPECT_EQ(Json(*arrived)["state"], "on_scene");
+  auto closed = op.Post("/api/v1/incidents/" + id + "/steps",
+                        json{{"action", "closed"}, {"note", "mediated"}}.dump());
+  ASSERT_EQ(closed->status, 200) << closed->body;
+  json done = Json(*closed);
+  EXPECT_EQ(done["state"], "closed");
+  std::vector<std::string> actions;
+  for (const json& s : done["timeline"]) actions.push_back(s["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"created", "dispatched", "en_route", "arrived",
+                                               "cleared", "closed"}));
+  for (const json& s : done["timeline"]) EXPECT_EQ(s["actor"], "user:operator-user") << s.dump();
+  EXPECT_FALSE(done["kpi"]["call_to_arrival_s"].is_null());
+  auto car = Json(*op.Get("/api/v1/units/d-car2"));
+  EXPECT_EQ(car["status"], "returning");
+
+  // The KPIs count it.
+  auto kpi = op.Get("/api/v1/kpi/response?group_by=type");
+  ASSERT_EQ(kpi->status, 200) << kpi->body;
+  bool found = false;
+  const json kj = Json(*kpi);
+  for (const json& g : kj["groups"]) {
+    if (g["key"] != "public_order") continue;
+    found = true;
+    EXPECT_GE(g["arrived"].get<int>(), 1);
+    EXPECT_GE(g["call_to_arrival"]["count"].get<int>(), 1);
+  }
+  EXPECT_TRUE(found) << kpi->body;
+
+  // The car's track replays what it reported.
+  auto track = op.Get("/api/v1/units/d-car1/track");
+  ASSERT_EQ(track->status, 200) << track->body;
+  EXPECT_EQ(Json(*track)["properties"]["fixes"], 1);
+
+  // The steps are in the audit log.
+  auto audit = server_->As("auditor").Get("/api/v1/audit?target=incident:" + id);
+  ASSERT_EQ(audit->status, 200) << audit->body;
+  EXPECT_GE(Json(*audit)["items"].size(), 4u) << audit->body;
+}
+
+TEST_F(RoadsApiTest, DispatchInputErrorsNameTheField) {
+  api::HttpClient& op = server_->As("operator");
+  auto bad =
+      op.Post("/api/v1/incidents", json{{"type", "riot"}, {"location", {104.06, 30.65}}}.dump());
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_EQ(Json(*bad)["error"]["field"], "type");
+  auto noloc = op.Post("/api/v1/incidents", json{{"type", "dispute"}}.dump());
+  ASSERT_EQ(noloc->status, 400);
+  EXPECT_EQ(Json(*noloc)["error"]["field"], "location");
+  auto k =
+      op.Post("/api/v1/dispatch/recommend", json{{"location", {104.06, 30.65}}, {"k", 0}}.dump());
+  ASSERT_EQ(k->status, 400);
+  EXPECT_EQ(Json(*k)["error"]["field"], "k");
+  auto unit = server_->As("admin").Post(
+      "/api/v1/units", json{{"id", "x"}, {"name", "x"}, {"kind", "workstation"}}.dump());
+  ASSERT_EQ(unit->status, 400);
+  EXPECT_EQ(Json(*unit)["error"]["field"], "home");
+  // The operator may not create units; the analyst may not dispatch.
+  EXPECT_EQ(op.Post("/api/v1/units", Unit("y", "patrol_car", 104.06, 30.65).dump())->status, 403);
+  EXPECT_EQ(server_->As("analyst")
+                .Post("/api/v1/dispatch/recommend", json{{"location", {104.06, 30.65}}}.dump())
+                ->status,
+            403);
 }
 
 }  // namespace
