@@ -112,5 +112,20 @@ TEST(OsmPlacesTest, Monaco) {
   EXPECT_GT(set->stats.place_ways, 0u);
 }
 
+TEST(OsmPlacesTest, CentralChengdu) {
+  auto set = ReadOsmPlaces(SourceDir() + "/data/osm/chengdu_central.osm.pbf");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  std::set<std::string> ids;
+  for (const Place& p : set->places) {
+    EXPECT_TRUE(ValidatePlace(p).ok()) << p.id;
+    EXPECT_TRUE(ids.insert(p.id).second) << "duplicate id " << p.id;
+  }
+  for (PlaceCategory c :
+       {PlaceCategory::kSchool, PlaceCategory::kHospital, PlaceCategory::kGovernment,
+        PlaceCategory::kPolice, PlaceCategory::kTransport, PlaceCategory::kKeyEnterprise}) {
+    EXPECT_GE(set->stats.by_category[c], 1u) << PlaceCategoryName(c);
+  }
+}
+
 }  // namespace
 }  // namespace quanyu::places

@@ -69,8 +69,8 @@ int RunImportPlaces(const ImportPlacesCommand& cmd, std::FILE* out, std::FILE* e
   for (places::PlaceCategory c : places::kAllPlaceCategories) {
     auto it = by_category.find(c);
     if (it == by_category.end()) continue;
-    std::fprintf(out, "  %-15s %-8s %zu\n", std::string(places::PlaceCategoryName(c)).c_str(),
-                 std::string(places::PlaceCategoryLabel(c)).c_str(), it->second);
+    std::fprintf(out, "  %-15s %6zu  %s\n", std::string(places::PlaceCategoryName(c)).c_str(),
+                 it->second, std::string(places::PlaceCategoryLabel(c)).c_str());
   }
   std::fprintf(out, "stored: %zu new, %zu replaced, %zu stale OSM places deleted\n",
                valid.size() - replaced, replaced, stale.size());
