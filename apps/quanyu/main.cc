@@ -17,8 +17,10 @@
 #include "tools/import.h"
 #include "tools/import_alert_list.h"
 #include "tools/import_osm.h"
+#include "tools/import_places.h"
 #include "tools/import_rings.h"
 #include "tools/loadgen.h"
+#include "tools/reach.h"
 
 namespace {
 
@@ -191,6 +193,19 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   import_osm->add_option("--data", osm_cmd.data_dir, "Data directory")->capture_default_str();
 
+  quanyu::tools::ImportPlacesCommand places_cmd;
+  auto* import_places = import->add_subcommand(
+      "places",
+      "Protected places (重点防护目标) of an OpenStreetMap extract: schools, hospitals, government "
+      "offices, police stations, key enterprises and transport hubs (nodes and closed ways), "
+      "stored as place documents; a place already stored is replaced");
+  import_places->add_option("FILE", places_cmd.file, "OpenStreetMap file (.osm.pbf or .osm)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_places->add_option("--data", places_cmd.data_dir, "Data directory")->capture_default_str();
+  import_places->add_flag("--replace", places_cmd.replace,
+                          "Also delete stored OSM places that the file no longer has");
+
   // closure
   quanyu::tools::ClosureCommand clo;
   auto* closure = cli.add_subcommand(
@@ -217,6 +232,22 @@ int main(int argc, char** argv) {
                       "Write a SIMULATED checkpoint set placed at the crossings found (every "
                       "motorway/trunk/primary crossing, a deterministic share of the others) as "
                       "CSV for quanyu import checkpoints, for demonstrations");
+
+  // reach
+  quanyu::tools::ReachCommand reach_cmd;
+  auto* reach = cli.add_subcommand(
+      "reach",
+      "Quick-reaction circles (1-3-5 分钟快速反应圈): the road and the protected places that "
+      "on-duty police units (unit documents, at their position or else home) reach within each "
+      "drive time over DIR/roads/network.osm.pbf, and the places left uncovered. The store is "
+      "only read, so a server may keep running");
+  reach->add_option("--data", reach_cmd.data_dir, "Data directory")->capture_default_str();
+  reach->add_option("--minutes", reach_cmd.minutes, "Drive-time thresholds in minutes")
+      ->delimiter(',')
+      ->capture_default_str();
+  reach->add_option("--geojson", reach_cmd.geojson_file,
+                    "Write the areas (one MultiPolygon per threshold) and the uncovered places "
+                    "(Points) as a GeoJSON FeatureCollection here");
 
   // export
   auto* export_cmd = cli.add_subcommand("export", "Write data of a data directory to stdout");
@@ -461,6 +492,9 @@ int main(int argc, char** argv) {
   }
   if (import_alerts->parsed()) return quanyu::tools::RunImportAlertList(alc, stdout, stderr);
   if (import_osm->parsed()) return quanyu::tools::RunImportOsm(osm_cmd, stdout, stderr);
+  if (import_places->parsed()) {
+    return quanyu::tools::RunImportPlaces(places_cmd, stdout, stderr);
+  }
   if (export_alerts->parsed()) return quanyu::tools::RunExportAlertList(alc, stdout, stderr);
   if (loadgen->parsed()) {
     auto rep = quanyu::tools::RunLoadgen(lg);
@@ -485,6 +519,7 @@ int main(int argc, char** argv) {
     return rep->failed_requests > 0 ? 1 : 0;
   }
   if (closure->parsed()) return quanyu::tools::RunClosure(clo, stdout, stderr);
+  if (reach->parsed()) return quanyu::tools::RunReach(reach_cmd, stdout, stderr);
   if (audit_verify->parsed()) return quanyu::tools::RunAuditVerify(audit_data, stdout, stderr);
   if (db_version->parsed()) {
     auto lock = quanyu::api::DataDirLock::Acquire(db_data);

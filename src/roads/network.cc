@@ -9,6 +9,7 @@
 #include <queue>
 #include <utility>
 
+#include "roads/area.h"
 #include "roads/route.h"
 
 namespace quanyu::roads {
@@ -223,6 +224,7 @@ StatusOr<IsochroneResult> RoadNetwork::Isochrone(geo::LngLat at, double limit_s)
       out.segments.push_back(std::move(line));
     }
   }
+  out.polygon = BufferSegments(out.segments, 100);
   return out;
 }
 

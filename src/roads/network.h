@@ -21,6 +21,7 @@
 
 #include "core/status.h"
 #include "geo/lnglat.h"
+#include "geo/polygon.h"
 #include "roads/ch.h"
 #include "roads/graph.h"
 #include "roads/osm_reader.h"
@@ -75,6 +76,8 @@ struct IsochroneResult {
   // the union), in the direction of the road's points.
   std::vector<std::vector<geo::LngLat>> segments;
   double road_length_m = 0;  // total length of the segments
+  // The area within 100 m of the segments (area.h: BufferSegments), for maps.
+  geo::MultiPolygon polygon;
 };
 
 class RoadNetwork {
