@@ -26,7 +26,7 @@ namespace {
 
 using namespace quanyu;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 std::string SourceDir() {
   const char* s = std::getenv("QUANYU_SOURCE_DIR");
@@ -48,7 +48,7 @@ void Report(const char* what, std::vector<double> us) {
               sum / us.size(), pct(0.5), pct(0.9), pct(0.99));
 }
 
-double Micros(Clock::time_point a, Clock::time_point b) {
+double Micros(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double, std::micro>(b - a).count();
 }
 
@@ -62,14 +62,14 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(7);
 
   // --- 1. in process ---
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   auto net = roads::RoadNetwork::Build(pbf);
   if (!net.ok()) {
     std::fprintf(stderr, "%s\n", net.status().ToString().c_str());
     return 1;
   }
   std::printf("network: %zu vertices, built in %.1f s\n", (*net)->graph().stats().vertices,
-              Micros(t0, Clock::now()) / 1e6);
+              Micros(t0, Steady::now()) / 1e6);
   auto store = store::Store::Open({.url = "sqlite::memory:"});
   auto svc = dispatch::DispatchService::Open(store->get(), SystemClock::Get(), {});
   const UnixMicros now = SystemClock::Get()->Now();
@@ -89,18 +89,18 @@ int main(int argc, char** argv) {
   (void)(*svc)->Recommend(**net, {.location = incidents[0]});  // pins
   std::vector<double> steady, repin;
   for (int i = 0; i < requests; ++i) {
-    auto a = Clock::now();
+    auto a = Steady::now();
     auto r = (*svc)->Recommend(**net, {.location = incidents[i % incidents.size()]});
-    steady.push_back(Micros(a, Clock::now()));
+    steady.push_back(Micros(a, Steady::now()));
     if (!r.ok()) return 1;
   }
   for (int i = 0; i < 200; ++i) {
     (void)(*svc)->ReportFixes({{"car" + std::to_string(i % units),
                                 {RandomPoint(rng), now + i + 1, -1, -1},
                                 std::nullopt}});
-    auto a = Clock::now();
+    auto a = Steady::now();
     (void)(*svc)->Recommend(**net, {.location = incidents[i % incidents.size()]});
-    repin.push_back(Micros(a, Clock::now()));
+    repin.push_back(Micros(a, Steady::now()));
   }
   char label[96];
   std::snprintf(label, sizeof label, "Recommend k=5, %d units pinned", units);
@@ -165,9 +165,9 @@ int main(int argc, char** argv) {
   (void)c.Post("/api/v1/dispatch/recommend", bodies[0]);
   std::vector<double> http;
   for (int i = 0; i < requests; ++i) {
-    auto a = Clock::now();
+    auto a = Steady::now();
     auto r = c.Post("/api/v1/dispatch/recommend", bodies[i % bodies.size()]);
-    http.push_back(Micros(a, Clock::now()));
+    http.push_back(Micros(a, Steady::now()));
     if (!r.ok() || r->status != 200) {
       std::fprintf(stderr, "recommend failed: %s\n", r.ok() ? r->body.c_str() : "network");
       return 1;

@@ -23,6 +23,8 @@ echo "== importing the bundled checkpoints (SIMULATED, at real Chengdu intersect
 "$BIN" import checkpoints data/checkpoints/chengdu_closure.csv --data "$DATA"
 echo "== importing the road network: central Chengdu (OpenStreetMap contributors, ODbL)"
 "$BIN" import osm data/osm/chengdu_central.osm.pbf --data "$DATA"
+echo "== importing protected places and police stations from the same extract (OpenStreetMap contributors, ODbL)"
+"$BIN" import places data/osm/chengdu_central.osm.pbf --data "$DATA"
 
 # Accounts, made once per data directory: the administrator, an analyst, and the feed that
 # replays simulated traffic. Their generated secrets are kept in a file only the user can read.
@@ -95,6 +97,8 @@ login() {
 ADMIN_TOKEN=$(login admin "$ADMIN_PW")
 ANALYST_TOKEN=$(login analyst "$ANALYST_PW")
 DUTY_TOKEN=$(login duty "$DUTY_PW")
+echo "== units at the extract's police stations, simulated patrol cars and a simulated call"
+python3 scripts/demo_units.py "$URL" "$ADMIN_TOKEN" "$DUTY_TOKEN" || true
 
 cat <<TXT
 
@@ -116,6 +120,12 @@ Try:
   curl -H "Authorization: Bearer \$ADMIN" $URL/api/v1/checkpoints          (138 simulated checkpoints)
   curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/route?from=104.0657,30.6574&to=104.0810,30.6570"  (drive time on the road network)
   curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/isochrone?at=104.0657,30.6574&minutes=3"       (the roads reached in 3 minutes)
+  curl -H "Authorization: Bearer \$DUTY" $URL/api/v1/units                (workstations at real police stations; SIMULATED patrol cars)
+  curl -H "Authorization: Bearer \$DUTY" $URL/api/v1/incidents            (a SIMULATED 110 call)
+  curl -X POST -H "Authorization: Bearer \$DUTY" -H 'Content-Type: application/json' \
+    -d '{"location":[104.0810,30.6570],"type":"public_order","k":3}' $URL/api/v1/dispatch/recommend   (best units by drive time)
+  curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/reach?minutes=1,3,5"  (1-3-5 minute reach: places covered, gaps)
+  curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/kpi/response?group_by=type"  (response times)
   curl -H "Authorization: Bearer \$DUTY" "$URL/api/v1/alerts?limit=5"      (alerts on the simulated listed plates)
   curl -H "Authorization: Bearer \$DUTY" $URL/api/v1/alerts/1/cap          (an alert as OASIS CAP 1.2)
   curl -X PATCH -H "Authorization: Bearer \$DUTY" -H 'Content-Type: application/json' \

@@ -23,6 +23,7 @@
 #include "core/time_format.h"
 #include "govern/audit.h"
 #include "ingest/pipeline.h"
+#include "places/place.h"
 #include "rings/ring_service.h"
 #include "roads/network.h"
 #include "rules/alert_lists.h"
@@ -219,6 +220,20 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
       }
     }
     return std::pair<std::string, std::string>();
+  });
+  // An incident reported by address only is placed at the known place the address names (the
+  // longest name found in the text).
+  m.dispatch->set_address_locator([store = m.store.get()](const std::string& text)
+                                      -> std::optional<std::pair<geo::LngLat, std::string>> {
+    auto all = places::LoadPlaces(store);
+    if (!all.ok()) return std::nullopt;
+    const places::Place* best = nullptr;
+    for (const places::Place& p : *all) {
+      if (p.name.size() < 6 || text.find(p.name) == std::string::npos) continue;
+      if (best == nullptr || p.name.size() > best->name.size()) best = &p;
+    }
+    if (best == nullptr) return std::nullopt;
+    return std::make_pair(best->position, best->id);
   });
   const int offset = options.local_offset_seconds;
   m.hub.EnableAlerts(

@@ -908,6 +908,7 @@ void RegisterRoutes(Router* router, const Services* services) {
   RegisterClosureRoutes(router, services);
   RegisterRoadRoutes(router, services);
   RegisterDispatchRoutes(router, services);
+  RegisterPlaceRoutes(router, services);
   RegisterWebhookRoutes(router, services);
 }
 

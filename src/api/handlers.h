@@ -84,6 +84,8 @@ void RegisterRoadRoutes(Router* router, const Services* services);
 // The units, incidents, dispatch and KPI routes (dispatch_handlers.cc); called by
 // RegisterRoutes.
 void RegisterDispatchRoutes(Router* router, const Services* services);
+// The /api/v1/places and /api/v1/reach routes (place_handlers.cc); called by RegisterRoutes.
+void RegisterPlaceRoutes(Router* router, const Services* services);
 // The /api/v1/webhooks routes (webhook_handlers.cc); called by RegisterRoutes.
 void RegisterWebhookRoutes(Router* router, const Services* services);
 

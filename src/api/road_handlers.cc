@@ -9,6 +9,7 @@
 #include "api/handler_util.h"
 #include "api/handlers.h"
 #include "geo/crs.h"
+#include "geo/polygon.h"
 #include "roads/network.h"
 
 namespace quanyu::api {
@@ -199,10 +200,19 @@ class RoadRoutes {
     }
     auto iso = (*net)->Isochrone(*at, minutes * 60);
     if (!iso.ok()) return Response::Error(iso.status());
-    json lines = json::array();
-    for (const auto& seg : iso->segments) lines.push_back(LineCoordinates(seg));
+    const std::string shape = req.Query("shape", "roads");
+    json geometry;
+    if (shape == "polygon") {
+      geometry = geo::MultiPolygonToGeoJson(iso->polygon);
+    } else if (shape == "roads") {
+      json lines = json::array();
+      for (const auto& seg : iso->segments) lines.push_back(LineCoordinates(seg));
+      geometry = {{"type", "MultiLineString"}, {"coordinates", lines}};
+    } else {
+      return Response::Error(InvalidArgument("shape", "must be roads or polygon"));
+    }
     return JsonResponse(200, {{"type", "Feature"},
-                              {"geometry", {{"type", "MultiLineString"}, {"coordinates", lines}}},
+                              {"geometry", geometry},
                               {"properties",
                                {{"minutes", minutes},
                                 {"at", SnappedJson(iso->at)},

@@ -302,5 +302,75 @@ TEST_F(RoadsApiTest, DispatchInputErrorsNameTheField) {
             403);
 }
 
+TEST_F(RoadsApiTest, ReachCirclesCountPlacesAndGaps) {
+  api::HttpClient& admin = Admin(server_);
+  // A school 100 m from a workstation, a hospital some 3 km away.
+  json school = {{"id", "r-school"},
+                 {"name", "测试第一中学"},
+                 {"category", "school"},
+                 {"lng", 104.0667},
+                 {"lat", 30.6580}};
+  auto created = admin.Post("/api/v1/places", school.dump());
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(admin.Post("/api/v1/places", school.dump())->status, 200);
+  json hospital = {{"id", "r-hospital"},
+                   {"name", "测试远郊医院"},
+                   {"category", "hospital"},
+                   {"lng", 104.0400},
+                   {"lat", 30.6380}};
+  ASSERT_EQ(admin.Post("/api/v1/places", hospital.dump())->status, 201);
+  auto bad = admin.Post(
+      "/api/v1/places",
+      json{{"id", "x"}, {"name", "x"}, {"category", "zoo"}, {"lng", 104.0}, {"lat", 30.6}}.dump());
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_EQ(Json(*bad)["error"]["field"], "category");
+  ASSERT_EQ(
+      admin.Post("/api/v1/units", Unit("r-ws", "workstation", 104.0657, 30.6574).dump())->status,
+      201);
+
+  api::HttpClient& op = server_->As("operator");
+  auto schools = op.Get("/api/v1/places?category=school");
+  ASSERT_EQ(schools->status, 200);
+  bool listed = false;
+  const json sj = Json(*schools);
+  for (const json& p : sj["places"]) listed = listed || p["id"] == "r-school";
+  EXPECT_TRUE(listed);
+
+  auto reach = op.Get("/api/v1/reach?minutes=1,3,5");
+  ASSERT_EQ(reach->status, 200) << reach->body;
+  const json r = Json(*reach);
+  ASSERT_EQ(r["thresholds"].size(), 3u);
+  double last_share = 0;
+  for (const json& t : r["thresholds"]) {
+    EXPECT_GE(t["road_share"].get<double>(), last_share);
+    last_share = t["road_share"].get<double>();
+  }
+  std::map<std::string, json> by_id;
+  for (const json& p : r["places"]) by_id[p["id"]] = p;
+  ASSERT_TRUE(by_id.count("r-school"));
+  // Its time is the best over every unit: no more than the drive from the workstation.
+  auto drive = Json(*op.Get("/api/v1/route?from=104.0657,30.6574&to=104.0667,30.6580"));
+  EXPECT_LE(by_id["r-school"]["best_time_s"].get<double>(),
+            drive["properties"]["duration_s"].get<double>() + 0.1);
+  EXPECT_LT(by_id["r-school"]["best_time_s"].get<double>(), 180);
+  EXPECT_GE(r["thresholds"][1]["places_reached"].get<int>(), 1);
+  EXPECT_EQ(r["areas"]["type"], "FeatureCollection");
+  EXPECT_EQ(r["areas"]["features"][0]["geometry"]["type"], "MultiPolygon");
+  EXPECT_EQ(op.Get("/api/v1/reach?minutes=0")->status, 400);
+
+  // An incident reported by address is placed at the school it names.
+  auto inc = op.Post("/api/v1/incidents",
+                     json{{"type", "dispute"}, {"address", "测试第一中学东门"}}.dump());
+  ASSERT_EQ(inc->status, 201) << inc->body;
+  EXPECT_EQ(Json(*inc)["located_by"], "place:r-school");
+  EXPECT_NEAR(Json(*inc)["location"][0].get<double>(), 104.0667, 1e-9);
+
+  // Isochrones as an area.
+  auto area = op.Get("/api/v1/isochrone?at=104.0657,30.6574&minutes=2&shape=polygon");
+  ASSERT_EQ(area->status, 200) << area->body;
+  EXPECT_EQ(Json(*area)["geometry"]["type"], "MultiPolygon");
+  EXPECT_FALSE(Json(*area)["geometry"]["coordinates"].empty());
+}
+
 }  // namespace
 }  // namespace quanyu::testing
