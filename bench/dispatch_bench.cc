@@ -33,10 +33,15 @@ std::string SourceDir() {
   return s != nullptr ? s : QUANYU_SOURCE_DIR_DEFAULT;
 }
 
-// Central Chengdu's extract covers about this box.
+// A random point of central Chengdu's extract that snaps onto its roads.
+const roads::RoadNetwork* g_net = nullptr;
 geo::LngLat RandomPoint(std::mt19937_64& rng) {
   std::uniform_real_distribution<double> lng(104.03, 104.10), lat(30.63, 30.69);
-  return {lng(rng), lat(rng)};
+  for (;;) {
+    geo::LngLat p{lng(rng), lat(rng)};
+    roads::Snapped s;
+    if (g_net->SnapPoint(p, "p", &s).ok() && s.distance_m < 100) return p;
+  }
 }
 
 void Report(const char* what, std::vector<double> us) {
@@ -68,6 +73,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", net.status().ToString().c_str());
     return 1;
   }
+  g_net = net->get();
   std::printf("network: %zu vertices, built in %.1f s\n", (*net)->graph().stats().vertices,
               Micros(t0, Steady::now()) / 1e6);
   auto store = store::Store::Open({.url = "sqlite::memory:"});
@@ -92,7 +98,10 @@ int main(int argc, char** argv) {
     auto a = Steady::now();
     auto r = (*svc)->Recommend(**net, {.location = incidents[i % incidents.size()]});
     steady.push_back(Micros(a, Steady::now()));
-    if (!r.ok()) return 1;
+    if (!r.ok()) {
+      std::fprintf(stderr, "recommend failed: %s\n", r.status().ToString().c_str());
+      return 1;
+    }
   }
   for (int i = 0; i < 200; ++i) {
     (void)(*svc)->ReportFixes({{"car" + std::to_string(i % units),
@@ -175,6 +184,20 @@ int main(int argc, char** argv) {
   }
   std::snprintf(label, sizeof label, "POST /api/v1/dispatch/recommend, %d units", units);
   Report(label, http);
+  // For comparison: the same client and server answering a route between two of the points.
+  std::vector<double> route;
+  for (int i = 0; i < requests / 4; ++i) {
+    const geo::LngLat a = incidents[i % incidents.size()],
+                      b = incidents[(i + 1) % incidents.size()];
+    char target[160];
+    std::snprintf(target, sizeof target, "/api/v1/route?from=%.6f,%.6f&to=%.6f,%.6f", a.lng, a.lat,
+                  b.lng, b.lat);
+    auto t = Steady::now();
+    auto r = c.Get(target);
+    route.push_back(Micros(t, Steady::now()));
+    if (!r.ok() || r->status != 200) return 1;
+  }
+  Report("GET /api/v1/route (for comparison)", route);
   (*app)->Stop();
   app->reset();
   std::filesystem::remove_all(dir);

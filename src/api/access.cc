@@ -97,7 +97,7 @@ void GovernedAccess::Done(const Request& req, const Route& route, Response& resp
   if (!audit_) return;
   const bool personal =
       !route.access.permission.empty() && roles_.IsPersonal(route.access.permission);
-  const bool write = !IsRead(req.method);
+  const bool write = !IsRead(req.method) && !route.access.query;
   const bool refused = resp.status == 401 || resp.status == 403;
   const bool known = req.principal.kind != govern::PrincipalKind::kAnonymous;
   // Recorded: writes (logins included), personal reads, and reads refused to a known caller.

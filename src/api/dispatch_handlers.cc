@@ -607,7 +607,7 @@ void RegisterDispatchRoutes(Router* router, const Services* services) {
               Needs("incident.write"), bind(&DispatchRoutes::AddStep));
   router->Add("POST", "/api/v1/dispatch/recommend",
               "The best available units by drive time to an incident or a point",
-              Needs("incident.write"), bind(&DispatchRoutes::Recommend));
+              QueryNeeds("incident.write"), bind(&DispatchRoutes::Recommend));
   router->Add("GET", "/api/v1/kpi/response", "Response-time KPIs by type, district or priority",
               Needs("incident.read"), bind(&DispatchRoutes::Kpis));
 }

@@ -241,7 +241,7 @@ void RegisterRoadRoutes(Router* router, const Services* services) {
   router->Add("GET", "/api/v1/route", "Fastest or shortest route between two points (GeoJSON)",
               Needs("road.read"), bind(&RoadRoutes::Route));
   router->Add("POST", "/api/v1/matrix", "Drive times or distances from sources to destinations",
-              Needs("road.read"), bind(&RoadRoutes::Matrix));
+              QueryNeeds("road.read"), bind(&RoadRoutes::Matrix));
   router->Add("GET", "/api/v1/isochrone", "The roads reached within a drive time (GeoJSON)",
               Needs("road.read"), bind(&RoadRoutes::Isochrone));
 }

@@ -81,10 +81,16 @@ enum class AuthMode { kPublic, kBearer, kDevice, kDigest };
 struct Access {
   AuthMode mode = AuthMode::kBearer;
   std::string permission;  // empty for kPublic
+  // A POST that changes nothing (a search or computation with a body): audited as a read.
+  bool query = false;
 };
 inline Access Public() { return Access{AuthMode::kPublic, ""}; }
 inline Access Needs(std::string permission) {
   return Access{AuthMode::kBearer, std::move(permission)};
+}
+// A POST that only computes an answer (a drive-time matrix, a dispatch recommendation).
+inline Access QueryNeeds(std::string permission) {
+  return Access{AuthMode::kBearer, std::move(permission), true};
 }
 inline Access DigestLogin() { return Access{AuthMode::kDigest, ""}; }
 inline Access DeviceNeeds(std::string permission) {

@@ -683,12 +683,17 @@ StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& ne
         std::find_if(snapshot.begin(), snapshot.end(), [&](const Unit& x) { return x.id == id; });
     if (u == snapshot.end() || passes(*u)) rec.unroutable.emplace_back(id, why);
   }
-  // Foot patrols walk the route: rank them by walking time once their route is known.
-  const size_t keep = std::min(ranked.size(), req.k * 2 + 4);
-  std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end(),
-                    [](const Ranked& a, const Ranked& b) { return a.eta_s < b.eta_s; });
-  ranked.resize(keep);
+  // In order of drive time. A unit's final ETA is never below its drive time (foot patrols
+  // walk the route), so once k units are known whose ETA is at most the next drive time, the
+  // rest cannot enter: routes (for their length) are computed for few more than k units.
+  std::sort(ranked.begin(), ranked.end(),
+            [](const Ranked& a, const Ranked& b) { return a.eta_s < b.eta_s; });
+  std::vector<double> best;  // final ETAs so far, for the k-th best
   for (const Ranked& r : ranked) {
+    if (best.size() >= req.k) {
+      std::nth_element(best.begin(), best.begin() + (req.k - 1), best.end());
+      if (best[req.k - 1] <= r.eta_s) break;
+    }
     const Unit& u = pinned.units[r.index];
     Candidate c;
     c.unit = u;
@@ -697,7 +702,7 @@ StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& ne
     auto route = net.Route(*u.Position(), rec.location, roads::Metric::kTime);
     if (route.ok() && route->reachable) c.distance_m = route->distance_m;
     if (u.kind == UnitKind::kFootPatrol && walk_mps > 0) {
-      c.eta_s = c.distance_m / walk_mps;
+      c.eta_s = std::max(c.eta_s, c.distance_m / walk_mps);
       c.warnings.push_back("on foot: route length at " +
                            std::to_string(static_cast<int>(options_.walking_speed_kmh)) + " km/h");
     }
@@ -710,6 +715,7 @@ StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& ne
       c.warnings.push_back("position is the home base");
     }
     if (u.status == UnitStatus::kReturning) c.warnings.push_back("returning from an incident");
+    best.push_back(c.eta_s);
     rec.units.push_back(std::move(c));
   }
   std::stable_sort(rec.units.begin(), rec.units.end(),
