@@ -2,7 +2,8 @@
 // with simulated units and incidents:
 //   1. in process: DispatchService::Recommend with the units pinned (the steady state), and
 //      right after a unit moved (the pins are redone: one forward search per unit);
-//   2. over HTTP: POST /api/v1/dispatch/recommend on a running server (keep-alive client on
+//   2. isochrones of 3 and 5 minutes (roads reached and their area);
+//   3. over HTTP: POST /api/v1/dispatch/recommend on a running server (keep-alive client on
 //      the same machine), the figure the target is about.
 // Plain main; prints percentiles. Usage: dispatch_bench [UNITS] [REQUESTS]
 #include <spdlog/spdlog.h>
@@ -116,6 +117,18 @@ int main(int argc, char** argv) {
   Report(label, steady);
   std::snprintf(label, sizeof label, "Recommend k=5 after a unit moved (re-pin)");
   Report(label, repin);
+  // Isochrones: the roads reached (and the area around them) from a point.
+  for (double minutes : {3.0, 5.0}) {
+    std::vector<double> iso;
+    for (int i = 0; i < 50; ++i) {
+      auto a = Steady::now();
+      auto r = (*net)->Isochrone(incidents[i], minutes * 60);
+      iso.push_back(Micros(a, Steady::now()));
+      if (!r.ok()) return 1;
+    }
+    std::snprintf(label, sizeof label, "Isochrone %.0f min (roads and 100 m area)", minutes);
+    Report(label, iso);
+  }
 
   // --- 2. over HTTP ---
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /

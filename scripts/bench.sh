@@ -5,6 +5,7 @@
 #   scripts/bench.sh micro      only the in-process benchmarks (parse, event log, ring location, store)
 #   scripts/bench.sh e2e        only the end-to-end HTTP ingest
 #   scripts/bench.sh alerts     only the alert latency: HTTP receipt to WebSocket delivery
+#   scripts/bench.sh dispatch   only routing (Andorra) and the dispatch recommendation (Chengdu)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/release
@@ -30,6 +31,14 @@ if [ "$what" = all ] || [ "$what" = micro ]; then
   if [ -x "$B/bench/store_bench" ]; then
     echo "== store_bench --rows=${QUANYU_BENCH_STORE_ROWS:-2000000}"
     "$B/bench/store_bench" --rows="${QUANYU_BENCH_STORE_ROWS:-2000000}"
+  fi
+fi
+
+if [ "$what" = all ] || [ "$what" = dispatch ]; then
+  run_gbench routing_bench --benchmark_filter='/0$'
+  if [ -x "$B/bench/dispatch_bench" ]; then
+    echo "== dispatch_bench 200 2000 (SIMULATED units and incidents on central Chengdu's roads)"
+    QUANYU_SOURCE_DIR="$PWD" "$B/bench/dispatch_bench" 200 2000
   fi
 fi
 

@@ -130,7 +130,7 @@ class DispatchRoutes {
     req.audit_target = "unit:" + id;
     Status st = d_->DeleteUnit(id);
     if (!st.ok()) return Response::Error(st);
-    s_->hub->Publish("unit", json{{"id", id}, {"deleted", true}}.dump(), Now());
+    s_->hub->Publish("unit", json{{"id", id}, {"deleted", true}}.dump(), Now(), "unit.read");
     return JsonResponse(200, {{"deleted", id}});
   }
 
@@ -141,33 +141,34 @@ class DispatchRoutes {
     if (body.is_discarded()) {
       return Response::Error(InvalidArgument("body", "request body is not valid JSON"));
     }
+    auto out = ReportFixes(req.principal, body);
+    if (!out.ok()) return Response::Error(out.status());
+    req.audit_detail =
+        json{{"accepted", (*out)["accepted"]}, {"refused", (*out)["refused"]}}.dump();
+    return JsonResponse(200, *out);
+  }
+
+  // The fixes of a body (HTTP or WebSocket) reported as `who`: {"accepted", "refused",
+  // "results": [{"index", "unit_id", "ok", "current" | "error"}]}.
+  StatusOr<json> ReportFixes(const govern::Principal& who, const json& body) {
     geo::Crs crs = geo::Crs::kWgs84;
     json fixes = body;
     if (body.is_object()) {
-      auto c = CrsFromText(body.value("crs", ""), "crs");
-      if (!c.ok()) return Response::Error(c.status());
-      crs = *c;
+      ASSIGN_OR_RETURN(crs, CrsFromText(body.value("crs", ""), "crs"));
       fixes = body.value("fixes", json());
     }
-    if (!fixes.is_array()) {
-      return Response::Error(InvalidArgument("fixes", "must be an array of position fixes"));
-    }
+    if (!fixes.is_array()) return InvalidArgument("fixes", "must be an array of position fixes");
     if (fixes.size() > kMaxFixesPerRequest) {
-      return Response::Error(InvalidArgument(
-          "fixes", "at most " + std::to_string(kMaxFixesPerRequest) + " fixes per request"));
+      return InvalidArgument(
+          "fixes", "at most " + std::to_string(kMaxFixesPerRequest) + " fixes per request");
     }
-    const govern::Principal& who = req.principal;
     std::vector<dispatch::FixReport> reports;
     std::vector<size_t> index;  // report -> position in the request
     json results = json::array();
     size_t refused = 0;
     for (size_t i = 0; i < fixes.size(); ++i) {
       auto r = ParseFix(fixes[i], "fixes[" + std::to_string(i) + "]", crs);
-      if (r.ok() && who.kind == govern::PrincipalKind::kDevice &&
-          std::find(who.allowed_ids.begin(), who.allowed_ids.end(), r->unit_id) ==
-              who.allowed_ids.end() &&
-          std::find(who.allowed_ids.begin(), who.allowed_ids.end(), govern::kAnyId) ==
-              who.allowed_ids.end()) {
+      if (r.ok() && !MayReport(who, r->unit_id)) {
         r = Status(StatusCode::kPermissionDenied,
                    "device " + who.id + " may not report for unit " + r->unit_id);
       }
@@ -197,8 +198,15 @@ class DispatchRoutes {
         r["error"] = ErrorJson(o.status);
       }
     }
-    req.audit_detail = json{{"accepted", accepted}, {"refused", refused}}.dump();
-    return JsonResponse(200, {{"accepted", accepted}, {"refused", refused}, {"results", results}});
+    return json{{"accepted", accepted}, {"refused", refused}, {"results", results}};
+  }
+
+  // A device reports only for the unit ids it is allowed; users for any.
+  static bool MayReport(const govern::Principal& who, const std::string& unit_id) {
+    if (who.kind != govern::PrincipalKind::kDevice) return true;
+    const auto& ids = who.allowed_ids;
+    return std::find(ids.begin(), ids.end(), unit_id) != ids.end() ||
+           std::find(ids.begin(), ids.end(), govern::kAnyId) != ids.end();
   }
 
   // {"status": "en_route", "note": "..."}
@@ -213,9 +221,7 @@ class DispatchRoutes {
     }
     auto to = dispatch::ParseUnitStatus(st->get<std::string>(), "status");
     if (!to.ok()) return Response::Error(to.status());
-    if (req.principal.kind == govern::PrincipalKind::kDevice &&
-        std::find(req.principal.allowed_ids.begin(), req.principal.allowed_ids.end(), id) ==
-            req.principal.allowed_ids.end()) {
+    if (!MayReport(req.principal, id)) {
       return Response::Error(Status(StatusCode::kPermissionDenied,
                                     "device " + req.principal.id + " may not report for " + id));
     }
@@ -488,9 +494,9 @@ class DispatchRoutes {
     dispatch::KpiQuery q;
     q.group_by = req.Query("group_by", "type");
     if (q.group_by != "type" && q.group_by != "district" && q.group_by != "priority" &&
-        q.group_by != "none") {
+        q.group_by != "day" && q.group_by != "none") {
       return Response::Error(
-          InvalidArgument("group_by", "must be type, district, priority or none"));
+          InvalidArgument("group_by", "must be type, district, priority, day or none"));
     }
     auto from = TimeParam(req, "from");
     if (!from.ok()) return Response::Error(from.status());
@@ -524,12 +530,12 @@ class DispatchRoutes {
   std::string Now() const { return FormatRfc3339(s_->clock->Now(), s_->local_offset_seconds); }
   void Publish(const std::string& topic, const Unit& u) {
     if (s_->hub != nullptr && s_->hub->subscribers() > 0) {
-      s_->hub->Publish(topic, View(u).dump(), Now());
+      s_->hub->Publish(topic, View(u).dump(), Now(), "unit.read");
     }
   }
   void PublishIncident(const Incident& i) {
     if (s_->hub != nullptr && s_->hub->subscribers() > 0) {
-      s_->hub->Publish("incident", dispatch::IncidentToJson(i).dump(), Now());
+      s_->hub->Publish("incident", dispatch::IncidentToJson(i).dump(), Now(), "incident.read");
     }
   }
   void PublishIncident(const std::string& id) {
@@ -578,6 +584,16 @@ void RegisterDispatchRoutes(Router* router, const Services* services) {
   auto bind = [routes](Response (DispatchRoutes::*fn)(Request&)) {
     return [routes, fn](Request& req) { return ((*routes).*fn)(req); };
   };
+  if (services->hub != nullptr) {
+    services->hub->EnableFixes([routes](const govern::Principal& who, const json& body) {
+      auto out = routes->ReportFixes(who, body);
+      return out.ok()
+                 ? out->dump()
+                 : json{{"error",
+                         {{"message", out.status().message()}, {"field", out.status().field()}}}}
+                       .dump();
+    });
+  }
   router->Add("GET", "/api/v1/units", "List units with status, position and timers",
               Needs("unit.read"), bind(&DispatchRoutes::ListUnits));
   router->Add("POST", "/api/v1/units", "Create or replace a unit", Needs("unit.write"),

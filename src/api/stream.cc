@@ -138,6 +138,20 @@ WsHandler StreamHub::Handler() {
       auto c = conn_weak.lock();
       if (!s || !c) return;
       auto j = json::parse(msg, nullptr, false);
+      if (!j.is_discarded() && j.is_object() && j.contains("fixes")) {
+        FixesHandler fixes;
+        {
+          std::lock_guard lock(mu_);
+          fixes = fixes_;
+        }
+        if (!fixes || !govern::RoleTable::Builtin().Allows(s->who.role, "unit.report")) {
+          c->Send(ErrorMessage(Status(StatusCode::kPermissionDenied,
+                                      "sending position fixes needs the unit.report permission")));
+          return;
+        }
+        c->Send(R"({"topic":"fixes","data":)" + fixes(s->who, j) + "}");
+        return;
+      }
       if (j.is_discarded() || !j.is_object() || !j.contains("subscribe")) {
         c->Send(ErrorMessage(InvalidArgument(
             "subscribe", "expected {\"subscribe\": [topics], \"after\": id, \"filter\": {...}}")));
@@ -221,8 +235,13 @@ void StreamHub::PublishAlert(const rules::Alert& alert, bool is_new, const std::
   }
 }
 
+void StreamHub::EnableFixes(FixesHandler handler) {
+  std::lock_guard lock(mu_);
+  fixes_ = std::move(handler);
+}
+
 void StreamHub::Publish(const std::string& topic, const std::string& data_json,
-                        const std::string& time) {
+                        const std::string& time, const std::string& permission) {
   std::vector<std::shared_ptr<WsConnection>> targets;
   uint64_t seq;
   {
@@ -231,6 +250,9 @@ void StreamHub::Publish(const std::string& topic, const std::string& data_json,
     std::erase_if(subs_, [](const std::shared_ptr<Sub>& s) { return s->conn.expired(); });
     for (const auto& s : subs_) {
       if (!s->Wants(topic)) continue;
+      if (!permission.empty() && !govern::RoleTable::Builtin().Allows(s->who.role, permission)) {
+        continue;
+      }
       if (auto c = s->conn.lock(); c && c->IsOpen()) targets.push_back(c);
     }
   }

@@ -7,6 +7,13 @@
 //   "alert"   alerts as they are raised ("event": "raised") and as they change ("event":
 //             "updated": folded hits, lifecycle steps); data is the alert (GET /api/v1/alerts/{id}
 //             form). Only for callers whose role has alert.read, and only alerts in their scope.
+//   "unit"    a unit as it changes (position, status; GET /api/v1/units/{id} form), for
+//             unit.read;
+//   "incident" an incident as it changes (GET /api/v1/incidents/{id} form), for incident.read.
+//
+// A client with unit.report may also send position fixes on the same socket, as
+// {"fixes": [...]} in the body form of POST /api/v1/units/positions; the answer comes back as a
+// message of topic "fixes" with the same per-fix results.
 //
 // Choosing what to receive, in the upgrade's query or later in a message:
 //   ?topics=alert,ingest&ring=510104,510105&priority=2&type=ring_entry&agency=cdpsb&after=N
@@ -53,8 +60,15 @@ class StreamHub {
 
   // The WebSocket handler to register on the router.
   WsHandler Handler();
-  // Sends `data_json` (a JSON object text) under `topic` to every subscriber of the topic.
-  void Publish(const std::string& topic, const std::string& data_json, const std::string& time);
+  // Sends `data_json` (a JSON object text) under `topic` to every subscriber of the topic
+  // (whose role has `permission`, when one is named).
+  void Publish(const std::string& topic, const std::string& data_json, const std::string& time,
+               const std::string& permission = "");
+  // Accepts {"fixes": [...]} messages from clients whose role has unit.report: `handler`
+  // answers with the JSON text of the results.
+  using FixesHandler =
+      std::function<std::string(const govern::Principal& who, const nlohmann::json& body)>;
+  void EnableFixes(FixesHandler handler);
   // Sends an alert to every subscriber of "alert" allowed to see it and whose filter passes.
   void PublishAlert(const rules::Alert& alert, bool is_new, const std::string& time);
   size_t subscribers() const;
@@ -83,6 +97,7 @@ class StreamHub {
   std::vector<std::shared_ptr<Sub>> subs_;
   uint64_t seq_ = 0;
   AlertBacklog backlog_;
+  FixesHandler fixes_;
   int offset_seconds_ = 8 * 3600;
 };
 

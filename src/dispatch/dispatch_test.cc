@@ -282,6 +282,11 @@ TEST_F(DispatchTest, KpisByTypeAndDistrict) {
   EXPECT_EQ(fire.dispatched, 0u);
   EXPECT_EQ(fire.call_to_dispatch.count, 0u);
 
+  auto by_day = svc_->Kpis({.group_by = "day"});
+  ASSERT_EQ(by_day.size(), 1u);
+  EXPECT_EQ(by_day[0].key, "20261129");
+  EXPECT_EQ(by_day[0].incidents, 3u);
+
   auto by_district = svc_->Kpis({.group_by = "district"});
   ASSERT_EQ(by_district.size(), 2u);
   EXPECT_EQ(by_district[0].key, "a");

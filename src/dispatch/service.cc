@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <set>
+#include <unordered_map>
 
 #include "core/time_format.h"
 #include "roads/ch.h"
@@ -135,7 +137,7 @@ StatusOr<std::pair<Unit, bool>> DispatchService::PutUnit(Unit u) {
   u.updated = now;
   RETURN_IF_ERROR(Persist({&u}, nullptr));
   units_[u.id] = u;
-  Bump();
+  ++roster_version_;
   return std::make_pair(u, created);
 }
 
@@ -172,7 +174,7 @@ Status DispatchService::DeleteUnit(const std::string& id) {
   ASSIGN_OR_RETURN(bool deleted, store_->DeleteDocument(kUnitDocumentKind, id));
   (void)deleted;
   units_.erase(it);
-  Bump();
+  ++roster_version_;
   return Status::Ok();
 }
 
@@ -233,8 +235,10 @@ std::vector<FixOutcome> DispatchService::ReportFixes(const std::vector<FixReport
       }
       return out;
     }
-    for (auto& [id, u] : changed) units_[id] = std::move(u);
-    Bump();
+    for (auto& [id, u] : changed) {
+      units_[id] = std::move(u);
+      NoteMove(id);
+    }
   }
   // Status changes reported with fixes move assignments on like any status report.
   for (const auto& [i, unit_id] : status_reports) {
@@ -326,7 +330,6 @@ StatusOr<Unit> DispatchService::ReportStatus(const std::string& actor, const std
       return st;
     }
     ii->second = std::move(copy);
-    Bump();
     return units_[unit_id];
   }
   Unit next = u;
@@ -336,7 +339,6 @@ StatusOr<Unit> DispatchService::ReportStatus(const std::string& actor, const std
   if (to == UnitStatus::kAvailable || to == UnitStatus::kOffDuty) next.incident_id.clear();
   RETURN_IF_ERROR(Persist({&next}, nullptr));
   u = std::move(next);
-  Bump();
   return u;
 }
 
@@ -461,7 +463,6 @@ StatusOr<Incident> DispatchService::Dispatch(const std::string& actor,
   RETURN_IF_ERROR(Persist({&u}, &inc));
   ii->second = std::move(inc);
   ui->second = std::move(u);
-  Bump();
   return ii->second;
 }
 
@@ -573,30 +574,38 @@ StatusOr<Incident> DispatchService::AddStep(const std::string& actor,
     return st;
   }
   ii->second = std::move(copy);
-  if (!touched.empty()) Bump();
   return ii->second;
 }
 
 // --- recommendation ---
 
-// The dispatchable units' positions pinned in one thread's query, for one version of them.
+// Every unit's position pinned in one thread's query: redone from scratch when units are
+// added, removed or changed, and one unit at a time as units move (NoteMove's log).
 struct DispatchService::Pinned {
-  uint64_t instance = 0, network = 0, version = 0;
+  uint64_t instance = 0, network = 0, roster = 0, moves = 0;
   std::unique_ptr<roads::ChQuery> query;
-  std::vector<Unit> units;  // pinned, in order
+  std::vector<std::string> ids;  // the pinned sources, in order
+  std::unordered_map<std::string, size_t> index;
   std::vector<double> snap_m;
-  std::vector<std::pair<std::string, std::string>> unroutable;
-  std::vector<roads::Weight> times;  // reused
+  std::map<std::string, std::string> unroutable;  // unit id -> why it is off the roads
+  std::vector<roads::Weight> times;               // reused
 };
+
+void DispatchService::NoteMove(const std::string& unit_id) {
+  moves_.emplace_back(++move_seq_, unit_id);
+  if (moves_.size() > kMoveLog) moves_.pop_front();
+}
 
 StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& net,
                                                     const RecommendRequest& req) const {
   if (req.k == 0 || req.k > 50) return InvalidArgument("k", "must be 1 to 50");
   Recommendation rec;
   std::optional<IncidentType> type = req.type;
-  uint64_t version;
-  std::vector<Unit> snapshot;
   thread_local Pinned pinned;
+  std::vector<std::pair<std::string, geo::LngLat>> roster;  // for pinning from scratch
+  std::vector<std::pair<size_t, geo::LngLat>> moved;        // for re-pinning units that moved
+  bool full = false;
+  uint64_t roster_version, move_seq;
   {
     std::lock_guard lock(mu_);
     if (!req.incident_id.empty()) {
@@ -614,37 +623,73 @@ StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& ne
     } else {
       return InvalidArgument("incident_id", "an incident id or a location is required");
     }
-    version = positions_version_;
-    if (pinned.instance != instance_ || pinned.network != net.id() || pinned.version != version) {
+    roster_version = roster_version_;
+    move_seq = move_seq_;
+    full = pinned.instance != instance_ || pinned.network != net.id() ||
+           pinned.roster != roster_version;
+    if (!full && pinned.moves != move_seq) {
+      // The log must still reach back to the moves this thread has not seen.
+      full = moves_.empty() || moves_.front().first > pinned.moves + 1;
+      std::set<size_t> seen;
+      for (auto it = moves_.rbegin(); !full && it != moves_.rend() && it->first > pinned.moves;
+           ++it) {
+        auto ix = pinned.index.find(it->second);
+        auto u = units_.find(it->second);
+        if (ix == pinned.index.end() || u == units_.end() || !u->second.Position()) {
+          full = true;  // a unit that was not pinned, or is gone
+        } else if (seen.insert(ix->second).second) {
+          moved.emplace_back(ix->second, *u->second.Position());
+        }
+      }
+    }
+    if (full) {
+      moved.clear();
       for (const auto& [id, u] : units_) {
-        if (Dispatchable(u) && u.Position()) snapshot.push_back(u);
+        if (u.Position()) roster.emplace_back(id, *u.Position());
       }
     }
   }
-  if (pinned.instance != instance_ || pinned.network != net.id() || pinned.version != version) {
+  if (full) {
     if (!pinned.query || pinned.network != net.id()) {
       pinned.query = std::make_unique<roads::ChQuery>(net.hierarchy(roads::Metric::kTime));
     }
     pinned.instance = instance_;
     pinned.network = net.id();
-    pinned.version = version;
-    pinned.units.clear();
+    pinned.roster = roster_version;
+    pinned.ids.clear();
+    pinned.index.clear();
     pinned.snap_m.clear();
     pinned.unroutable.clear();
     std::vector<roads::RoutePoint> points;
-    for (Unit& u : snapshot) {
+    for (const auto& [id, at] : roster) {
       roads::Snapped s;
-      auto p = net.SnapPoint(*u.Position(), "position", &s);
+      auto p = net.SnapPoint(at, "position", &s);
       if (!p.ok()) {
-        pinned.unroutable.emplace_back(u.id, p.status().message());
+        pinned.unroutable[id] = p.status().message();
         continue;
       }
+      pinned.index[id] = pinned.ids.size();
+      pinned.ids.push_back(id);
       points.push_back(std::move(*p));
       pinned.snap_m.push_back(s.distance_m);
-      pinned.units.push_back(std::move(u));
     }
     pinned.query->PinSources(points);
+  } else {
+    for (const auto& [i, at] : moved) {
+      roads::Snapped s;
+      auto p = net.SnapPoint(at, "position", &s);
+      if (!p.ok()) {
+        // Off the roads now: left out, and everything pinned again on the next call.
+        pinned.unroutable[pinned.ids[i]] = p.status().message();
+        pinned.roster = 0;
+        continue;
+      }
+      pinned.query->RepinSource(i, *p);
+      pinned.snap_m[i] = s.distance_m;
+      pinned.unroutable.erase(pinned.ids[i]);
+    }
   }
+  pinned.moves = move_seq;
   roads::Snapped at;
   ASSIGN_OR_RETURN(roads::RoutePoint target, net.SnapPoint(rec.location, "location", &at));
   rec.location_snap_m = at.distance_m;
@@ -655,7 +700,7 @@ StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& ne
                                                          : std::vector<UnitKind>{};
   const UnixMicros now = clock_->Now();
   auto passes = [&](const Unit& u) {
-    if (!Contains(kinds, u.kind)) return false;
+    if (!Dispatchable(u) || !Contains(kinds, u.kind)) return false;
     if (!req.agency.empty() && u.agency != req.agency) return false;
     for (const std::string& c : req.capabilities) {
       if (!u.HasCapability(c)) return false;
@@ -668,33 +713,44 @@ StatusOr<Recommendation> DispatchService::Recommend(const roads::RoadNetwork& ne
     double eta_s;
   };
   std::vector<Ranked> ranked;
-  for (size_t i = 0; i < pinned.units.size(); ++i) {
-    const Unit& u = pinned.units[i];
-    if (!passes(u)) continue;
-    ++rec.considered;
-    if (pinned.times[i] == roads::kInfWeight) {
-      ++rec.unreachable;
-      continue;
+  std::vector<Unit> top;  // copies of the best-ranked units, in order
+  {
+    // Statuses, filters and staleness as they are now; drive times from the pins.
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < pinned.ids.size(); ++i) {
+      auto it = units_.find(pinned.ids[i]);
+      if (it == units_.end() || pinned.unroutable.count(it->first) || !passes(it->second)) {
+        continue;
+      }
+      ++rec.considered;
+      if (pinned.times[i] == roads::kInfWeight) {
+        ++rec.unreachable;
+        continue;
+      }
+      ranked.push_back({i, pinned.times[i] / 1000.0});  // the time metric is in milliseconds
     }
-    ranked.push_back({i, pinned.times[i] / 1000.0});  // the time metric is in milliseconds
-  }
-  for (const auto& [id, why] : pinned.unroutable) {
-    auto u =
-        std::find_if(snapshot.begin(), snapshot.end(), [&](const Unit& x) { return x.id == id; });
-    if (u == snapshot.end() || passes(*u)) rec.unroutable.emplace_back(id, why);
+    for (const auto& [id, why] : pinned.unroutable) {
+      auto it = units_.find(id);
+      if (it == units_.end() || !passes(it->second)) continue;
+      ++rec.considered;
+      rec.unroutable.emplace_back(id, why);
+    }
+    std::sort(ranked.begin(), ranked.end(),
+              [](const Ranked& a, const Ranked& b) { return a.eta_s < b.eta_s; });
+    ranked.resize(std::min(ranked.size(), req.k * 3 + 8));
+    for (const Ranked& r : ranked) top.push_back(units_.at(pinned.ids[r.index]));
   }
   // In order of drive time. A unit's final ETA is never below its drive time (foot patrols
   // walk the route), so once k units are known whose ETA is at most the next drive time, the
   // rest cannot enter: routes (for their length) are computed for few more than k units.
-  std::sort(ranked.begin(), ranked.end(),
-            [](const Ranked& a, const Ranked& b) { return a.eta_s < b.eta_s; });
   std::vector<double> best;  // final ETAs so far, for the k-th best
-  for (const Ranked& r : ranked) {
+  for (size_t j = 0; j < ranked.size(); ++j) {
+    const Ranked& r = ranked[j];
     if (best.size() >= req.k) {
       std::nth_element(best.begin(), best.begin() + (req.k - 1), best.end());
       if (best[req.k - 1] <= r.eta_s) break;
     }
-    const Unit& u = pinned.units[r.index];
+    const Unit& u = top[j];
     Candidate c;
     c.unit = u;
     c.eta_s = r.eta_s;
@@ -744,6 +800,9 @@ std::vector<KpiGroup> DispatchService::Kpis(const KpiQuery& q) const {
       } else if (q.group_by == "district") {
         key = i.district.empty() ? "unknown" : i.district;
         label = i.district.empty() ? "未定位" : i.district_name;
+      } else if (q.group_by == "day") {
+        key = FormatCompactLocalTime(i.reported, options_.local_offset_seconds).substr(0, 8);
+        label = key.substr(0, 4) + "-" + key.substr(4, 2) + "-" + key.substr(6, 2);
       } else if (q.group_by == "priority") {
         key = std::to_string(i.priority);
         label = "P" + key;

@@ -10,10 +10,11 @@
 // steps set the unit's status the same way. Each step is timestamped and attributed (the
 // actor) in the incident's timeline; the API layer also audits the request.
 //
-// Recommendation: the positions of the units that could be sent (available or returning,
-// with a position) are snapped and pinned in the time hierarchy once per change of those
-// positions (one forward search per unit); each recommendation is then one backward search
-// from the incident, plus one route per unit returned for its length.
+// Recommendation: every unit's position is snapped and pinned in the time hierarchy (one
+// forward search per unit), once, then again only for the units that moved since (one forward
+// search each); each recommendation is then one backward search from the incident, the
+// statuses and filters applied as they are at that moment, plus one route per unit returned
+// for its length.
 //
 // Example:
 //   ASSIGN_OR_RETURN(auto svc, DispatchService::Open(store, clock, {}));
@@ -25,6 +26,7 @@
 // recommendations run their searches outside it.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -116,8 +118,9 @@ struct Recommendation {
 std::vector<UnitKind> DefaultKinds(IncidentType t);
 
 struct KpiQuery {
-  UnixMicros from = 0, to = 0;    // reported in [from, to); 0 = unbounded
-  std::string group_by = "type";  // "type", "district", "priority" or "none"
+  UnixMicros from = 0, to = 0;  // reported in [from, to); 0 = unbounded
+  // "type", "district", "priority", "day" (local date of the call) or "none".
+  std::string group_by = "type";
 };
 
 struct KpiStats {
@@ -189,7 +192,8 @@ class DispatchService {
   // REQUIRES: mu_ held. Applies an assignment step to the incident and the unit's status.
   Status ApplyStep(const std::string& actor, Incident* inc, const StepInput& step, UnixMicros now,
                    std::vector<const Unit*>* touched);
-  void Bump() { ++positions_version_; }
+  // REQUIRES: mu_ held. A unit's position changed (recommendations re-pin it alone).
+  void NoteMove(const std::string& unit_id);
 
   store::Store* store_;
   const Clock* clock_;
@@ -201,7 +205,12 @@ class DispatchService {
   std::map<std::string, Unit> units_;
   std::map<std::string, Incident> incidents_;
   std::map<std::string, int> day_sequence_;  // local date -> last incident number
-  uint64_t positions_version_ = 1;  // bumped when a dispatchable unit's position may change
+  // Recommendations pin every unit's position: from scratch when the roster changes (units
+  // added, changed or removed), one unit at a time for the moves logged since.
+  static constexpr size_t kMoveLog = 4096;
+  uint64_t roster_version_ = 1;
+  uint64_t move_seq_ = 0;
+  std::deque<std::pair<uint64_t, std::string>> moves_;  // (sequence, unit id), oldest first
 };
 
 }  // namespace quanyu::dispatch

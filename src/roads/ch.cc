@@ -367,24 +367,35 @@ void ChQuery::OneToPinned(const RoutePoint& from, std::vector<Weight>* out) {
   }
 }
 
-void ChQuery::PinSources(std::span<const RoutePoint> from) {
+void ChQuery::AddSourceBuckets(const RoutePoint& from, uint32_t index) {
   const Metric m = ch_.metric();
-  pinned_sources_.assign(from.begin(), from.end());
-  source_buckets_.clear();
-  for (size_t i = 0; i < from.size(); ++i) {
-    forward_->Reset();
-    for (const Anchor& a : from[i].sources) forward_->Relax(a.vertex, a.weight(m), 0, 0);
-    while (!forward_->Empty()) {
-      const uint32_t v = forward_->Pop();
-      const Weight d = forward_->Dist(v);
-      if (ch_.Stalled(*forward_, v, d, true)) continue;
-      source_buckets_.emplace_back(v, static_cast<uint32_t>(i), d);
-      for (uint32_t a = ch_.up_begin_[v]; a < ch_.up_begin_[v + 1]; ++a) {
-        forward_->Relax(ch_.up_[a].other, d + ch_.up_[a].weight, v, a);
-      }
+  forward_->Reset();
+  for (const Anchor& a : from.sources) forward_->Relax(a.vertex, a.weight(m), 0, 0);
+  while (!forward_->Empty()) {
+    const uint32_t v = forward_->Pop();
+    const Weight d = forward_->Dist(v);
+    if (ch_.Stalled(*forward_, v, d, true)) continue;
+    source_buckets_.emplace_back(v, index, d);
+    for (uint32_t a = ch_.up_begin_[v]; a < ch_.up_begin_[v + 1]; ++a) {
+      forward_->Relax(ch_.up_[a].other, d + ch_.up_[a].weight, v, a);
     }
   }
+}
+
+void ChQuery::PinSources(std::span<const RoutePoint> from) {
+  pinned_sources_.assign(from.begin(), from.end());
+  source_buckets_.clear();
+  for (size_t i = 0; i < from.size(); ++i) AddSourceBuckets(from[i], static_cast<uint32_t>(i));
   std::sort(source_buckets_.begin(), source_buckets_.end());
+}
+
+void ChQuery::RepinSource(size_t i, const RoutePoint& from) {
+  pinned_sources_[i] = from;
+  std::erase_if(source_buckets_, [i](const auto& b) { return std::get<1>(b) == i; });
+  const auto old = static_cast<std::ptrdiff_t>(source_buckets_.size());
+  AddSourceBuckets(from, static_cast<uint32_t>(i));
+  std::sort(source_buckets_.begin() + old, source_buckets_.end());
+  std::inplace_merge(source_buckets_.begin(), source_buckets_.begin() + old, source_buckets_.end());
 }
 
 void ChQuery::PinnedToOne(const RoutePoint& to, std::vector<Weight>* out) {

@@ -115,9 +115,16 @@ class ChQuery {
   // stays until the next PinSources, respectively PinTargets or ManyToMany.
   void PinSources(std::span<const RoutePoint> from);
   void PinnedToOne(const RoutePoint& to, std::vector<Weight>* out);
+  // Replaces the i-th pinned source (a unit that moved): one forward search, its buckets
+  // merged in place of the old ones. REQUIRES: i < pinned_source_count().
+  void RepinSource(size_t i, const RoutePoint& from);
   size_t pinned_source_count() const { return pinned_sources_.size(); }
 
  private:
+  // The forward search from `from`, its settled vertices appended to source_buckets_ as
+  // (vertex, index, weight).
+  void AddSourceBuckets(const RoutePoint& from, uint32_t index);
+
   const ContractionHierarchy& ch_;
   std::unique_ptr<internal::SearchSpace> forward_, backward_;
   // Buckets: (vertex, target, weight from the vertex to the target), sorted by vertex.

@@ -440,6 +440,23 @@ TEST(RoutingTest, PinnedQueriesAgreeWithDijkstraOnSyntheticGrids) {
           ASSERT_EQ(out[i], matrix[j * units.size() + i]) << side << " " << j << " to unit " << i;
         }
       }
+      // Units move one by one: each is re-pinned alone, and the answers are those of pinning
+      // the new positions from scratch.
+      std::vector<RoutePoint> moved = units;
+      const std::vector<RoutePoint> elsewhere = RandomPoints(g, 10, rng);
+      for (size_t k = 0; k < elsewhere.size(); ++k) {
+        const size_t i = (k * 7) % moved.size();
+        moved[i] = elsewhere[k];
+        query.RepinSource(i, moved[i]);
+      }
+      slow.ManyToMany(moved, incidents, &matrix);
+      for (size_t j = 0; j < incidents.size(); ++j) {
+        query.PinnedToOne(incidents[j], &out);
+        for (size_t i = 0; i < moved.size(); ++i) {
+          ASSERT_EQ(out[i], matrix[i * incidents.size() + j])
+              << side << " moved unit " << i << " to " << j;
+        }
+      }
     }
   }
 }

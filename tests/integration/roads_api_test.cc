@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/ws_client.h"
 #include "core/clock.h"
 #include "core/time_format.h"
 #include "roads/network.h"
@@ -370,6 +371,46 @@ TEST_F(RoadsApiTest, ReachCirclesCountPlacesAndGaps) {
   ASSERT_EQ(area->status, 200) << area->body;
   EXPECT_EQ(Json(*area)["geometry"]["type"], "MultiPolygon");
   EXPECT_FALSE(Json(*area)["geometry"]["coordinates"].empty());
+}
+
+TEST_F(RoadsApiTest, UnitsReportPositionsOverTheStreamAndSubscribersSeeThem) {
+  ASSERT_EQ(Admin(server_)
+                .Post("/api/v1/units", Unit("w-car", "patrol_car", 104.06, 30.66).dump())
+                ->status,
+            201);
+  server_->As("operator");  // makes the user
+  const std::string token =
+      server_->Login({{"user", "operator-user"}, {"password", kTestPassword}});
+  auto ws = api::WsClient::Connect("127.0.0.1", server_->port(),
+                                   "/api/v1/stream?topics=unit&access_token=" + token);
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+  json fixes = {{"fixes",
+                 {{{"unit_id", "w-car"}, {"position", {104.061, 30.661}}, {"time", NowText()}},
+                  {{"unit_id", "w-car"}, {"position", {104.061, 30.661}}}}}};
+  ASSERT_TRUE((*ws)->Send(fixes.dump()).ok());
+  json unit, result;
+  for (int i = 0; i < 5 && result.is_null(); ++i) {
+    auto m = (*ws)->Read();
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    json j = json::parse(*m);
+    if (j["topic"] == "unit") unit = j["data"];
+    if (j["topic"] == "fixes") result = j["data"];
+  }
+  EXPECT_EQ(result["accepted"], 1) << result.dump();
+  EXPECT_EQ(result["results"][1]["error"]["field"], "fixes[1].time");
+  EXPECT_EQ(unit["id"], "w-car");
+  EXPECT_DOUBLE_EQ(unit["position"][0].get<double>(), 104.061);
+  // A partner agency's liaison may watch units but not report them.
+  server_->As("liaison");
+  const std::string liaison =
+      server_->Login({{"user", "liaison-user"}, {"password", kTestPassword}});
+  auto ws2 = api::WsClient::Connect("127.0.0.1", server_->port(),
+                                    "/api/v1/stream?topics=unit&access_token=" + liaison);
+  ASSERT_TRUE(ws2.ok());
+  ASSERT_TRUE((*ws2)->Send(fixes.dump()).ok());
+  auto refused = (*ws2)->Read();
+  ASSERT_TRUE(refused.ok());
+  EXPECT_NE(refused->find("unit.report"), std::string::npos) << *refused;
 }
 
 }  // namespace
