@@ -198,9 +198,12 @@ class RoadRoutes {
       return Response::Error(
           InvalidArgument("minutes", "must be a number of minutes above 0 and at most 60"));
     }
-    auto iso = (*net)->Isochrone(*at, minutes * 60);
-    if (!iso.ok()) return Response::Error(iso.status());
     const std::string shape = req.Query("shape", "roads");
+    if (shape != "roads" && shape != "polygon") {
+      return Response::Error(InvalidArgument("shape", "must be roads or polygon"));
+    }
+    auto iso = (*net)->Isochrone(*at, minutes * 60, shape == "polygon");
+    if (!iso.ok()) return Response::Error(iso.status());
     json geometry;
     if (shape == "polygon") {
       geometry = geo::MultiPolygonToGeoJson(iso->polygon);

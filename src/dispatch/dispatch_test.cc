@@ -181,6 +181,26 @@ TEST_F(DispatchTest, CancellingFreesTheUnit) {
   EXPECT_FALSE(c->assignments[0].Active());
 }
 
+TEST_F(DispatchTest, AStatusSentWithAFixMovesTheAssignmentOn) {
+  ASSERT_TRUE(svc_->PutUnit(Car("car1", {104.06, 30.66})).ok());
+  auto inc = svc_->CreateIncident("user:op", Call(IncidentType::kPublicOrder, {104.07, 30.65}));
+  ASSERT_TRUE(svc_->Dispatch("user:op", inc->id, "car1", "").ok());
+  EXPECT_TRUE(Fix("car1", {104.065, 30.655}, kT0, UnitStatus::kEnRoute).status.ok());
+  EXPECT_TRUE(Fix("car1", {104.07, 30.65}, kT0 + 1, UnitStatus::kOnScene).status.ok());
+  // Back in service straight from the scene: the assignment is cleared, not cancelled.
+  EXPECT_TRUE(Fix("car1", {104.07, 30.65}, kT0 + 2, UnitStatus::kAvailable).status.ok());
+  EXPECT_EQ(svc_->GetUnit("car1")->status, UnitStatus::kAvailable);
+  auto done = svc_->GetIncident(inc->id);
+  std::vector<std::string> steps;
+  for (const Step& st : done->timeline) {
+    steps.push_back(std::string(StepActionName(st.action)) + "/" + st.actor);
+  }
+  EXPECT_EQ(steps,
+            (std::vector<std::string>{"created/user:op", "dispatched/user:op", "en_route/unit:car1",
+                                      "arrived/unit:car1", "cleared/unit:car1"}));
+  EXPECT_EQ(done->state, IncidentState::kOpen);  // nobody assigned any more; not closed
+}
+
 TEST_F(DispatchTest, FixesKeepATrackAndMarkStalePositions) {
   ASSERT_TRUE(svc_->PutUnit(Car("car1", {104.06, 30.66})).ok());
   EXPECT_TRUE(Fix("car1", {104.061, 30.661}, kT0 - 10 * kMicrosPerSecond).current);

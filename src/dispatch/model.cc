@@ -48,7 +48,7 @@ constexpr Named<IncidentSource> kIncidentSources[] = {
     {IncidentSource::kManual, "manual", "人工录入"},
 };
 constexpr Named<IncidentState> kIncidentStates[] = {
-    {IncidentState::kOpen, "open", "待派"},
+    {IncidentState::kOpen, "open", "待处置"},
     {IncidentState::kDispatched, "dispatched", "已派"},
     {IncidentState::kOnScene, "on_scene", "处置中"},
     {IncidentState::kClosed, "closed", "已结"},

@@ -139,7 +139,7 @@ StatusOr<IncidentSource> ParseIncidentSource(std::string_view s, std::string_vie
 
 enum class IncidentState { kOpen, kDispatched, kOnScene, kClosed };
 std::string_view IncidentStateName(IncidentState s);   // "open", "dispatched", "on_scene", "closed"
-std::string_view IncidentStateLabel(IncidentState s);  // 待派, 已派, 处置中, 已结
+std::string_view IncidentStateLabel(IncidentState s);  // 待处置, 已派, 处置中, 已结
 
 // The steps of an assignment, in order; "note" and "closed"/"reopened" belong to the incident.
 enum class StepAction {

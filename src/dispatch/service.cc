@@ -242,41 +242,9 @@ std::vector<FixOutcome> DispatchService::ReportFixes(const std::vector<FixReport
   }
   // Status changes reported with fixes move assignments on like any status report.
   for (const auto& [i, unit_id] : status_reports) {
-    auto it = units_.find(unit_id);
-    const Unit& u = it->second;
-    StepInput step{StepAction::kNote, unit_id, "reported with a position fix"};
-    Incident* inc = nullptr;
-    if (!u.incident_id.empty()) {
-      auto ii = incidents_.find(u.incident_id);
-      if (ii != incidents_.end()) inc = &ii->second;
-    }
-    std::vector<const Unit*> touched;
-    Status st;
-    if (inc != nullptr) {
-      switch (*fixes[i].status) {
-        case UnitStatus::kEnRoute:
-          step.action = StepAction::kEnRoute;
-          break;
-        case UnitStatus::kOnScene:
-          step.action = StepAction::kArrived;
-          break;
-        case UnitStatus::kReturning:
-          step.action = StepAction::kCleared;
-          break;
-        case UnitStatus::kAvailable:
-          step.action = StepAction::kCancelled;
-          break;
-        default:
-          break;
-      }
-      st = ApplyStep("unit:" + unit_id, inc, step, now, &touched);
-      if (st.ok()) st = Persist(touched, inc);
-    } else {
-      it->second.status = *fixes[i].status;
-      it->second.status_since = now;
-      st = Persist({&it->second}, nullptr);
-    }
-    if (!st.ok()) out[i].status = st;
+    auto r = ReportStatusLocked("unit:" + unit_id, unit_id, *fixes[i].status,
+                                "reported with a position fix", now);
+    if (!r.ok()) out[i].status = r.status();
   }
   return out;
 }
@@ -284,6 +252,12 @@ std::vector<FixOutcome> DispatchService::ReportFixes(const std::vector<FixReport
 StatusOr<Unit> DispatchService::ReportStatus(const std::string& actor, const std::string& unit_id,
                                              UnitStatus to, const std::string& note) {
   std::lock_guard lock(mu_);
+  return ReportStatusLocked(actor, unit_id, to, note, clock_->Now());
+}
+
+StatusOr<Unit> DispatchService::ReportStatusLocked(const std::string& actor,
+                                                   const std::string& unit_id, UnitStatus to,
+                                                   const std::string& note, UnixMicros now) {
   auto it = units_.find(unit_id);
   if (it == units_.end()) return NotFound("no unit " + unit_id);
   Unit& u = it->second;
@@ -294,7 +268,6 @@ StatusOr<Unit> DispatchService::ReportStatus(const std::string& actor, const std
         (to == UnitStatus::kDispatched ? " (units are dispatched through an incident)" : ""));
   }
   if (to == u.status) return u;
-  const UnixMicros now = clock_->Now();
   auto ii = u.incident_id.empty() ? incidents_.end() : incidents_.find(u.incident_id);
   if (ii != incidents_.end()) {
     StepInput step{StepAction::kNote, unit_id, note};

@@ -189,6 +189,9 @@ class DispatchService {
   struct Pinned;
   // REQUIRES: mu_ held. Writes the units and the incident given (null: none).
   Status Persist(const std::vector<const Unit*>& units, const Incident* incident);
+  // REQUIRES: mu_ held. ReportStatus at `now`.
+  StatusOr<Unit> ReportStatusLocked(const std::string& actor, const std::string& unit_id,
+                                    UnitStatus to, const std::string& note, UnixMicros now);
   // REQUIRES: mu_ held. Applies an assignment step to the incident and the unit's status.
   Status ApplyStep(const std::string& actor, Incident* inc, const StepInput& step, UnixMicros now,
                    std::vector<const Unit*>* touched);

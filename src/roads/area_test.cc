@@ -74,7 +74,7 @@ TEST(IsochroneTest, HasAPolygonAroundTheRoadsReached) {
   const testing::OsmTestMap map = testing::WriteOsmTestMap("a-----------b---------c\n", path);
   auto net = RoadNetwork::Build(path);
   ASSERT_TRUE(net.ok()) << net.status().ToString();
-  auto iso = (*net)->Isochrone(map.nodes.at('a'), 60);  // 6 cells: 600 m
+  auto iso = (*net)->Isochrone(map.nodes.at('a'), 60, /*with_area=*/true);  // 6 cells: 600 m
   ASSERT_TRUE(iso.ok()) << iso.status().ToString();
   EXPECT_NEAR(iso->road_length_m, 600, 5);
   ASSERT_EQ(iso->polygon.polygons.size(), 1u);

@@ -155,7 +155,8 @@ StatusOr<MatrixResult> RoadNetwork::Matrix(std::span<const geo::LngLat> sources,
   return m;
 }
 
-StatusOr<IsochroneResult> RoadNetwork::Isochrone(geo::LngLat at, double limit_s) const {
+StatusOr<IsochroneResult> RoadNetwork::Isochrone(geo::LngLat at, double limit_s,
+                                                 bool with_area) const {
   IsochroneResult out;
   out.limit_s = limit_s;
   ASSIGN_OR_RETURN(RoutePoint start, SnapPoint(at, "at", &out.at));
@@ -224,7 +225,7 @@ StatusOr<IsochroneResult> RoadNetwork::Isochrone(geo::LngLat at, double limit_s)
       out.segments.push_back(std::move(line));
     }
   }
-  out.polygon = BufferSegments(out.segments, 100);
+  if (with_area) out.polygon = BufferSegments(out.segments, 100);
   return out;
 }
 

@@ -108,7 +108,9 @@ class RoadNetwork {
 
   // The roads reachable from `at` within `limit_s` seconds of driving, as segments (partial
   // at the limit).
-  StatusOr<IsochroneResult> Isochrone(geo::LngLat at, double limit_s) const;
+  // The area (IsochroneResult::polygon, within 100 m of those roads) only if `with_area`: it
+  // costs far more than the search.
+  StatusOr<IsochroneResult> Isochrone(geo::LngLat at, double limit_s, bool with_area = false) const;
 
  private:
   RoadNetwork() = default;
