@@ -25,24 +25,13 @@ constexpr size_t kMaxFixesPerRequest = 10'000;
 
 json Rounded(double v, double unit) { return std::round(v / unit) * unit; }
 
-StatusOr<geo::LngLat> PointJson(const json& j, const std::string& field, geo::Crs crs) {
-  if (!j.is_array() || j.size() != 2 || !j[0].is_number() || !j[1].is_number()) {
-    return InvalidArgument(field, "must be [lng, lat] in degrees");
-  }
-  geo::LngLat p{j[0].get<double>(), j[1].get<double>()};
-  if (!geo::IsValid(p)) {
-    return InvalidArgument(field, "must have longitude -180 to 180 and latitude -90 to 90");
-  }
-  return geo::ToWgs84(p, crs);
-}
-
 // Converts the [lng, lat] members named of a body from `crs` to WGS-84 in place.
 Status ToWgs84Members(json* body, std::initializer_list<const char*> names, geo::Crs crs) {
   if (crs == geo::Crs::kWgs84) return Status::Ok();
   for (const char* n : names) {
     auto it = body->find(n);
     if (it == body->end() || it->is_null()) continue;
-    ASSIGN_OR_RETURN(geo::LngLat p, PointJson(*it, n, crs));
+    ASSIGN_OR_RETURN(geo::LngLat p, LngLatJson(*it, n, crs));
     *it = json::array({p.lng, p.lat});
   }
   return Status::Ok();
@@ -433,7 +422,7 @@ class DispatchRoutes {
     auto crs = CrsFromText(body->value("crs", ""), "crs");
     if (!crs.ok()) return Response::Error(crs.status());
     if (auto it = body->find("location"); it != body->end() && !it->is_null()) {
-      auto p = PointJson(*it, "location", *crs);
+      auto p = LngLatJson(*it, "location", *crs);
       if (!p.ok()) return Response::Error(p.status());
       r.location = *p;
     }
@@ -557,7 +546,7 @@ class DispatchRoutes {
     r.unit_id = id->get<std::string>();
     auto pos = j.find("position");
     if (pos == j.end()) return InvalidArgument(where + ".position", "is required: [lng, lat]");
-    ASSIGN_OR_RETURN(r.fix.at, PointJson(*pos, where + ".position", crs));
+    ASSIGN_OR_RETURN(r.fix.at, LngLatJson(*pos, where + ".position", crs));
     auto t = j.find("time");
     if (t == j.end() || !t->is_string()) {
       return InvalidArgument(where + ".time", "is required (RFC 3339)");

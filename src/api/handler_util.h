@@ -9,6 +9,7 @@
 #include "api/router.h"
 #include "core/status.h"
 #include "geo/crs.h"
+#include "geo/lnglat.h"
 
 namespace quanyu::api {
 
@@ -54,6 +55,20 @@ inline StatusOr<geo::Crs> CrsFromText(const std::string& text, const std::string
 // The query parameter crs (default wgs84).
 inline StatusOr<geo::Crs> CrsParam(const Request& req) {
   return CrsFromText(req.Query("crs"), "crs");
+}
+
+// [lng, lat] in a JSON body, in `crs`, as WGS-84; an InvalidArgument naming `field`.
+inline StatusOr<geo::LngLat> LngLatJson(const nlohmann::json& j, const std::string& field,
+                                        geo::Crs crs) {
+  if (!j.is_array() || j.size() != 2 || !j[0].is_number() || !j[1].is_number()) {
+    return InvalidArgument(field, "must be [lng, lat] in degrees");
+  }
+  const geo::LngLat p{j[0].get<double>(), j[1].get<double>()};
+  if (!geo::IsValid(p)) {
+    return InvalidArgument(field,
+                           "must be [lng, lat] with longitude -180 to 180 and latitude -90 to 90");
+  }
+  return geo::ToWgs84(p, crs);
 }
 
 // The non-empty items of a comma-separated list ("a,,b" gives a, b).

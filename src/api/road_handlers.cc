@@ -43,20 +43,6 @@ StatusOr<geo::LngLat> LngLatText(const std::string& text, const std::string& fie
   return geo::ToWgs84({lng, lat}, crs);
 }
 
-// [lng, lat] in a JSON body.
-StatusOr<geo::LngLat> LngLatJson(const json& j, const std::string& field, geo::Crs crs) {
-  if (!j.is_array() || j.size() != 2 || !j[0].is_number() || !j[1].is_number()) {
-    return InvalidArgument(field, "must be [lng, lat] in degrees");
-  }
-  const double lng = j[0].get<double>(), lat = j[1].get<double>();
-  if (std::abs(lng) > 180 || std::abs(lat) > 90) {
-    return InvalidArgument(field,
-                           "must be [lng, lat] with longitude -180 to 180 and latitude "
-                           "-90 to 90");
-  }
-  return geo::ToWgs84({lng, lat}, crs);
-}
-
 json Coordinates(geo::LngLat p) { return json::array({p.lng, p.lat}); }
 
 json LineCoordinates(const std::vector<geo::LngLat>& line) {
