@@ -291,7 +291,7 @@ StatusOr<Unit> DispatchService::ReportStatusLocked(const std::string& actor,
     Incident copy = ii->second;
     std::vector<const Unit*> touched;
     // Work on copies so that a store failure leaves memory as the store is.
-    std::map<std::string, Unit> saved = units_;
+    std::vector<Unit> saved = AssignedTo(copy.id);
     Status st = ApplyStep(actor, &copy, step, now, &touched);
     if (st.ok() && to == UnitStatus::kAvailable) {
       u.status = UnitStatus::kAvailable;  // cleared on scene, straight back in service
@@ -299,7 +299,7 @@ StatusOr<Unit> DispatchService::ReportStatusLocked(const std::string& actor,
     }
     if (st.ok()) st = Persist(touched, &copy);
     if (!st.ok()) {
-      units_ = std::move(saved);
+      for (Unit& x : saved) units_[x.id] = std::move(x);
       return st;
     }
     ii->second = std::move(copy);
@@ -439,6 +439,14 @@ StatusOr<Incident> DispatchService::Dispatch(const std::string& actor,
   return ii->second;
 }
 
+std::vector<Unit> DispatchService::AssignedTo(const std::string& incident_id) const {
+  std::vector<Unit> out;
+  for (const auto& [id, u] : units_) {
+    if (u.incident_id == incident_id) out.push_back(u);
+  }
+  return out;
+}
+
 Status DispatchService::ApplyStep(const std::string& actor, Incident* inc, const StepInput& step,
                                   UnixMicros now, std::vector<const Unit*>* touched) {
   const bool unit_step =
@@ -538,12 +546,12 @@ StatusOr<Incident> DispatchService::AddStep(const std::string& actor,
   auto ii = incidents_.find(incident_id);
   if (ii == incidents_.end()) return NotFound("no incident " + incident_id);
   Incident copy = ii->second;
-  std::map<std::string, Unit> saved = units_;
+  std::vector<Unit> saved = AssignedTo(incident_id);
   std::vector<const Unit*> touched;
   Status st = ApplyStep(actor, &copy, step, clock_->Now(), &touched);
   if (st.ok()) st = Persist(touched, &copy);
   if (!st.ok()) {
-    units_ = std::move(saved);
+    for (Unit& x : saved) units_[x.id] = std::move(x);
     return st;
   }
   ii->second = std::move(copy);

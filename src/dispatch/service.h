@@ -192,6 +192,9 @@ class DispatchService {
   // REQUIRES: mu_ held. ReportStatus at `now`.
   StatusOr<Unit> ReportStatusLocked(const std::string& actor, const std::string& unit_id,
                                     UnitStatus to, const std::string& note, UnixMicros now);
+  // REQUIRES: mu_ held. Copies of the units assigned to the incident: the only ones ApplyStep
+  // changes, put back when the store refuses a step.
+  std::vector<Unit> AssignedTo(const std::string& incident_id) const;
   // REQUIRES: mu_ held. Applies an assignment step to the incident and the unit's status.
   Status ApplyStep(const std::string& actor, Incident* inc, const StepInput& step, UnixMicros now,
                    std::vector<const Unit*>* touched);
