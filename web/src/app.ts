@@ -242,7 +242,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
     const summary = h("textarea", { "data-testid": "new-incident-summary" });
     const where = h("div", { class: "muted", "data-testid": "new-incident-location" }, t("incident.pickLocation"));
     const msg = h("div", { "data-testid": "new-incident-message" });
-    const pick = h("button", { type: "button", "data-testid": "new-incident-pick", onclick: () => { picking = !picking; mapEl.classList.toggle("picking", picking); } }, "📍 " + t("incident.location"));
+    const pick = h("button", { type: "button", "data-testid": "new-incident-pick", onclick: () => { picking = !picking; mapEl.classList.toggle("picking", picking); } }, t("incident.location"));
     const submit = h("button", { type: "submit", class: "primary", "data-testid": "new-incident-submit" }, t("incident.create"));
     const form = h("form", { class: "form" },
       h("label", {}, t("incident.type"), " ", type, " ", t("incident.priority"), " ", prio),
@@ -342,7 +342,8 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
   }
 
   // ---- initial loads, each only with its permission
-  const points: [number, number][] = [];
+  const points: [number, number][] = [];        // checkpoints and units: what the view fits
+  const placePoints: [number, number][] = [];   // places, if there is nothing else
   const loads: Promise<unknown>[] = [];
   if (view.has("basemap")) {
     loads.push(api.get<{ type: string; features: GeoJSON.Feature[] }>("/api/v1/basemap")
@@ -373,7 +374,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
   if (view.has("places")) {
     loads.push(api.get<{ places: { id: string; name: string; lng: number; lat: number }[] }>("/api/v1/places").then((r) => {
       view.setPlaces(r.places ?? []);
-      for (const p of r.places ?? []) points.push([p.lng, p.lat]);
+      for (const p of r.places ?? []) placePoints.push([p.lng, p.lat]);
     }).catch(report));
   }
   if (view.has("reach")) {
@@ -401,7 +402,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
   renderAlerts();
   renderIncidentOptions();
   void Promise.allSettled(loads).then(() => {
-    view.fitTo(points);
+    view.fitTo(points.length ? points : placePoints);
     root.setAttribute("data-loaded", "true");
   });
 

@@ -24,6 +24,10 @@ export class MapView {
   constructor(el: HTMLElement, layers: LayerId[], statsParent: HTMLElement) {
     this.map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true, center: [30.66, 104.07], zoom: 13 });
     this.map.attributionControl.setPrefix(false);
+    (window as unknown as { __qyMap?: L.Map }).__qyMap = this.map;   // for tests and debugging
+    // The container may get its final size after the map is made (grid layout, panels filling):
+    // keep Leaflet's idea of the size current.
+    new ResizeObserver(() => this.map.invalidateSize({ pan: false })).observe(el);
     this.map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL)");
     // Panes keep the order of layers whatever order their data arrives in.
     const panes: [string, number][] = [["basemap", 210], ["rings", 300], ["reach", 320], ["points", 450], ["live", 620]];
@@ -65,6 +69,7 @@ export class MapView {
   /** Fits the view to the data once (the first time points arrive). */
   fitTo(points: [number, number][]): void {
     if (this.fitted || points.length === 0) return;
+    this.map.invalidateSize({ pan: false });
     const b = L.latLngBounds(points.map(([lng, lat]) => L.latLng(lat, lng)));
     if (!b.isValid()) return;
     this.fitted = true;
