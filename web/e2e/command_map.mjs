@@ -294,7 +294,28 @@ async function main() {
   log(`  timeline gained the dispatch step (${before} → ${after} steps); incident state ${gi.json.state}`);
   await page.waitForTimeout(600);
   await shot(page, "06-dispatched.png");
+  await page.evaluate(([lng, lat]) => { window.__qyMap.setView([lat, lng], 14, { animate: false }); }, gi.json.location);
+  await page.waitForTimeout(400);
   await shot(page, "command_map.png");
+
+  log(`step ${++step}: the notice banner and the English switch`);
+  const about = await api(base, "GET", "/api/v1/about", null);
+  const banner = page.getByTestId("notice-banner");
+  if (about.status === 200 && about.json?.notice) {
+    check(await banner.isVisible() && (await banner.textContent()).includes(about.json.notice), "the server's notice is not shown");
+    log(`  notice shown: ${about.json.notice}`);
+  } else {
+    check(!(await banner.isVisible()), "a notice banner is shown though the server has none");
+    log(`  no notice from the server (GET /api/v1/about: ${about.status}): no banner`);
+  }
+  await Promise.all([page.waitForEvent("load"), page.getByTestId("lang-switch").click()]);
+  await page.waitForSelector("#app[data-loaded=true]", { timeout: 15000 });
+  const title = await page.locator("header h1").textContent();
+  const alertTime = await page.locator(`[data-testid=alert-item][data-alert-id="${alertId}"]`).textContent();
+  check(title.includes("Command map"), `the English title is "${title}"`);
+  check(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST \(UTC\+8\)/.test(alertTime), `alert time not in Beijing time with the zone: "${alertTime}"`);
+  log(`  English UI after reload, still logged in; times in CST (UTC+8)`);
+  await shot(page, "07-english.png");
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
   log(`PASS: the command map works end to end (${((Date.now() - T0) / 1000).toFixed(1)} s)`);

@@ -146,7 +146,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
     const list = [...incidents.values()].sort((a, b) => (b.reported ?? "").localeCompare(a.reported ?? "") || b.id.localeCompare(a.id));
     for (const i of list) {
       incSelect.append(h("option", { value: i.id, selected: i.id === selected },
-        `${i.id} · ${label("type", i.type, i.type_label)} · ${i.state_label ?? i.state}`));
+        `${i.id} · ${label("type", i.type, i.type_label)} · ${label("istate", i.state, i.state_label)}`));
     }
   }
   function upsertIncident(i: Incident): void {
@@ -164,16 +164,17 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
     const timeline = h("ol", { class: "timeline", "data-testid": "incident-timeline" });
     for (const s of i.timeline ?? []) {
       timeline.append(h("li", { class: `act-${s.action}`, "data-testid": "timeline-step", "data-action": s.action },
-        h("b", {}, s.label ?? s.action), " ", s.unit_id ? `${s.unit_id} ` : "", h("span", { class: "muted" }, `${formatClock(s.at)} · ${s.actor ?? ""}`),
+        h("b", {}, label("step", s.action, s.label)), " ", s.unit_id ? `${s.unit_id} ` : "", h("span", { class: "muted" }, `${formatClock(s.at)} · ${s.actor ?? ""}`),
         s.note ? h("div", { class: "muted" }, s.note) : null));
     }
     incBody.append(
       h("div", { class: "kv", "data-testid": "incident-info", "data-incident-id": i.id, "data-state": i.state },
         h("span", {}, "ID"), h("b", {}, i.id),
         h("span", {}, t("incident.type")), h("span", {}, `${label("type", i.type, i.type_label)} · ${t("alerts.priority", { p: i.priority })}`),
-        h("span", {}, t("incident.state")), h("span", { "data-testid": "incident-state" }, i.state_label ?? i.state),
+        h("span", {}, t("incident.state")), h("span", { "data-testid": "incident-state" }, label("istate", i.state, i.state_label)),
         h("span", {}, t("incident.reported")), h("span", {}, formatTime(i.reported)),
         h("span", {}, t("incident.district")), h("span", {}, i.district_name ?? i.district ?? "—"),
+        h("span", {}, t("incident.source")), h("span", {}, `${label("source", i.source ?? "", i.source_label)}${i.source_ref ? " " + i.source_ref : ""}`),
         h("span", {}, t("incident.summary")), h("span", {}, i.summary ?? "")),
       h("h4", {}, t("incident.timeline")), timeline);
     if (incWrite && i.state !== "closed") {
@@ -208,7 +209,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
       const table = h("table", {}, h("tr", {}, h("th", {}, t("col.unit")), h("th", {}, t("col.eta")), h("th", {}, t("col.distance")), h("th", {}, t("col.warnings")), h("th", {})));
       r.units.forEach((u, idx) => {
         table.append(h("tr", { "data-testid": "recommend-row", "data-unit-id": u.id, "data-rank": idx + 1 },
-          h("td", {}, h("b", {}, u.name ?? u.id), h("div", { class: "muted" }, `${u.kind_label ?? u.kind ?? ""} · ${u.id}`)),
+          h("td", {}, h("b", {}, u.name ?? u.id), h("div", { class: "muted" }, `${label("kind", u.kind ?? "", u.kind_label)} · ${u.id}`)),
           h("td", { "data-testid": "recommend-eta", "data-eta-s": u.eta_s ?? "" }, formatDuration(u.eta_s)),
           h("td", {}, formatDistance(u.distance_m)),
           h("td", { class: "muted" }, (u.warnings ?? []).map((w) => label("warn", w)).join("；")),

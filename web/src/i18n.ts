@@ -56,6 +56,7 @@ const zh = {
   "incident.priority": "优先级",
   "incident.type": "类型",
   "incident.summary": "简要警情",
+  "incident.source": "来源",
   "incident.pickLocation": "在地图上点击选择位置",
   "incident.locationPicked": "已选位置：{lng}, {lat}",
   "incident.create": "创建警情",
@@ -71,8 +72,8 @@ const zh = {
   "kpi.empty": "暂无数据",
   "closure.none": "没有圈层存有道口数据（需运行 quanyu closure --save）",
   "closure.showGaps": "在地图上显示缺口",
-  "unit.status.available": "可派", "unit.status.dispatched": "已派", "unit.status.en_route": "途中",
-  "unit.status.on_scene": "到场", "unit.status.returning": "返回", "unit.status.off_duty": "下班",
+  "unit.status.available": "可派", "unit.status.dispatched": "已派", "unit.status.en_route": "在途",
+  "unit.status.on_scene": "到场", "unit.status.returning": "返回", "unit.status.off_duty": "下勤",
   "unit.stale": "位置过期",
   "reach.minutes": "{m} 分钟",
   "reach.gap": "盲区：{name}",
@@ -91,7 +92,7 @@ const zh = {
 
 export type Key = keyof typeof zh;
 
-const en: Partial<Record<Key, string>> = {
+const en: Partial<Record<Key, string>> & Record<string, string> = {
   "app.title": "quanyu · Command map",
   "login.title": "Sign in to the command platform",
   "login.user": "User", "login.password": "Password", "login.submit": "Sign in",
@@ -116,7 +117,7 @@ const en: Partial<Record<Key, string>> = {
   "incident.recommend": "Recommended units", "incident.recommend.empty": "No unit available",
   "incident.dispatch": "Dispatch", "incident.dispatched": "Dispatched {unit}", "incident.eta": "ETA {eta}",
   "incident.location": "Location", "incident.district": "District", "incident.state": "State",
-  "incident.reported": "Reported", "incident.priority": "Priority", "incident.type": "Type", "incident.summary": "Summary",
+  "incident.reported": "Reported", "incident.priority": "Priority", "incident.type": "Type", "incident.summary": "Summary", "incident.source": "Source",
   "incident.pickLocation": "Click on the map to pick the location", "incident.locationPicked": "Location: {lng}, {lat}",
   "incident.create": "Create incident", "incident.created": "Created incident {id}",
   "incident.needLocation": "Pick a location on the map first",
@@ -139,6 +140,16 @@ const en: Partial<Record<Key, string>> = {
   "dist.m": "{m} m", "dist.km": "{km} km",
   "warn.position is the home base": "at home base", "warn.stale position": "stale position",
   "warn.returning": "returning", "warn.on foot": "on foot",
+  // Server values whose Chinese label comes from the server itself (kind_label, state_label, ...).
+  "kind.workstation": "police workstation", "kind.duty_point": "duty point", "kind.patrol_car": "patrol car",
+  "kind.motorcycle": "motorcycle patrol", "kind.foot_patrol": "foot patrol", "kind.ambulance": "ambulance (120)",
+  "kind.fire_engine": "fire engine",
+  "istate.open": "open", "istate.dispatched": "dispatched", "istate.on_scene": "on scene", "istate.closed": "closed",
+  "source.call_110": "110 call", "source.call_120": "120 call", "source.call_122": "122 call", "source.alert": "alert",
+  "source.sensor": "sensor", "source.manual": "entered by hand",
+  "step.created": "reported", "step.dispatched": "dispatched", "step.acknowledged": "acknowledged",
+  "step.en_route": "en route", "step.arrived": "arrived", "step.cleared": "cleared", "step.cancelled": "cancelled",
+  "step.note": "note", "step.closed": "closed", "step.reopened": "reopened",
 };
 
 const dictionaries: Record<Lang, Partial<Record<string, string>>> = { "zh-CN": zh, en };

@@ -1,7 +1,7 @@
 // The Leaflet map: one overlay group per layer the role may see, a layer control, and the counts
 // of what each layer draws (in a hidden element, for tests and for the legend).
 import L from "leaflet";
-import { t } from "./i18n";
+import { label, t } from "./i18n";
 import type { LayerId } from "./permissions";
 import { basemapStyle, ringStyle, RING_LEVEL_ORDER, CHECKPOINT_COLORS, unitColor, REACH_COLORS } from "./styles";
 import { h } from "./dom";
@@ -177,14 +177,14 @@ export class MapView {
     this.setCount("closureGaps", this.count("closureGaps") + fc.features.length);
   }
 
-  upsertUnit(u: { id: string; name?: string; kind_label?: string; status?: string; status_label?: string; position?: number[]; home?: number[]; stale?: boolean }): void {
+  upsertUnit(u: { id: string; name?: string; kind?: string; kind_label?: string; status?: string; status_label?: string; position?: number[]; home?: number[]; stale?: boolean }): void {
     const g = this.groups.get("units");
     if (!g) return;
     const pos = u.position ?? u.home;
     if (!pos || pos.length < 2) return;
     let m = this.unitMarkers.get(u.id);
     const style = { fillColor: unitColor(u.status), fillOpacity: u.stale ? 0.45 : 1, color: "#111", weight: 1.5, dashArray: u.stale ? "2 2" : undefined };
-    const tip = `${u.name ?? u.id} · ${u.kind_label ?? ""} · ${t(`unit.status.${u.status}`)}${u.stale ? " · " + t("unit.stale") : ""}`;
+    const tip = `${u.name ?? u.id} · ${label("kind", u.kind ?? "", u.kind_label)} · ${t(`unit.status.${u.status}`)}${u.stale ? " · " + t("unit.stale") : ""}`;
     if (!m) {
       m = L.circleMarker([pos[1], pos[0]], { renderer: this.canvas, pane: "live", radius: 7, ...style }).bindTooltip(tip).addTo(g);
       this.unitMarkers.set(u.id, m);
@@ -196,7 +196,7 @@ export class MapView {
     }
   }
 
-  upsertIncident(i: { id: string; location?: number[]; state?: string; type_label?: string; summary?: string }, selected: boolean, onClick: (id: string) => void): void {
+  upsertIncident(i: { id: string; location?: number[]; state?: string; type?: string; type_label?: string; summary?: string }, selected: boolean, onClick: (id: string) => void): void {
     const g = this.groups.get("incidents");
     if (!g || !i.location || i.location.length < 2) return;
     const cls = `qy-incident-icon${selected ? " selected" : ""}${i.state === "closed" ? " closed" : ""}`;
@@ -211,7 +211,7 @@ export class MapView {
       m.setLatLng([i.location[1], i.location[0]]);
       m.setIcon(icon);
     }
-    m.unbindTooltip().bindTooltip(`${i.id} · ${i.type_label ?? ""} · ${i.summary ?? ""}`);
+    m.unbindTooltip().bindTooltip(`${i.id} · ${label("type", i.type ?? "", i.type_label)} · ${i.summary ?? ""}`);
   }
 
   upsertAlert(a: { id: number; lng?: number; lat?: number; plate?: string; state?: string }, fresh: boolean, onClick: (id: number) => void): void {
