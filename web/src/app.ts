@@ -3,7 +3,7 @@ import { Api, ApiError } from "./api";
 import { AlertQueue, incidentTypeForAlert, nextStates, type Alert } from "./alerts";
 import { barChart } from "./chart";
 import { clear, h } from "./dom";
-import { formatDistance, formatDuration, formatRatio } from "./format";
+import { formatDistance, formatDuration, formatRatio, formatWarning } from "./format";
 import { getLang, label, t, type Lang } from "./i18n";
 import { MapView } from "./mapview";
 import {
@@ -212,7 +212,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
           h("td", {}, h("b", {}, u.name ?? u.id), h("div", { class: "muted" }, `${label("kind", u.kind ?? "", u.kind_label)} · ${u.id}`)),
           h("td", { "data-testid": "recommend-eta", "data-eta-s": u.eta_s ?? "" }, formatDuration(u.eta_s)),
           h("td", {}, formatDistance(u.distance_m)),
-          h("td", { class: "muted" }, (u.warnings ?? []).map((w) => label("warn", w)).join("；")),
+          h("td", { class: "muted" }, (u.warnings ?? []).map((w) => formatWarning(w)).join("；")),
           h("td", {}, h("button", { class: "primary", "data-testid": "recommend-dispatch", onclick: (ev: Event) => void dispatchUnit(i, u, ev.target as HTMLButtonElement) }, t("incident.dispatch")))));
       });
       body.append(table);
@@ -334,10 +334,15 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
     const table = h("table", { "data-testid": "closure-table" }, h("tr", {},
       ...["col.ring", "col.crossings", "col.directions", "col.covered", "col.ratio", "col.weighted", "col.gaps"].map((k) => h("th", {}, t(k)))));
     for (const c of rows) {
-      table.append(h("tr", { "data-testid": "closure-row", "data-ring-id": String(c.ring_id) },
+      // A ring that no road crosses has ratios of 1: said in words, not as 100 % (docs/closure.md).
+      const none = !c.directions;
+      table.append(h("tr", { "data-testid": "closure-row", "data-ring-id": String(c.ring_id), class: none ? "muted" : null },
         h("td", {}, `${c.ring_name ?? ""} ${c.ring_id}`), h("td", {}, String(c.crossings)), h("td", {}, String(c.directions)),
-        h("td", {}, String(c.covered)), h("td", {}, formatRatio(c.ratio as number)), h("td", {}, formatRatio(c.weighted_ratio as number)),
-        h("td", {}, String(c.uncovered))));
+        h("td", {}, String(c.covered)),
+        none ? h("td", { colspan: 3 }, t("closure.noCrossing")) : null,
+        none ? null : h("td", {}, formatRatio(c.ratio as number)),
+        none ? null : h("td", {}, formatRatio(c.weighted_ratio as number)),
+        none ? null : h("td", {}, String(c.uncovered))));
     }
     closureSec.append(table);
   }

@@ -23,3 +23,15 @@ export function formatRatio(r: number | null | undefined): string {
   if (r === null || r === undefined || !Number.isFinite(r)) return "—";
   return `${(r * 100).toFixed(1)} %`;
 }
+
+/** A recommendation warning (the server's English text) in the UI language: the known forms are
+ *  translated with their numbers; anything else is shown as the server wrote it. */
+export function formatWarning(w: string, lang: Lang = getLang()): string {
+  let m: RegExpMatchArray | null;
+  if ((m = w.match(/^stale position: fix (\d+) s old$/))) return t("warn.stale", { age: formatDuration(Number(m[1]), lang) }, lang);
+  if ((m = w.match(/^on foot: route length at (\d+(?:\.\d+)?) km\/h$/))) return t("warn.foot", { kmh: m[1] }, lang);
+  if (w === "no position report; ranked from its home base") return t("warn.noFix", {}, lang);
+  if (w === "position is the home base") return t("warn.home", {}, lang);
+  if (w === "returning from an incident") return t("warn.returning", {}, lang);
+  return w;
+}

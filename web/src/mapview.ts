@@ -157,7 +157,7 @@ export class MapView {
       for (const f of gaps.features) {
         if (f.geometry?.type !== "Point") continue;
         const [lng, lat] = (f.geometry as GeoJSON.Point).coordinates;
-        L.circleMarker([lat, lng], { renderer: this.canvas, pane: "points", radius: 6, weight: 2, color: "#d7301f", fill: false })
+        L.circleMarker([lat, lng], { renderer: this.canvas, pane: "points", radius: 5.5, weight: 1.5, color: "#d7301f", fill: false })
           .bindTooltip(t("reach.gap", { name: String(f.properties?.name ?? f.properties?.id) })).addTo(gg);
       }
       this.setCount("reachGaps", gaps.features.length);

@@ -36,7 +36,7 @@ export function basemapStyle(props: { layer?: string; class?: string }): LineSty
 const RING_LEVELS: Record<string, LineStyle> = {
   province: { color: "#6a3d9a", weight: 3, fillOpacity: 0, dashArray: "8 6" },
   city: { color: "#1f78b4", weight: 2.5, fillOpacity: 0, dashArray: "6 4" },
-  county: { color: "#e31a1c", weight: 2, fillOpacity: 0.04, fillColor: "#e31a1c" },
+  county: { color: "#e31a1c", weight: 2, fillOpacity: 0 },
   urban_core: { color: "#ff7f00", weight: 2.5, fillOpacity: 0.06, fillColor: "#ff7f00" },
   custom: { color: "#33a02c", weight: 2, fillOpacity: 0.06, fillColor: "#33a02c" },
 };

@@ -33,3 +33,14 @@ describe("distance", () => {
     expect(formatRatio(undefined)).toBe("—");
   });
 });
+
+describe("recommendation warnings", () => {
+  it("translates the server's warnings with their numbers", async () => {
+    const { formatWarning } = await import("../src/format");
+    expect(formatWarning("stale position: fix 692 s old", "zh-CN")).toBe("位置过期（11 分 32 秒前）");
+    expect(formatWarning("stale position: fix 692 s old", "en")).toBe("stale position (11 min 32 s old)");
+    expect(formatWarning("on foot: route length at 5 km/h", "zh-CN")).toBe("步行：按 5 公里/小时计");
+    expect(formatWarning("position is the home base", "zh-CN")).toBe("按驻地位置");
+    expect(formatWarning("something new", "zh-CN")).toBe("something new");
+  });
+});
