@@ -42,6 +42,7 @@ class StepError extends Error {}
 function check(cond, msg) { if (!cond) throw new StepError(msg); }
 async function shot(page, name) {
   const file = path.join(OUT, name);
+  await page.waitForTimeout(300);   // let map animations (zoom, pan) finish
   await page.screenshot({ path: file });
   log(`  screenshot ${file}`);
 }
@@ -134,9 +135,10 @@ async function main() {
   cli("closure", "--osm", "data/osm/chengdu_central.osm.pbf", "--data", D, "--save");
 
   log(`step ${++step}: accounts (administrator, operator, device) and an alert list with ${PLATE}`);
-  const pw = { admin: "e2e-admin-pw-1", op: "e2e-duty-pw-1", dev: "e2e-device-secret-1" };
+  const pw = { admin: "e2e-admin-pw-1", op: "e2e-duty-pw-1", an: "e2e-analyst-pw-1", dev: "e2e-device-secret-1" };
   cliStdin(pw.admin + "\n", "admin", "init", "--data", D, "--agency-name", "成都市公安局 (e2e)", "--password-stdin");
   cliStdin(pw.op + "\n", "admin", "user", "add", "duty", "--role", "operator", "--agency", "bureau", "--name", "E2E duty officer", "--data", D, "--password-stdin");
+  cliStdin(pw.an + "\n", "admin", "user", "add", "ann", "--role", "analyst", "--agency", "bureau", "--name", "E2E analyst", "--data", D, "--password-stdin");
   cliStdin(pw.dev + "\n", "admin", "device", "add", "e2e-feed", "--agency", "bureau", "--allow", "*", "--name", "E2E feed", "--data", D, "--password-stdin");
   const from = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, "Z");
   const until = new Date(Date.now() + 7 * 86400_000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -194,8 +196,10 @@ async function main() {
   log(`step ${++step}: browser: log in as the operator`);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: "zh-CN", timezoneId: "UTC" });
-  const pageErrors = [];
+  const pageErrors = [], refused = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // The app must never call an endpoint its role lacks: no answer may be a 403.
+  page.on("response", (r) => { if (r.status() === 403) refused.push(`${r.request().method()} ${r.url()}`); });
   await page.goto(base + "/", { waitUntil: "load" });
   await page.getByTestId("login-user").fill("duty");
   await page.getByTestId("login-password").fill(pw.op);
@@ -292,8 +296,42 @@ async function main() {
   const gi = await api(base, "GET", `/api/v1/incidents/${incId}`, opTok);
   check(gi.json.assignments?.some((a) => a.unit_id === topUnit && a.active), `the API shows no active assignment of ${topUnit}`);
   log(`  timeline gained the dispatch step (${before} → ${after} steps); incident state ${gi.json.state}`);
-  await page.waitForTimeout(600);
+  const unitMarker = (id) => page.evaluate((id) => {
+    let out = null;
+    window.__qyMap.eachLayer((l) => {
+      const tt = l.getTooltip?.();
+      if (tt && l.getLatLng && l.options.fillColor && String(tt.getContent()).includes(`(${id})`)) {
+        const p = l.getLatLng(); out = { color: l.options.fillColor, lat: p.lat, lng: p.lng };
+      }
+    });
+    return out;
+  }, id);
+  await page.waitForFunction((id) => {
+    let ok = false;
+    window.__qyMap.eachLayer((l) => { const tt = l.getTooltip?.(); if (tt && l.options.fillColor === "#d73027" && String(tt.getContent()).includes(`(${id})`)) ok = true; });
+    return ok;
+  }, topUnit, { timeout: 5000 }).catch(() => { throw new StepError(`the marker of ${topUnit} did not turn "dispatched" (stream topic unit)`); });
+  log(`  the marker of ${topUnit} shows it dispatched (live, stream topic unit)`);
   await shot(page, "06-dispatched.png");
+
+  log(`step ${++step}: units move and incidents appear live`);
+  const before1 = await unitMarker("car-1");
+  check(before1, "no marker for car-1");
+  const moved = [before1.lng + 0.004, before1.lat - 0.003];
+  const mv = await api(base, "POST", "/api/v1/units/positions", opTok, { fixes: [{ unit_id: "car-1", time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), position: moved, status: "available" }] });
+  check(mv.status === 200, `POST positions: ${mv.status} ${JSON.stringify(mv.json)}`);
+  const t1 = Date.now();
+  await page.waitForFunction(([lng, lat]) => {
+    let ok = false;
+    window.__qyMap.eachLayer((l) => { const tt = l.getTooltip?.(); if (tt && l.getLatLng && String(tt.getContent()).includes("(car-1)")) { const p = l.getLatLng(); ok = Math.abs(p.lng - lng) < 1e-6 && Math.abs(p.lat - lat) < 1e-6; } });
+    return ok;
+  }, moved, { timeout: 3000 }).catch(() => { throw new StepError("car-1 did not move on the map after a position fix"); });
+  log(`  car-1 moved on the map ${Date.now() - t1} ms after its fix was accepted`);
+  const call = await api(base, "POST", "/api/v1/incidents", opTok, { type: "traffic", priority: 3, source: "call_122", source_ref: "E2E-122-1", location: [cp.lng - 0.002, cp.lat - 0.001], summary: "E2E: 模拟 122 报警" });
+  check(call.status === 201, `POST incident: ${call.status} ${JSON.stringify(call.json)}`);
+  await page.waitForSelector(`[data-testid=incident-marker][data-incident-id="${call.json.id}"]`, { timeout: 3000, state: "attached" })
+    .catch(() => { throw new StepError(`incident ${call.json.id} made through the API did not appear on the map`); });
+  log(`  incident ${call.json.id} (a 122 call made through the API) appeared on the map`);
   await page.evaluate(([lng, lat]) => { window.__qyMap.setView([lat, lng], 14, { animate: false }); }, gi.json.location);
   await page.waitForTimeout(400);
   await shot(page, "command_map.png");
@@ -318,6 +356,32 @@ async function main() {
   await shot(page, "07-english.png");
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
+  check(refused.length === 0, `the operator's page called endpoints it may not: ${refused.join(", ")}`);
+
+  log(`step ${++step}: an analyst sees no alerts, no dispatch and no live stream, and calls nothing it may not`);
+  const ctx2 = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const p2 = await ctx2.newPage();
+  const refused2 = [], errors2 = [];
+  p2.on("pageerror", (e) => errors2.push(String(e)));
+  p2.on("response", (r) => { if (r.status() === 403) refused2.push(`${r.request().method()} ${r.url()}`); });
+  await p2.goto(base + "/", { waitUntil: "load" });
+  await p2.getByTestId("login-user").fill("ann");
+  await p2.getByTestId("login-password").fill(pw.an);
+  await p2.getByTestId("login-submit").click();
+  await p2.waitForSelector("#app[data-loaded=true]", { timeout: 15000 });
+  await p2.waitForTimeout(1000);
+  const s2 = JSON.parse(await p2.getByTestId("map-stats").textContent());
+  check(await p2.getByTestId("panel-alerts").count() === 0, "the analyst sees the alert queue");
+  check(await p2.getByTestId("panel-newIncident").count() === 0, "the analyst may create incidents in the UI");
+  check(await p2.locator("[data-testid=recommend-dispatch]").count() === 0, "the analyst sees dispatch buttons");
+  check(!("alerts" in s2), "the analyst has a live alerts layer");
+  check(!(await p2.getByTestId("stream-status").isVisible()), "the analyst's page shows a live stream it may not open");
+  check(s2.rings > 0 && s2.incidents > 0, `the analyst's map lacks rings or incidents: ${JSON.stringify(s2)}`);
+  check(refused2.length === 0, `the analyst's page called endpoints it may not: ${refused2.join(", ")}`);
+  check(errors2.length === 0, `errors in the analyst's page: ${errors2.join("; ")}`);
+  log(`  analyst: layers ${Object.keys(s2).join(", ")}; no 403 answers`);
+  await p2.screenshot({ path: path.join(OUT, "08-analyst.png") });
+  await ctx2.close();
   log(`PASS: the command map works end to end (${((Date.now() - T0) / 1000).toFixed(1)} s)`);
 }
 

@@ -184,7 +184,7 @@ export class MapView {
     if (!pos || pos.length < 2) return;
     let m = this.unitMarkers.get(u.id);
     const style = { fillColor: unitColor(u.status), fillOpacity: u.stale ? 0.45 : 1, color: "#111", weight: 1.5, dashArray: u.stale ? "2 2" : undefined };
-    const tip = `${u.name ?? u.id} · ${label("kind", u.kind ?? "", u.kind_label)} · ${t(`unit.status.${u.status}`)}${u.stale ? " · " + t("unit.stale") : ""}`;
+    const tip = `${u.name ?? u.id} (${u.id}) · ${label("kind", u.kind ?? "", u.kind_label)} · ${t(`unit.status.${u.status}`)}${u.stale ? " · " + t("unit.stale") : ""}`;
     if (!m) {
       m = L.circleMarker([pos[1], pos[0]], { renderer: this.canvas, pane: "live", radius: 7, ...style }).bindTooltip(tip).addTo(g);
       this.unitMarkers.set(u.id, m);
