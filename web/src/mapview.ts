@@ -56,14 +56,31 @@ export class MapView {
   }
 
   private legend(): void {
-    const Legend = L.Control.extend({
-      onAdd: () => {
-        const items = Object.entries({ available: 1, dispatched: 1, en_route: 1, on_scene: 1, returning: 1 })
-          .map(([s]) => h("div", {}, h("i", { style: `background:${unitColor(s)}` }), t(`unit.status.${s}`)));
-        return h("div", { class: "legend", "data-testid": "map-legend" }, h("b", {}, t("layer.units")), ...items);
-      },
-    });
-    if (this.has("units")) new Legend({ position: "bottomleft" }).addTo(this.map);
+    const dot = (color: string, ring = false) => h("i", { style: ring ? `border:2px solid ${color};background:transparent` : `background:${color}` });
+    const line = (st: { color: string; dashArray?: string }) => h("i", { class: "line", style: `border-top:2px ${st.dashArray ? "dashed" : "solid"} ${st.color}` });
+    const rows: HTMLElement[] = [];
+    const title = (k: string) => rows.push(h("b", {}, t(k)));
+    if (this.has("rings")) {
+      title("layer.rings");
+      for (const lv of ["province", "city", "county"]) rows.push(h("div", {}, line(ringStyle(lv)), t(`level.${lv}`)));
+    }
+    if (this.has("checkpoints")) {
+      title("layer.checkpoints");
+      for (const st of ["active", "faulty"]) rows.push(h("div", {}, dot(CHECKPOINT_COLORS[st]), t(`cp.${st}`)));
+    }
+    if (this.has("units")) {
+      title("layer.units");
+      for (const st of ["available", "dispatched", "en_route", "on_scene", "returning"]) rows.push(h("div", {}, dot(unitColor(st)), t(`unit.status.${st}`)));
+    }
+    if (this.has("reach")) {
+      title("layer.reach");
+      [1, 3, 5].forEach((m, i) => rows.push(h("div", {}, dot(REACH_COLORS[i]), t("reach.minutes", { m }))));
+    }
+    if (this.has("reachGaps")) rows.push(h("div", {}, dot("#d7301f", true), t("layer.reachGaps")));
+    if (this.has("closureGaps")) rows.push(h("div", {}, dot("#ff7f00", true), t("layer.closureGaps")));
+    if (!rows.length) return;
+    const Legend = L.Control.extend({ onAdd: () => h("div", { class: "legend", "data-testid": "map-legend" }, ...rows) });
+    new Legend({ position: "bottomleft" }).addTo(this.map);
   }
 
   /** Fits the view to the data once (the first time points arrive). */
