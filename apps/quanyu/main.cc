@@ -127,6 +127,10 @@ int main(int argc, char** argv) {
       serve->add_option("--tls-key", app_opts.server.tls_key_file, "PEM private key of --tls-cert");
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
+  serve->add_option("--web", app_opts.web_dir,
+                    "Built web front end (the command map) to serve at / (e.g. web/dist)");
+  serve->add_option("--notice", app_opts.notice,
+                    "A banner the command map shows, e.g. that the traffic is simulated");
 
   // import
   auto* import = cli.add_subcommand("import", "Load data from files into a data directory");

@@ -25,6 +25,7 @@
 #include "ingest/pipeline.h"
 #include "places/place.h"
 #include "rings/ring_service.h"
+#include "roads/basemap.h"
 #include "roads/network.h"
 #include "rules/alert_lists.h"
 #include "rules/alerts.h"
@@ -82,6 +83,8 @@ struct App::Impl {
   std::unique_ptr<dispatch::DispatchService> dispatch;
   std::unique_ptr<Webhooks> webhooks;
   roads::NetworkSlot roads;  // the road network, built by road_loader after Start
+  CachedBodySlot basemap;    // the command map's basemap, built by road_loader after the roads
+  std::unique_ptr<StaticFiles> web;  // the front end, when options.web_dir is set
   std::thread road_loader;
   Services services;
   Router router;
@@ -297,7 +300,15 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.services.alert_lists_changed = [impl = &m] { impl->AlertListsChanged(); };
   m.services.roads = &m.roads;
   m.services.dispatch = m.dispatch.get();
+  m.services.basemap = &m.basemap;
+  m.services.notice = options.notice;
   RegisterRoutes(&m.router, &m.services);
+  if (!options.web_dir.empty()) {
+    ASSIGN_OR_RETURN(m.web, StaticFiles::Load(options.web_dir));
+    spdlog::info("web front end: {} files, {} bytes from {}", m.web->files(), m.web->bytes(),
+                 options.web_dir);
+    m.router.SetFallback([web = m.web.get()](Request& req) { return web->Serve(req); });
+  }
   m.server = std::make_unique<HttpServer>(&m.router, options.server);
   return app;
 }
@@ -310,7 +321,7 @@ Status App::Start() {
       (std::filesystem::path(impl_->options.data_dir) / roads::kNetworkFile).string();
   if (std::filesystem::exists(network)) {
     impl_->roads.SetLoading(network);
-    impl_->road_loader = std::thread([slot = &impl_->roads, network] {
+    impl_->road_loader = std::thread([slot = &impl_->roads, basemap = &impl_->basemap, network] {
       auto net = roads::RoadNetwork::Build(network);
       if (net.ok()) {
         const roads::GraphStats& g = (*net)->graph().stats();
@@ -320,7 +331,22 @@ Status App::Start() {
         spdlog::error("road network {} could not be built: {}", network, net.status().ToString());
         slot->SetFailed(net.status());
       }
+      auto map = roads::BuildBasemap(network);
+      if (!map.ok()) {
+        spdlog::error("basemap of {} could not be built: {}", network, map.status().ToString());
+        basemap->SetFailed(
+            FailedPrecondition("the basemap could not be built: " + map.status().ToString()));
+        return;
+      }
+      spdlog::info("basemap ready: {} roads, {} water and {} land-use features, {} bytes",
+                   map->stats.roads, map->stats.waterways + map->stats.water_areas,
+                   map->stats.landuse_areas, map->geojson.size());
+      basemap->Set(std::make_shared<const CachedBody>(
+          MakeCachedBody(std::move(map->geojson), "application/geo+json", "private, no-cache")));
     });
+  } else {
+    impl_->basemap.SetFailed(FailedPrecondition(
+        "no road network imported, so no basemap: run quanyu import osm FILE --data DIR"));
   }
   impl_->ticker = std::thread([m = impl_.get()] { m->Tick(); });
   impl_->alert_timer = std::thread([m = impl_.get()] { m->RunAlertTimer(); });

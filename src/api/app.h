@@ -46,6 +46,10 @@ struct AppOptions {
   WebhooksOptions webhooks;
   // Units and incidents: when a position is stale, status timers, walking speed.
   dispatch::DispatchOptions dispatch;
+  // The built web front end served at `/` (empty: none). Start fails if it has no index.html.
+  std::string web_dir;
+  // A banner the front end shows (GET /api/v1/about), e.g. that the demo's traffic is simulated.
+  std::string notice;
 };
 
 class App {

@@ -208,6 +208,11 @@ class Routes {
     return JsonResponse(200, {{"status", "ok"}, {"version", s_->version}});
   }
 
+  Response About(Request&) {
+    return JsonResponse(200,
+                        {{"name", "quanyu"}, {"version", s_->version}, {"notice", s_->notice}});
+  }
+
   Response MetricsText(Request&) {
     return Response::Text(200, s_->metrics->RenderPrometheus(),
                           "text/plain; version=0.0.4; charset=utf-8");
@@ -824,6 +829,8 @@ void RegisterRoutes(Router* router, const Services* services) {
   };
   router->Add("GET", "/healthz", "Liveness", Public(), bind(&Routes::Health));
   router->Add("GET", "/metrics", "Prometheus metrics", Public(), bind(&Routes::MetricsText));
+  router->Add("GET", "/api/v1/about", "The server's name, version and notice (public)", Public(),
+              bind(&Routes::About));
   router->Add("GET", "/api/v1/openapi.yaml", "This API's OpenAPI 3 description",
               Needs("api.describe"), bind(&Routes::OpenApi));
 

@@ -9,6 +9,7 @@
 #include "api/device_sessions.h"
 #include "api/digest_auth.h"
 #include "api/router.h"
+#include "api/static_files.h"
 #include "api/stream.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -61,6 +62,8 @@ struct Services {
   rules::CapOptions cap;                          // how alerts are written as CAP 1.2
   roads::NetworkSlot* roads = nullptr;            // the road network routes run on
   dispatch::DispatchService* dispatch = nullptr;  // units, incidents, dispatch
+  CachedBodySlot* basemap = nullptr;              // the command map's basemap (GeoJSON)
+  std::string notice;  // shown by the front end as a banner (GET /api/v1/about); may be empty
 };
 
 // Registers every route. `services` must outlive the router.

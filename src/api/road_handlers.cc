@@ -227,6 +227,16 @@ void RegisterRoadRoutes(Router* router, const Services* services) {
   };
   router->Add("GET", "/api/v1/roads", "The road network: state, source and size",
               Needs("road.read"), bind(&RoadRoutes::State));
+  router->Add("GET", "/api/v1/basemap",
+              "The command map's basemap: roads by class, water, land use (GeoJSON)",
+              Needs("road.read"), [services](Request& req) {
+                if (services->basemap == nullptr) {
+                  return Response::Error(FailedPrecondition("no basemap on this server"));
+                }
+                auto body = services->basemap->Get("the basemap is being built; retry shortly");
+                if (!body.ok()) return Response::Error(body.status());
+                return ServeCached(req, **body);
+              });
   router->Add("GET", "/api/v1/route", "Fastest or shortest route between two points (GeoJSON)",
               Needs("road.read"), bind(&RoadRoutes::Route));
   router->Add("POST", "/api/v1/matrix", "Drive times or distances from sources to destinations",

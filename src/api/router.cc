@@ -166,6 +166,11 @@ Response Router::Handle(Request& req, std::string* route) const {
   const Route* r = Match(req, &path_known);
   if (route != nullptr) *route = r != nullptr ? r->pattern : "";
   if (r == nullptr) {
+    if (!path_known && fallback_ && (req.method == "GET" || req.method == "HEAD") &&
+        !req.path.starts_with("/api/") && !req.path.starts_with("/VIID/")) {
+      if (route != nullptr) *route = "static";
+      return fallback_(req);
+    }
     if (path_known) {
       Response resp = Response::Error(
           InvalidArgument("method", "method " + req.method + " is not allowed on " + req.path));

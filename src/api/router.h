@@ -135,6 +135,9 @@ class Router {
   void AddWebSocket(std::string pattern, std::string summary, Access access, WsHandler h);
   // Set before serving; not owned. nullptr (the default) admits every request.
   void SetAccessControl(AccessControl* ac) { access_control_ = ac; }
+  // Answers the GET and HEAD requests that no route matches, outside /api/ and /VIID/,
+  // without a token (the web front end's files). Set before serving.
+  void SetFallback(Handler h) { fallback_ = std::move(h); }
 
   // Finds the route for method and path, filling req.path_params. Returns nullptr if none
   // matches; *path_known is set if the path matches some route with another method (405).
@@ -154,6 +157,7 @@ class Router {
  private:
   std::vector<Route> routes_;
   AccessControl* access_control_ = nullptr;
+  Handler fallback_;
 };
 
 // Percent-decodes a URL component ('+' as space when `plus_is_space`).

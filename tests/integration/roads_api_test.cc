@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "api/ws_client.h"
@@ -146,12 +147,44 @@ TEST_F(RoadsApiTest, BadInputNamesTheField) {
   EXPECT_EQ(Json(*m)["error"]["field"], "destinations[0]");
 }
 
+TEST_F(RoadsApiTest, BasemapDrawsTheImportedExtract) {
+  api::HttpClient& c = server_->As("operator");
+  // Built after the network: "retry shortly" (503) until then.
+  StatusOr<api::ClientResponse> r = c.Get("/api/v1/basemap");
+  for (int i = 0; i < 600 && r.ok() && r->status == 503; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    r = c.Get("/api/v1/basemap");
+  }
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->headers["content-type"], "application/geo+json");
+  const json fc = Json(*r);
+  std::set<std::string> layers, road_classes;
+  for (const json& f : fc["features"]) {
+    layers.insert(f["properties"]["layer"].get<std::string>());
+    if (f["properties"]["layer"] == "road") road_classes.insert(f["properties"]["class"]);
+  }
+  EXPECT_EQ(layers, (std::set<std::string>{"road", "water", "landuse"}));
+  EXPECT_TRUE(road_classes.count("primary"));
+  // Compressed on request, revalidated with its ETag.
+  auto zipped = c.Send("GET", "/api/v1/basemap", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(zipped->headers["content-encoding"], "gzip");
+  EXPECT_LT(zipped->body.size(), r->body.size() / 3);
+  auto same = c.Send("GET", "/api/v1/basemap", "", {{"If-None-Match", r->headers["etag"]}});
+  EXPECT_EQ(same->status, 304);
+  // Its permission is road.read: the auditor has none.
+  EXPECT_EQ(server_->As("auditor").Get("/api/v1/basemap")->status, 403);
+}
+
 TEST(RoadsApiNoNetworkTest, SaysHowToImportOne) {
   ServerFixture server;
   auto r = server.As("operator").Get(std::string("/api/v1/route?from=") + kFrom + "&to=" + kTo);
   EXPECT_EQ(r->status, 409) << r->body;
   EXPECT_NE(r->body.find("quanyu import osm"), std::string::npos) << r->body;
   EXPECT_EQ(Json(*server.As("analyst").Get("/api/v1/roads"))["state"], "none");
+  auto basemap = server.As("operator").Get("/api/v1/basemap");
+  EXPECT_EQ(basemap->status, 409) << basemap->body;
+  EXPECT_NE(basemap->body.find("quanyu import osm"), std::string::npos) << basemap->body;
 }
 
 // --- units, incidents and dispatch on the same network ---
