@@ -148,8 +148,11 @@ async function main() {
   cli("import", "alert-list", csv, "--list", "e2e", "--agency", "bureau", "--data", D);
 
   const port = await freePort();
-  const hasWeb = cli("serve", "--help").includes("--web");
-  const serveArgs = ["serve", "--data", D, "--listen", `127.0.0.1:${port}`, ...(hasWeb ? ["--web", DIST] : [])];
+  const help = cli("serve", "--help");
+  const hasWeb = help.includes("--web");
+  const NOTICE = "E2E：交通流量与报警均为模拟数据";
+  const serveArgs = ["serve", "--data", D, "--listen", `127.0.0.1:${port}`, ...(hasWeb ? ["--web", DIST] : []),
+    ...(help.includes("--notice") ? ["--notice", NOTICE] : [])];
   log(`step ${++step}: ${path.basename(BIN)} ${serveArgs.join(" ")}`);
   const serverLog = fs.openSync(path.join(OUT, "server.log"), "w");
   server = spawn(BIN, serveArgs, { cwd: REPO, stdio: ["ignore", serverLog, serverLog] });
@@ -217,6 +220,14 @@ async function main() {
   check(stats.checkpoints >= 20, `expected checkpoint markers, found ${stats.checkpoints}`);
   check(stats.units >= 4, `expected unit markers, found ${stats.units}`);
   check(stats.places > 0, `expected place markers, found ${stats.places}`);
+  const bm = await api(base, "GET", "/api/v1/basemap", opTok);
+  if (bm.status === 200) {
+    await page.waitForFunction(() => Number(document.querySelector("[data-testid=map-stats]")?.getAttribute("data-basemap") ?? 0) > 0, null, { timeout: 10000 })
+      .catch(() => { throw new StepError("the server has a basemap but the map draws none"); });
+    log(`  basemap: ${bm.json.features.length} features from GET /api/v1/basemap drawn`);
+  } else {
+    log(`  no basemap (GET /api/v1/basemap: ${bm.status}): layer skipped`);
+  }
   check(await page.locator(".leaflet-control-layers-overlays label").count() >= 8, "the layer control lists too few layers");
   await page.waitForSelector("[data-testid=stream-status][data-live=true]", { timeout: 5000 });
   await shot(page, "02-map.png");

@@ -352,9 +352,17 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
   const placePoints: [number, number][] = [];   // places, if there is nothing else
   const loads: Promise<unknown>[] = [];
   if (view.has("basemap")) {
-    loads.push(api.get<{ type: string; features: GeoJSON.Feature[] }>("/api/v1/basemap")
-      .then((fc) => { if (fc && Array.isArray(fc.features)) view.setBasemap(fc as { type: "FeatureCollection"; features: GeoJSON.Feature[] }); })
-      .catch((e) => { if (!(e instanceof ApiError && e.status === 404)) report(e); }));
+    // 404: a server without the route; 409: no road network imported; 503: still being built.
+    const loadBasemap = (attempt: number): Promise<void> =>
+      api.get<{ type: string; features: GeoJSON.Feature[] }>("/api/v1/basemap")
+        .then((fc) => { if (fc && Array.isArray(fc.features)) view.setBasemap(fc as { type: "FeatureCollection"; features: GeoJSON.Feature[] }); })
+        .catch((e) => {
+          if (e instanceof ApiError && e.status === 503 && attempt < 20) {
+            return new Promise<void>((r) => setTimeout(r, 1500)).then(() => loadBasemap(attempt + 1));
+          }
+          if (!(e instanceof ApiError && (e.status === 404 || e.status === 409 || e.status === 503))) report(e);
+        });
+    void loadBasemap(0);
   }
   if (view.has("rings")) {
     loads.push(api.get<{ type: "FeatureCollection"; features: GeoJSON.Feature[] }>("/api/v1/rings?geometry=true").then((fc) => {

@@ -3,7 +3,7 @@
 import L from "leaflet";
 import { label, t } from "./i18n";
 import type { LayerId } from "./permissions";
-import { basemapStyle, ringStyle, RING_LEVEL_ORDER, CHECKPOINT_COLORS, unitColor, REACH_COLORS } from "./styles";
+import { basemapStyle, roadCasing, ringStyle, RING_LEVEL_ORDER, CHECKPOINT_COLORS, unitColor, REACH_COLORS } from "./styles";
 import { h } from "./dom";
 
 type FC = { type: "FeatureCollection"; features: GeoJSON.Feature[] };
@@ -101,7 +101,18 @@ export class MapView {
       (rank[String(a.properties?.layer)] ?? 3) - (rank[String(b.properties?.layer)] ?? 3) ||
       (roadRank(a) - roadRank(b)));
     g.clearLayers();
-    L.geoJSON({ type: "FeatureCollection", features } as GeoJSON.FeatureCollection, {
+    const roads = features.filter((f) => f.properties?.layer === "road");
+    const areas = features.filter((f) => f.properties?.layer !== "road");
+    L.geoJSON({ type: "FeatureCollection", features: areas } as GeoJSON.FeatureCollection, {
+      renderer: this.canvas, pane: "basemap", interactive: false,
+      style: (f) => basemapStyle((f?.properties ?? {}) as { layer?: string; class?: string }),
+    } as L.GeoJSONOptions).addTo(g);
+    // Casings first, then the roads, bigger classes last (on top).
+    L.geoJSON({ type: "FeatureCollection", features: roads } as GeoJSON.FeatureCollection, {
+      renderer: this.canvas, pane: "basemap", interactive: false,
+      style: (f) => roadCasing(f?.properties?.class as string | undefined),
+    } as L.GeoJSONOptions).addTo(g);
+    L.geoJSON({ type: "FeatureCollection", features: roads } as GeoJSON.FeatureCollection, {
       renderer: this.canvas, pane: "basemap", interactive: false,
       style: (f) => basemapStyle((f?.properties ?? {}) as { layer?: string; class?: string }),
       pointToLayer: () => L.circleMarker([0, 0], { radius: 0 }),

@@ -22,15 +22,31 @@ export function roadStyle(cls: string | undefined): LineStyle {
   return { ...base, weight: link ? Math.max(1, base.weight * 0.6) : base.weight, opacity: 1 };
 }
 
+const WATER_LINES: Record<string, number> = { river: 3.5, canal: 2.5, stream: 1.2, drain: 1, ditch: 1 };
+const LANDUSE: [RegExp, string][] = [
+  [/park|forest|grass|garden|meadow|recreation|wood|village_green|allotments|cemetery/, "#d6ecc9"],
+  [/commercial|retail/, "#f5e1e0"],
+  [/industrial|railway|construction/, "#e8e0ea"],
+];
+
 export function basemapStyle(props: { layer?: string; class?: string }): LineStyle {
+  const cls = props.class ?? "";
   switch (props.layer) {
-    case "water": return { color: "#9ecae1", weight: 1, fillColor: "#b9dcf0", fillOpacity: 0.9, opacity: 0.9 };
+    case "water":
+      if (cls in WATER_LINES) return { color: "#8fc1e3", weight: WATER_LINES[cls], opacity: 1 };
+      return { color: "#8fc1e3", weight: 1, fillColor: "#b9dcf0", fillOpacity: 1, opacity: 1 };
     case "landuse": {
-      const green = /park|forest|grass|garden|meadow|recreation|wood/.test(props.class ?? "");
-      return { color: green ? "#cfe8c3" : "#e6e1d8", weight: 0, fillColor: green ? "#d6ecc9" : "#ebe6dd", fillOpacity: 0.8 };
+      const fill = LANDUSE.find(([re]) => re.test(cls))?.[1] ?? "#ebe7e1";
+      return { color: fill, weight: 0, fillColor: fill, fillOpacity: 1 };
     }
-    default: return roadStyle(props.class);
+    default: return roadStyle(cls);
   }
+}
+
+/** The casing drawn under a road (a darker, wider line), so that white roads show on light land. */
+export function roadCasing(cls: string | undefined): LineStyle {
+  const st = roadStyle(cls);
+  return { color: st.weight >= 4 ? "#b8863b" : "#bdb6aa", weight: st.weight + 1.6, opacity: 1 };
 }
 
 const RING_LEVELS: Record<string, LineStyle> = {

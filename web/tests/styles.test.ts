@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { basemapStyle, ringStyle, roadStyle, unitColor } from "../src/styles";
+import { basemapStyle, ringStyle, roadCasing, roadStyle, unitColor } from "../src/styles";
 import { barLayout } from "../src/chart";
 
 describe("map styles", () => {
@@ -9,10 +9,13 @@ describe("map styles", () => {
     expect(roadStyle("primary_link").weight).toBeLessThan(roadStyle("primary").weight);
     expect(roadStyle("primary_link").color).toBe(roadStyle("primary").color);
     expect(roadStyle("footway").weight).toBeLessThan(1);
+    expect(roadCasing("residential").weight).toBeGreaterThan(roadStyle("residential").weight);
   });
   it("fills water and land use", () => {
-    expect(basemapStyle({ layer: "water", class: "river" }).fillColor).toBe("#b9dcf0");
+    expect(basemapStyle({ layer: "water", class: "water" }).fillColor).toBe("#b9dcf0");
+    expect(basemapStyle({ layer: "water", class: "river" }).weight).toBeGreaterThan(basemapStyle({ layer: "water", class: "stream" }).weight);
     expect(basemapStyle({ layer: "landuse", class: "park" }).fillColor).toBe("#d6ecc9");
+    expect(basemapStyle({ layer: "landuse", class: "retail" }).fillColor).not.toBe(basemapStyle({ layer: "landuse", class: "park" }).fillColor);
     expect(basemapStyle({ layer: "road", class: "trunk" })).toEqual(roadStyle("trunk"));
   });
   it("styles rings by level and colours units by status", () => {
