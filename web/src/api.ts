@@ -9,6 +9,8 @@ export class ApiError extends Error {
 export const TOKEN_KEY = "quanyu.token";
 
 export class Api {
+  /** Called when an authenticated request answers 401 (the session ended or expired). */
+  onUnauthorized: (() => void) | null = null;
   constructor(public token: string | null = null, private readonly base = "") {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -21,6 +23,7 @@ export class Api {
     const text = await res.text();
     let json: unknown = undefined;
     if (text) { try { json = JSON.parse(text); } catch { json = text; } }
+    if (res.status === 401 && this.token && this.onUnauthorized) this.onUnauthorized();
     if (!res.ok) throw new ApiError(res.status, errorMessage(json, res.statusText), json);
     return json as T;
   }

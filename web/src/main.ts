@@ -64,6 +64,10 @@ async function boot(root: HTMLElement): Promise<void> {
     sessionStorage.removeItem(TOKEN_KEY);
     return showLogin(root, e instanceof ApiError && e.status === 401 ? "" : String(e));
   }
+  api.onUnauthorized = () => {   // the session ended (logout elsewhere, expiry): back to the login
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  };
   clear(root);
   startApp(root, api, me, {
     logout: async () => {
