@@ -176,7 +176,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
         h("span", {}, t("incident.district")), h("span", {}, i.district_name ?? i.district ?? "—"),
         h("span", {}, t("incident.source")), h("span", {}, `${label("source", i.source ?? "", i.source_label)}${i.source_ref ? " " + i.source_ref : ""}`),
         h("span", {}, t("incident.summary")), h("span", {}, i.summary ?? "")),
-      h("h4", {}, t("incident.timeline")), timeline);
+      h("h4", {}, `${t("incident.timeline")} `, h("span", { class: "muted" }, t("time.zone"))), timeline);
     if (incWrite && i.state !== "closed") {
       if (!recBody || withRecommend) recBody = h("div", { "data-testid": "recommend-list" }, h("div", { class: "muted" }, "…"));
       incBody.append(h("h4", {}, t("incident.recommend")), recBody);
