@@ -42,6 +42,8 @@ class StepError extends Error {}
 function check(cond, msg) { if (!cond) throw new StepError(msg); }
 async function shot(page, name) {
   const file = path.join(OUT, name);
+  const vp = page.viewportSize();
+  if (vp) await page.mouse.move(vp.width - 5, vp.height - 5);   // off the map: no hover tooltip
   await page.waitForTimeout(300);   // let map animations (zoom, pan) finish
   await page.screenshot({ path: file });
   log(`  screenshot ${file}`);

@@ -111,9 +111,11 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
     if (e) view.upsertAlert(e.alert, e.fresh, (x) => { queue.markSeen(x); renderAlerts(); drawAlert(x); });
   }
   function applyAlert(a: Alert, seq: number, fresh: boolean): void {
-    if (queue.apply(a, { seq, fresh }) === "ignored") return;
+    const r = queue.apply(a, { seq, fresh });
+    if (r === "ignored") return;
     renderAlerts();
     drawAlert(a.id);
+    if (r === "added" && view.count("alerts") > queue.size) view.pruneAlerts(new Set(queue.list().map((e) => e.alert.id)));
   }
   async function setAlertState(a: Alert, state: string): Promise<void> {
     alertMsg.textContent = "";

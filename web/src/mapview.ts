@@ -259,6 +259,14 @@ export class MapView {
     m.unbindTooltip().bindTooltip(`#${a.id} ${a.plate ?? ""}`);
   }
 
+  /** Removes the markers of alerts no longer in the queue. */
+  pruneAlerts(keep: Set<number>): void {
+    for (const [id, m] of this.alertMarkers) {
+      if (!keep.has(id)) { m.remove(); this.alertMarkers.delete(id); }
+    }
+    this.setCount("alerts", this.alertMarkers.size);
+  }
+
   setPick(lngLat: [number, number] | null): void {
     this.pickMarker?.remove();
     this.pickMarker = null;
