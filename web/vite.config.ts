@@ -14,5 +14,9 @@ export default defineConfig({
       "/api": { target },
     },
   },
-  test: { include: ["tests/**/*.test.ts"], environment: "node" },
+  test: {
+    include: ["tests/**/*.test.ts"],
+    environment: "node",
+    reporters: ["default", "./tests/summary-reporter.ts"],
+  },
 });
