@@ -415,5 +415,5 @@ try {
   if (tmp && !args.keep) fs.rmSync(tmp, { recursive: true, force: true });
 }
 // One plain closing line for CI log readers: the steps passed and failed.
-console.log(`command_map: ${failed ? step - 1 : step} passed, ${failed ? 1 : 0} failed`);
+console.log(`command_map: ${failed ? Math.max(0, step - 1) : step} passed, ${failed ? 1 : 0} failed`);
 process.exit(failed ? 1 : 0);
