@@ -5,6 +5,7 @@
 // "incident" topics.
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/handler_util.h"
 #include "api/handlers.h"
@@ -55,10 +56,10 @@ class DispatchRoutes {
   }
 
   // A user limited to its agency sees its agency's units.
-  bool Sees(const Request& req, const Unit& u) const {
-    return req.principal.scope.kind != govern::ScopeKind::kAgency ||
-           u.agency == req.principal.agency;
+  static bool InScope(const govern::Principal& who, const std::string& agency) {
+    return who.scope.kind != govern::ScopeKind::kAgency || agency == who.agency;
   }
+  static bool Sees(const Request& req, const Unit& u) { return InScope(req.principal, u.agency); }
 
   Response ListUnits(Request& req) {
     dispatch::UnitFilter f;
@@ -117,9 +118,12 @@ class DispatchRoutes {
   Response DeleteUnit(Request& req) {
     const std::string id = req.path_params["id"];
     req.audit_target = "unit:" + id;
+    auto before = d_->GetUnit(id);
     Status st = d_->DeleteUnit(id);
     if (!st.ok()) return Response::Error(st);
-    s_->hub->Publish("unit", json{{"id", id}, {"deleted", true}}.dump(), Now(), "unit.read");
+    const std::string agency = before.ok() ? before->agency : "";
+    s_->hub->Publish("unit", json{{"id", id}, {"deleted", true}}.dump(), Now(), "unit.read",
+                     [agency](const govern::Principal& who) { return InScope(who, agency); });
     return JsonResponse(200, {{"deleted", id}});
   }
 
@@ -258,15 +262,21 @@ class DispatchRoutes {
 
   // --- incidents ---
 
+  // The agencies whose agency-scoped users see an incident: its own and those of the units
+  // that work on it.
+  std::set<std::string> AgenciesOf(const Incident& i) const {
+    std::set<std::string> out = {i.agency};
+    for (const dispatch::Assignment& a : i.assignments) {
+      if (auto u = d_->GetUnit(a.unit_id); u.ok()) out.insert(u->agency);
+    }
+    return out;
+  }
+  static bool Sees(const govern::Principal& who, const std::set<std::string>& agencies) {
+    return who.scope.kind != govern::ScopeKind::kAgency || agencies.count(who.agency) > 0;
+  }
   // A user limited to its agency sees its agency's incidents and those its units work on.
   bool Sees(const Request& req, const Incident& i) const {
-    if (req.principal.scope.kind != govern::ScopeKind::kAgency) return true;
-    if (i.agency == req.principal.agency) return true;
-    for (const dispatch::Assignment& a : i.assignments) {
-      auto u = d_->GetUnit(a.unit_id);
-      if (u.ok() && u->agency == req.principal.agency) return true;
-    }
-    return false;
+    return Sees(req.principal, AgenciesOf(i));
   }
 
   Response ListIncidents(Request& req) {
@@ -519,12 +529,16 @@ class DispatchRoutes {
   std::string Now() const { return FormatRfc3339(s_->clock->Now(), s_->local_offset_seconds); }
   void Publish(const std::string& topic, const Unit& u) {
     if (s_->hub != nullptr && s_->hub->subscribers() > 0) {
-      s_->hub->Publish(topic, View(u).dump(), Now(), "unit.read");
+      s_->hub->Publish(
+          topic, View(u).dump(), Now(), "unit.read",
+          [agency = u.agency](const govern::Principal& who) { return InScope(who, agency); });
     }
   }
   void PublishIncident(const Incident& i) {
     if (s_->hub != nullptr && s_->hub->subscribers() > 0) {
-      s_->hub->Publish("incident", dispatch::IncidentToJson(i).dump(), Now(), "incident.read");
+      s_->hub->Publish(
+          "incident", dispatch::IncidentToJson(i).dump(), Now(), "incident.read",
+          [agencies = AgenciesOf(i)](const govern::Principal& who) { return Sees(who, agencies); });
     }
   }
   void PublishIncident(const std::string& id) {

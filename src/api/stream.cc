@@ -241,7 +241,8 @@ void StreamHub::EnableFixes(FixesHandler handler) {
 }
 
 void StreamHub::Publish(const std::string& topic, const std::string& data_json,
-                        const std::string& time, const std::string& permission) {
+                        const std::string& time, const std::string& permission,
+                        const Visible& visible) {
   std::vector<std::shared_ptr<WsConnection>> targets;
   uint64_t seq;
   {
@@ -253,6 +254,7 @@ void StreamHub::Publish(const std::string& topic, const std::string& data_json,
       if (!permission.empty() && !govern::RoleTable::Builtin().Allows(s->who.role, permission)) {
         continue;
       }
+      if (visible && !visible(s->who)) continue;
       if (auto c = s->conn.lock(); c && c->IsOpen()) targets.push_back(c);
     }
   }

@@ -8,8 +8,9 @@
 //             "updated": folded hits, lifecycle steps); data is the alert (GET /api/v1/alerts/{id}
 //             form). Only for callers whose role has alert.read, and only alerts in their scope.
 //   "unit"    a unit as it changes (position, status; GET /api/v1/units/{id} form), for
-//             unit.read;
-//   "incident" an incident as it changes (GET /api/v1/incidents/{id} form), for incident.read.
+//             unit.read, within the subscriber's scope (an agency-scoped user: its agency's);
+//   "incident" an incident as it changes (GET /api/v1/incidents/{id} form), for incident.read,
+//             within the subscriber's scope (its agency's, or those its agency's units work on).
 //
 // A client with unit.report may also send position fixes on the same socket, as
 // {"fixes": [...]} in the body form of POST /api/v1/units/positions; the answer comes back as a
@@ -61,9 +62,11 @@ class StreamHub {
   // The WebSocket handler to register on the router.
   WsHandler Handler();
   // Sends `data_json` (a JSON object text) under `topic` to every subscriber of the topic
-  // (whose role has `permission`, when one is named).
+  // whose role has `permission` (when one is named) and for whom `visible` holds (when given:
+  // the subscriber's scope, e.g. a user limited to its agency sees its agency's units).
+  using Visible = std::function<bool(const govern::Principal& who)>;
   void Publish(const std::string& topic, const std::string& data_json, const std::string& time,
-               const std::string& permission = "");
+               const std::string& permission = "", const Visible& visible = {});
   // Accepts {"fixes": [...]} messages from clients whose role has unit.report: `handler`
   // answers with the JSON text of the results.
   using FixesHandler =

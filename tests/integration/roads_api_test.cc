@@ -446,5 +446,66 @@ TEST_F(RoadsApiTest, UnitsReportPositionsOverTheStreamAndSubscribersSeeThem) {
   EXPECT_NE(refused->find("unit.report"), std::string::npos) << *refused;
 }
 
+TEST_F(RoadsApiTest, AnAgencyScopedSubscriberSeesOnlyItsAgencysUnitsAndIncidents) {
+  api::HttpClient& admin = Admin(server_);
+  ASSERT_EQ(admin
+                .Post("/api/v1/agencies", json{{"id", "station2"},
+                                               {"name", "测试派出所二"},
+                                               {"kind", "police_station"},
+                                               {"parent", "bureau"}}
+                                              .dump())
+                ->status,
+            201);
+  auto made = admin.Post("/api/v1/users", json{{"id", "station2-duty"},
+                                               {"agency", "station2"},
+                                               {"role", "operator"},
+                                               {"scope", {{"kind", "agency"}}},
+                                               {"password", kTestPassword}}
+                                              .dump());
+  ASSERT_EQ(made->status, 201) << made->body;
+  const std::string token =
+      server_->Login({{"user", "station2-duty"}, {"password", kTestPassword}});
+  auto ws = api::WsClient::Connect("127.0.0.1", server_->port(),
+                                   "/api/v1/stream?topics=unit,incident&access_token=" + token);
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+  // The bureau's car changes first, then the station's: the station's officer hears only of
+  // the second.
+  ASSERT_EQ(admin.Post("/api/v1/units", Unit("b-car", "patrol_car", 104.06, 30.66).dump())->status,
+            201);
+  json other = Unit("s2-car", "patrol_car", 104.07, 30.66);
+  other["agency"] = "station2";
+  ASSERT_EQ(admin.Post("/api/v1/units", other.dump())->status, 201);
+  std::vector<std::string> seen;
+  while (seen.empty() || seen.back() != "s2-car") {
+    auto m = (*ws)->Read();
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    json j = json::parse(*m);
+    if (j["topic"] == "unit") seen.push_back(j["data"]["id"]);
+  }
+  EXPECT_EQ(seen, std::vector<std::string>{"s2-car"});
+  // An incident of the bureau reaches the station once the station's car works on it.
+  auto inc =
+      server_->As("operator")
+          .Post("/api/v1/incidents",
+                json{{"type", "traffic"}, {"source", "manual"}, {"location", {104.065, 30.66}}}
+                    .dump());
+  ASSERT_EQ(inc->status, 201) << inc->body;
+  const std::string id = Json(*inc)["id"];
+  auto sent =
+      server_->As("operator")
+          .Post("/api/v1/incidents/" + id + "/dispatch", json{{"unit_id", "s2-car"}}.dump());
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  json incident;
+  while (incident.is_null()) {
+    auto m = (*ws)->Read();
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    json j = json::parse(*m);
+    if (j["topic"] == "incident") incident = j["data"];
+  }
+  EXPECT_EQ(incident["id"], id);
+  ASSERT_FALSE(incident["assignments"].empty()) << incident.dump();
+  EXPECT_EQ(incident["assignments"][0]["unit_id"], "s2-car");
+}
+
 }  // namespace
 }  // namespace quanyu::testing
