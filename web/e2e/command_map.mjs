@@ -326,6 +326,12 @@ async function main() {
   }, topUnit, { timeout: 5000 }).catch(() => { throw new StepError(`the marker of ${topUnit} did not turn "dispatched" (stream topic unit)`); });
   log(`  the marker of ${topUnit} shows it dispatched (live, stream topic unit)`);
   await shot(page, "06-dispatched.png");
+  await page.locator(`[data-testid=assignment-row][data-unit-id="${topUnit}"]`).getByTestId("step-arrived").click();
+  await page.waitForSelector(`[data-testid=timeline-step][data-action=arrived]`, { timeout: 5000 })
+    .catch(() => { throw new StepError("recording the arrival did not add a step to the timeline"); });
+  const ga2 = await api(base, "GET", `/api/v1/incidents/${incId}`, opTok);
+  check(ga2.json.state === "on_scene", `after the arrival the incident is ${ga2.json.state}`);
+  log(`  arrival of ${topUnit} recorded: incident on scene`);
 
   log(`step ${++step}: units move and incidents appear live`);
   const before1 = await unitMarker("car-1");

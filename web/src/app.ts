@@ -19,7 +19,11 @@ interface Incident {
   id: string; type: string; type_label?: string; priority: number; state: string; state_label?: string;
   location?: number[]; district?: string; district_name?: string; summary?: string; reported?: string;
   updated?: string; source?: string; source_label?: string; source_ref?: string; timeline?: Step[];
-  assignments?: { unit_id: string; status?: string; eta_s?: number }[];
+  assignments?: Assignment[];
+}
+interface Assignment {
+  unit_id: string; active?: boolean; eta_s?: number; distance_m?: number; dispatched?: string | null;
+  acknowledged?: string | null; en_route?: string | null; arrived?: string | null; cleared?: string | null; cancelled?: boolean;
 }
 interface KpiGroup { key: string; label?: string; incidents: number; dispatched?: number; call_to_dispatch?: { count: number; median_s?: number }; call_to_arrival?: { count: number; median_s?: number } }
 
@@ -179,6 +183,27 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
         h("span", {}, t("incident.source")), h("span", {}, `${label("source", i.source ?? "", i.source_label)}${i.source_ref ? " " + i.source_ref : ""}`),
         h("span", {}, t("incident.summary")), h("span", {}, i.summary ?? "")),
       h("h4", {}, `${t("incident.timeline")} `, h("span", { class: "muted" }, t("time.zone"))), timeline);
+    const active = (i.assignments ?? []).filter((a) => a.active);
+    if (active.length) {
+      const table = h("table", { "data-testid": "assignments" });
+      for (const a of active) {
+        const u = units.get(a.unit_id);
+        const acts = h("td", {});
+        if (incWrite) {
+          const step = (action: string) => h("button", { "data-testid": `step-${action}`, onclick: (ev: Event) => void recordStep(i, action, a.unit_id, ev.target as HTMLButtonElement) }, t(`step.${action}`));
+          if (!a.arrived) acts.append(step("arrived"), " ", step("cancelled"));
+          else if (!a.cleared) acts.append(step("cleared"));
+        }
+        table.append(h("tr", { "data-testid": "assignment-row", "data-unit-id": a.unit_id },
+          h("td", {}, h("b", {}, u?.name ?? a.unit_id), h("div", { class: "muted" }, u ? label("unit.status", u.status ?? "", u.status_label) : "")),
+          h("td", {}, t("incident.eta", { eta: formatDuration(a.eta_s) })), acts));
+      }
+      incBody.append(h("h4", {}, t("incident.assigned")), table);
+    }
+    if (incWrite && i.state !== "closed") {
+      incBody.append(h("div", { class: "actions" },
+        h("button", { "data-testid": "step-closed", onclick: (ev: Event) => void recordStep(i, "closed", undefined, ev.target as HTMLButtonElement) }, t("step.closed"))));
+    }
     if (incWrite && i.state !== "closed") {
       if (!recBody || withRecommend) recBody = h("div", { "data-testid": "recommend-list" }, h("div", { class: "muted" }, "…"));
       incBody.append(h("h4", {}, t("incident.recommend")), recBody);
@@ -221,6 +246,20 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
     } catch (e) {
       clear(body);
       body.append(h("div", { class: "err", "data-testid": "recommend-error" }, t("error.generic", { reason: (e as Error).message })));
+    }
+  }
+  async function recordStep(i: Incident, action: string, unitId: string | undefined, btn: HTMLButtonElement): Promise<void> {
+    btn.disabled = true;
+    try {
+      const r = await api.post<Incident>(`/api/v1/incidents/${encodeURIComponent(i.id)}/steps`, unitId ? { action, unit_id: unitId } : { action });
+      incidents.set(r.id, r);
+      view.upsertIncident(r, r.id === selected, (x) => void selectIncident(x));
+      renderIncidentOptions();
+      renderIncident(r, true);
+      scheduleKpi();
+    } catch (e) {
+      btn.disabled = false;
+      incBody.append(h("div", { class: "err", "data-testid": "step-error" }, t("error.generic", { reason: (e as Error).message })));
     }
   }
   async function dispatchUnit(i: Incident, u: Unit, btn: HTMLButtonElement): Promise<void> {
