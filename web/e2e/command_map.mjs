@@ -208,6 +208,9 @@ async function main() {
   await page.goto(base + "/", { waitUntil: "load" });
   await page.getByTestId("login-user").fill("duty");
   await page.getByTestId("login-password").fill(pw.op);
+  if (serveArgs.includes("--notice")) {
+    await page.getByTestId("notice-banner").waitFor({ timeout: 3000 }).catch(() => { throw new StepError("no notice banner on the login screen"); });
+  }
   await shot(page, "01-login.png");
   await page.getByTestId("login-submit").click();
   await page.getByTestId("map").waitFor({ timeout: 10000 });

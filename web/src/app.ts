@@ -1,4 +1,5 @@
 // The command map: header, map and side panels, wired to the API and the live stream.
+import { showNotice } from "./about";
 import { Api, ApiError } from "./api";
 import { AlertQueue, incidentTypeForAlert, nextStates, type Alert } from "./alerts";
 import { barChart } from "./chart";
@@ -66,13 +67,7 @@ export function startApp(root: HTMLElement, api: Api, me: Principal, hooks: AppH
 
   const report = (e: unknown) => console.warn(e);
 
-  // ---- about: the notice banner (public route; absent on older servers)
-  fetch("/api/v1/about").then((r) => (r.ok ? r.json() : null)).then((a: { notice?: string; version?: string } | null) => {
-    if (a && typeof a.notice === "string" && a.notice.trim()) {
-      notice.textContent = `${t("notice")}：${a.notice}`;
-      notice.hidden = false;
-    }
-  }).catch(() => { /* no banner */ });
+  showNotice(notice);
 
   // ---- alerts panel
   const alertList = h("ul", { class: "alerts", "data-testid": "alert-list" });

@@ -1,6 +1,7 @@
 // Entry: the login screen, or the command map when a token is held in sessionStorage.
 import "leaflet/dist/leaflet.css";
 import "./style.css";
+import { about, showNotice } from "./about";
 import { Api, ApiError, TOKEN_KEY } from "./api";
 import { h, clear } from "./dom";
 import { setLang, t, type Lang } from "./i18n";
@@ -49,7 +50,12 @@ function showLogin(root: HTMLElement, message = ""): void {
       btn.disabled = false;
     }
   });
-  root.append(form);
+  const notice = h("div", { class: "notice", "data-testid": "notice-banner", hidden: true });
+  const version = h("div", { class: "muted version" });
+  void about().then((a) => { if (a?.version) version.textContent = `${a.name ?? "quanyu"} ${a.version}`; });
+  showNotice(notice);
+  root.append(notice, form);
+  form.append(version);
   user.focus();
 }
 
