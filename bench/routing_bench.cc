@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -59,29 +60,59 @@ RoadSet GridRoads(int side) {
   return set;
 }
 
+// A line of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1.
+long StatusKiB(const char* key) {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  const size_t n = std::strlen(key);
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, key, n) == 0 && line[n] == ':') kib = std::atol(line + n + 1);
+  }
+  std::fclose(f);
+  return kib;
+}
+
+// Resets the peak resident size (VmHWM) to the current one (Linux 4.0+).
+void ResetPeakRss() {
+  if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w"); f != nullptr) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+}
+
 struct Network {
   std::unique_ptr<RoadGraph> graph;
   std::unique_ptr<ContractionHierarchy> ch;
   double preprocess_seconds = 0;
+  // Resident memory: the peak growth while contracting, and what the hierarchy keeps after.
+  double preprocess_peak_mib = 0, hierarchy_mib = 0;
   std::vector<RoutePoint> points;  // random vertices of the largest component
 };
 
 std::unique_ptr<Network> MakeNetwork(const RoadSet& set) {
   auto n = std::make_unique<Network>();
   n->graph = std::make_unique<RoadGraph>(RoadGraph::Build(set));
+  ResetPeakRss();
+  const long rss_before = StatusKiB("VmRSS");
   const auto start = std::chrono::steady_clock::now();
   n->ch =
       std::make_unique<ContractionHierarchy>(ContractionHierarchy::Build(*n->graph, Metric::kTime));
   n->preprocess_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  n->preprocess_peak_mib = (StatusKiB("VmHWM") - rss_before) / 1024.0;
+  n->hierarchy_mib = (StatusKiB("VmRSS") - rss_before) / 1024.0;
   std::mt19937 rng(42);
   while (n->points.size() < 1000) {
     const uint32_t v = rng() % n->graph->vertex_count();
     if (n->graph->StrongComponent(v) == 0) n->points.push_back(n->graph->PointAtVertex(v));
   }
-  std::fprintf(stderr, "%lu vertices, %lu edges, %lu shortcuts, CH built in %.2f s\n",
+  std::fprintf(stderr,
+               "%lu vertices, %lu edges, %lu shortcuts, CH built in %.2f s; resident memory "
+               "+%.1f MiB at the peak of contraction, +%.1f MiB kept by the hierarchy\n",
                n->graph->stats().vertices, n->graph->stats().edges, n->ch->stats().shortcuts,
-               n->preprocess_seconds);
+               n->preprocess_seconds, n->preprocess_peak_mib, n->hierarchy_mib);
   return n;
 }
 
@@ -113,6 +144,8 @@ void BM_Preprocess(benchmark::State& state) {
   for (auto _ : state) state.SetIterationTime(n.preprocess_seconds);
   state.counters["vertices"] = static_cast<double>(n.graph->vertex_count());
   state.counters["shortcuts"] = static_cast<double>(n.ch->stats().shortcuts);
+  state.counters["peak_MiB"] = n.preprocess_peak_mib;
+  state.counters["kept_MiB"] = n.hierarchy_mib;
 }
 
 void BM_OneToOne(benchmark::State& state) {

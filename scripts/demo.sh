@@ -67,7 +67,10 @@ ANALYST_PW=$(awk '$1=="analyst"{print $2}' "$CRED")
 DUTY_PW=$(awk '$1=="duty"{print $2}' "$CRED")
 FEED_SECRET=$(awk '$1=="demo-feed"{print $2}' "$CRED")
 
-"$BIN" serve --data "$DATA" --listen "$LISTEN" &
+WEB_ARGS=()
+[ -f web/dist/index.html ] && WEB_ARGS=(--web web/dist)
+"$BIN" serve --data "$DATA" --listen "$LISTEN" "${WEB_ARGS[@]}" \
+  --notice "演示：车辆通行、巡逻车与警情均为模拟 · Demo: traffic, patrol cars and calls are SIMULATED" &
 SERVER=$!
 LOADGEN=""
 cleanup() {
@@ -103,6 +106,7 @@ python3 scripts/demo_units.py "$URL" "$ADMIN_TOKEN" "$DUTY_TOKEN" || true
 cat <<TXT
 
 quanyu is running: $URL
+  $URL/                              the command map (可视化指挥): log in as duty (password below)
   $URL/healthz
   $URL/metrics                      (Prometheus: records accepted/rejected, latencies, queue depth)
 
