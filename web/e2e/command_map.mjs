@@ -282,7 +282,13 @@ async function main() {
   await page.getByTestId("new-incident-pick").click();
   // A point near the road network, clear of the checkpoint's alert marker: ~300 m from it, in screen pixels.
   const mapBox = await page.getByTestId("map").boundingBox();
-  const px = await page.evaluate(([lng, lat]) => { const m = window.__qyMap; const p = m.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }, [cp.lng + 0.0025, cp.lat + 0.0012]);
+  // Centred first, so that no control or legend lies over it whatever the screen size.
+  const px = await page.evaluate(([lng, lat]) => {
+    const m = window.__qyMap;
+    m.setView([lat, lng], 15, { animate: false });
+    const p = m.latLngToContainerPoint([lat, lng]);
+    return [p.x, p.y];
+  }, [cp.lng + 0.0025, cp.lat + 0.0012]);
   await page.mouse.click(mapBox.x + px[0], mapBox.y + px[1]);
   await page.getByTestId("pick-marker").waitFor({ timeout: 3000 });
   await page.getByTestId("new-incident-summary").fill("E2E: 群众报称路口发生纠纷（模拟）");
