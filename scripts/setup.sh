@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libosmium2-dev libprotozero-dev libexpat1-dev libbz2-dev
   osmium-tool clang-format curl bc libxml2-utils
+  fonts-wqy-microhei
 )
 
 missing=()
@@ -21,7 +22,8 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 # Node.js and npm build the web front end (Debian's nodejs 18 suffices; a newer Node.js
-# already on the machine is used as it is). Chromium runs its browser tests.
+# already on the machine is used as it is). Chromium runs its browser tests; the CJK font
+# (fonts-wqy-microhei, above) makes their screenshots readable.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi

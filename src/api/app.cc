@@ -269,6 +269,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.retention = std::make_unique<govern::RetentionJob>(m.store.get(), m.audit.get(), clock,
                                                        options.retention);
+  m.retention->AddClass("incidents", [d = m.dispatch.get()](UnixMicros cutoff) {
+    return d->DropClosedIncidentsBefore(cutoff);
+  });
   m.devices = std::make_unique<DeviceRegistry>(clock);
   m.digest =
       std::make_unique<DigestVerifier>(options.auth.digest_realm, DigestVerifier::NewSecret());

@@ -144,11 +144,18 @@ json DeviceToJson(const govern::Device& d, int offset) {
           {"revoked", d.revoked}, {"created", FormatRfc3339(d.created, offset)}};
 }
 
+// Who a token acts as, with the permissions its role grants (what a client may show).
 json PrincipalToJson(const govern::Principal& p) {
+  const govern::RoleTable& roles = govern::RoleTable::Builtin();
+  json permissions = json::array();
+  for (const govern::PermissionInfo& perm : roles.permissions()) {
+    if (roles.Allows(p.role, perm.name)) permissions.push_back(perm.name);
+  }
   return {{"actor", p.Actor()},
           {"id", p.id},
           {"agency", p.agency},
           {"role", p.role},
+          {"permissions", std::move(permissions)},
           {"scope",
            {{"kind", std::string(govern::ScopeKindName(p.scope.kind))},
             {"districts", p.scope.districts}}}};

@@ -170,6 +170,27 @@ TEST_F(DispatchTest, DispatchAndStepsMoveUnitAndIncidentTogether) {
   EXPECT_EQ(inc3->id, "INC20261129-0003");
 }
 
+TEST_F(DispatchTest, RetentionDropsIncidentsClosedBeforeTheCutoffOnly) {
+  auto closed = svc_->CreateIncident("user:op", Call(IncidentType::kTraffic, {104.07, 30.65}));
+  auto open = svc_->CreateIncident("user:op", Call(IncidentType::kDispute, {104.07, 30.65}));
+  ASSERT_TRUE(closed.ok() && open.ok());
+  clock_.Advance(600 * kMicrosPerSecond);
+  ASSERT_TRUE(svc_->AddStep("user:op", closed->id, {StepAction::kClosed, "", "handled"}).ok());
+  const UnixMicros closed_at = kT0 + 600 * kMicrosPerSecond;
+
+  // Closed at the cut-off or after: kept.
+  EXPECT_EQ(*svc_->DropClosedIncidentsBefore(closed_at), 0);
+  EXPECT_TRUE(svc_->GetIncident(closed->id).ok());
+  // Closed before it: gone, from memory and from the store; the open one stays however old.
+  clock_.Advance(7 * kMicrosPerDay);
+  EXPECT_EQ(*svc_->DropClosedIncidentsBefore(clock_.Now()), 1);
+  EXPECT_EQ(svc_->GetIncident(closed->id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(svc_->GetIncident(open->id).ok());
+  Reopen();
+  EXPECT_EQ(svc_->GetIncident(closed->id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(svc_->GetIncident(open->id).ok());
+}
+
 TEST_F(DispatchTest, CancellingFreesTheUnit) {
   ASSERT_TRUE(svc_->PutUnit(Car("car1", {104.06, 30.66})).ok());
   auto inc = svc_->CreateIncident("user:op", Call(IncidentType::kTraffic, {104.07, 30.65}));

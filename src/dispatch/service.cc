@@ -373,6 +373,23 @@ StatusOr<Incident> DispatchService::CreateIncident(const std::string& actor, Inc
   return in;
 }
 
+StatusOr<int64_t> DispatchService::DropClosedIncidentsBefore(UnixMicros cutoff) {
+  std::lock_guard lock(mu_);
+  int64_t dropped = 0;
+  for (auto it = incidents_.begin(); it != incidents_.end();) {
+    const Incident& i = it->second;
+    const UnixMicros closed = i.state == IncidentState::kClosed ? i.Closed() : 0;
+    if (closed == 0 || closed >= cutoff) {
+      ++it;
+      continue;
+    }
+    RETURN_IF_ERROR(store_->DeleteDocument(kIncidentDocumentKind, i.id).status());
+    it = incidents_.erase(it);
+    ++dropped;
+  }
+  return dropped;
+}
+
 StatusOr<Incident> DispatchService::GetIncident(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = incidents_.find(id);

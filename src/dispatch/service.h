@@ -178,6 +178,9 @@ class DispatchService {
   // (clears the units still assigned), reopened.
   StatusOr<Incident> AddStep(const std::string& actor, const std::string& incident_id,
                              const StepInput& step);
+  // Retention ("incidents"): deletes the incidents closed before `cutoff`, with their
+  // timelines, and returns how many. Open incidents are kept however old.
+  StatusOr<int64_t> DropClosedIncidentsBefore(UnixMicros cutoff);
 
   // --- decisions ---
   StatusOr<Recommendation> Recommend(const roads::RoadNetwork& net,

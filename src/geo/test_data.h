@@ -1,10 +1,14 @@
-// Test helpers: the boundary files bundled under data/boundaries (found through the
-// QUANYU_SOURCE_DIR environment variable that CTest sets) and polygons written as text.
+// Test helpers: the source tree (found through the QUANYU_SOURCE_DIR environment variable
+// that CTest sets) with the boundary files bundled under data/boundaries, temporary files, and
+// polygons written as text.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -19,6 +23,21 @@ namespace quanyu::geo::testing {
 // AddressSanitizer, whose unoptimised build runs them about 30 times slower; every polygon
 // vertex is still checked there.
 inline constexpr int kRandomPointDivisor = QUANYU_ASAN ? 10 : 1;
+
+// The source tree's root; fails the test (and answers ".") if CTest did not say.
+inline std::string SourceDir() {
+  const char* src = std::getenv("QUANYU_SOURCE_DIR");
+  EXPECT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
+  return src == nullptr ? "." : src;
+}
+
+// Writes `text` to a file named after this process and `name` in the temporary directory;
+// returns its path (the caller removes it).
+inline std::string WriteTempFile(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
 
 // The text of data/boundaries/<name>; fails the test if it cannot be read.
 inline std::string ReadBoundaryFile(const std::string& name) {

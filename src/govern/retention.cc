@@ -46,6 +46,11 @@ RetentionJob::RetentionJob(store::Store* store, AuditLog* audit, const Clock* cl
 
 RetentionJob::~RetentionJob() { Stop(); }
 
+void RetentionJob::AddClass(std::string data_class, Dropper drop) {
+  std::lock_guard run_lock(run_mu_);
+  classes_.emplace_back(std::move(data_class), std::move(drop));
+}
+
 Status RetentionJob::Record(const RetentionRun& run, const Status& outcome) {
   store::AuditRecord r;
   r.actor = "system";
@@ -78,6 +83,17 @@ StatusOr<std::vector<RetentionRun>> RetentionJob::RunOnce() {
   if (UnixMicros period = policy_.Period("tracks"); period > 0) {
     RetentionRun run{"tracks", now - period, 0};
     StatusOr<int64_t> n = store_->DropUnitFixesBefore(run.cutoff);
+    if (n.ok()) run.deleted = *n;
+    RETURN_IF_ERROR(Record(run, n.status()));
+    if (!n.ok() && first_error.ok()) first_error = n.status();
+    runs.push_back(run);
+  }
+
+  for (const auto& [data_class, drop] : classes_) {
+    const UnixMicros period = policy_.Period(data_class);
+    if (period <= 0) continue;
+    RetentionRun run{data_class, now - period, 0};
+    StatusOr<int64_t> n = drop(run.cutoff);
     if (n.ok()) run.deleted = *n;
     RETURN_IF_ERROR(Record(run, n.status()));
     if (!n.ok() && first_error.ok()) first_error = n.status();

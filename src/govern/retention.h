@@ -12,13 +12,16 @@
 //             removed and the chain's anchor moved (Store::TrimAuditBefore), so verification
 //             still proves the rest.
 //   sessions  login sessions that expired more than a day ago (housekeeping, not personal data).
-// The periods of `passages_alert`, `alerts` and `incidents` are configured and validated now
-// and applied by the modules that keep those records.
+//   incidents closed incidents with their timelines (default 5 years), counted from their
+//             closing: dropped by the dispatch service (registered with AddClass).
+// Other modules register their classes with AddClass. The periods of `passages_alert` and
+// `alerts` are configured and validated, but no module applies them yet.
 //
 // Thread safety: RunOnce may be called from any thread, one run at a time.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -58,6 +61,13 @@ class RetentionJob {
   RetentionJob(store::Store* store, AuditLog* audit, const Clock* clock, RetentionPolicy policy);
   ~RetentionJob();
 
+  // Deletes the records of `data_class` older than the cut-off it is given and returns how
+  // many it deleted.
+  using Dropper = std::function<StatusOr<int64_t>(UnixMicros cutoff)>;
+  // A class kept by another module (e.g. "incidents"): run with the others when the policy
+  // gives it a period. Call before Start.
+  void AddClass(std::string data_class, Dropper drop);
+
   // One pass over every class with a period; each deletion run is audited (also when it
   // deleted nothing, so that the log shows the job ran).
   StatusOr<std::vector<RetentionRun>> RunOnce();
@@ -73,6 +83,7 @@ class RetentionJob {
   AuditLog* audit_;
   const Clock* clock_;
   RetentionPolicy policy_;
+  std::vector<std::pair<std::string, Dropper>> classes_;  // registered by other modules
   std::mutex run_mu_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -186,5 +186,40 @@ TEST_F(RetentionTest, ExpiredSessionsArePurged) {
   EXPECT_FALSE(store_->GetDocument(kSessionDoc, "dead").ok());
 }
 
+TEST_F(RetentionTest, ClassesOfOtherModulesRunWithTheirPeriodAndAreAudited) {
+  RetentionPolicy policy;
+  ASSERT_TRUE(policy.Set("incidents=30").ok());
+  ASSERT_TRUE(policy.Set("alerts=0").ok());
+  RetentionJob job(store_.get(), audit_.get(), &clock_, policy);
+  std::vector<UnixMicros> cutoffs;
+  job.AddClass("incidents", [&](UnixMicros cutoff) -> StatusOr<int64_t> {
+    cutoffs.push_back(cutoff);
+    return 4;
+  });
+  bool alerts_ran = false;
+  job.AddClass("alerts", [&](UnixMicros) -> StatusOr<int64_t> {
+    alerts_ran = true;  // period 0: kept for ever, never called
+    return 0;
+  });
+  clock_.Set(kT0 + 40 * kMicrosPerDay);
+  auto runs = job.RunOnce();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_EQ(cutoffs, std::vector<UnixMicros>{kT0 + 10 * kMicrosPerDay});
+  EXPECT_FALSE(alerts_ran);
+  auto records = RetentionRecords("incidents");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_NE(records[0].detail.find("\"deleted\":4"), std::string::npos) << records[0].detail;
+
+  // A class that fails is recorded as failed; the run reports the error.
+  RetentionJob failing(store_.get(), audit_.get(), &clock_, policy);
+  failing.AddClass("incidents",
+                   [](UnixMicros) -> StatusOr<int64_t> { return Unavailable("disk full"); });
+  EXPECT_FALSE(failing.RunOnce().ok());
+  records = RetentionRecords("incidents");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].outcome, "error");
+  EXPECT_NE(records[1].detail.find("disk full"), std::string::npos) << records[1].detail;
+}
+
 }  // namespace
 }  // namespace quanyu::govern

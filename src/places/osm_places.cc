@@ -1,25 +1,17 @@
 #include "places/osm_places.h"
 
-#include <filesystem>
 #include <optional>
-#include <osmium/handler.hpp>
-#include <osmium/handler/node_locations_for_ways.hpp>
-#include <osmium/index/map/flex_mem.hpp>
-#include <osmium/io/pbf_input.hpp>
-#include <osmium/io/xml_input.hpp>
+#include <osmium/area/assembler.hpp>
+#include <osmium/area/multipolygon_manager.hpp>
+#include <osmium/osm/area.hpp>
 #include <osmium/osm/node.hpp>
 #include <osmium/osm/way.hpp>
-#include <osmium/visitor.hpp>
-#include <system_error>
+#include <osmium/tags/tags_filter.hpp>
 
-#include "core/progress.h"
+#include "roads/osm_scan.h"
 
 namespace quanyu::places {
 namespace {
-
-using LocationIndex =
-    osmium::index::map::FlexMem<osmium::unsigned_object_id_type, osmium::Location>;
-using LocationHandler = osmium::handler::NodeLocationsForWays<LocationIndex>;
 
 // OSM tags copied into Place::tags when present.
 constexpr const char* kKeptTags[] = {"amenity",   "healthcare", "office",      "government",
@@ -52,7 +44,40 @@ class PlaceHandler : public osmium::handler::Handler {
       ++out_->stats.skipped_open_ways;
       return;
     }
-    // The mean of the distinct nodes (the closing node repeats the first).
+    std::optional<geo::LngLat> at = MeanOfRing(nodes);
+    if (!at) {
+      ++out_->stats.skipped_no_location;
+      return;
+    }
+    Add(way.tags(), *c, "osm:w" + std::to_string(way.id()), *at);
+    ++out_->stats.place_ways;
+  }
+
+  // Areas assembled from multipolygon relations (closed ways are taken by way() above): the
+  // place sits at the mean of the distinct nodes of its largest outer ring.
+  void area(const osmium::Area& area) {
+    if (area.from_way()) return;
+    std::optional<PlaceCategory> c = Classify(area.tags());
+    if (!c) return;
+    const osmium::OuterRing* largest = nullptr;
+    for (const osmium::OuterRing& outer : area.outer_rings()) {
+      if (largest == nullptr || outer.size() > largest->size()) largest = &outer;
+    }
+    std::optional<geo::LngLat> at;
+    if (largest != nullptr) at = MeanOfRing(*largest);
+    if (!at) {
+      ++out_->stats.skipped_no_location;
+      return;
+    }
+    Add(area.tags(), *c, "osm:r" + std::to_string(area.orig_id()), *at);
+    ++out_->stats.place_relations;
+  }
+
+ private:
+  // The mean of the located distinct nodes of a closed ring (its last node repeats the
+  // first), or nullopt if none is located.
+  template <typename Nodes>
+  static std::optional<geo::LngLat> MeanOfRing(const Nodes& nodes) {
     double lng = 0, lat = 0;
     size_t n = 0;
     for (size_t i = 0; i + 1 < nodes.size(); ++i) {
@@ -62,15 +87,10 @@ class PlaceHandler : public osmium::handler::Handler {
       lat += loc.lat();
       ++n;
     }
-    if (n == 0) {
-      ++out_->stats.skipped_no_location;
-      return;
-    }
-    Add(way.tags(), *c, "osm:w" + std::to_string(way.id()), {lng / n, lat / n});
-    ++out_->stats.place_ways;
+    if (n == 0) return std::nullopt;
+    return geo::LngLat{lng / n, lat / n};
   }
 
- private:
   static std::string_view Tag(const osmium::TagList& tags, const char* key) {
     const char* v = tags[key];
     return v == nullptr ? std::string_view() : std::string_view(v);
@@ -114,28 +134,17 @@ class PlaceHandler : public osmium::handler::Handler {
 }  // namespace
 
 StatusOr<OsmPlaceSet> ReadOsmPlaces(const std::string& path, const OsmPlacesOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("cannot read " + path);
-  OsmPlaceSet set;
-  try {
-    osmium::io::File file(path);
-    osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way);
-    set.stats.file_bytes = reader.file_size();
-    std::optional<Progress> progress;
-    if (options.progress) progress.emplace("reading " + path, reader.file_size(), "bytes");
-    LocationIndex index;
-    LocationHandler locations(index);
-    locations.ignore_errors();  // an extract lacks the nodes outside it
-    PlaceHandler places(&set);
-    while (osmium::memory::Buffer buffer = reader.read()) {
-      osmium::apply(buffer, locations, places);
-      if (progress) progress->Update(reader.offset());
-    }
-    reader.close();
-    if (progress) progress->Finish();
-  } catch (const std::exception& e) {
-    return DataLoss(path + " is not a readable OSM file: " + e.what());
+  // Multipolygon relations with any tag the classification reads; the handler decides.
+  osmium::TagsFilter filter{false};
+  for (const char* key : {"amenity", "healthcare", "office", "government", "power", "man_made",
+                          "industrial", "railway", "aeroway"}) {
+    filter.add_rule(true, osmium::TagMatcher{key});
   }
+  osmium::area::MultipolygonManager<osmium::area::Assembler> areas{
+      osmium::area::Assembler::config_type{}, filter};
+  OsmPlaceSet set;
+  PlaceHandler places(&set);
+  ASSIGN_OR_RETURN(set.stats.file_bytes, roads::ScanOsm(path, options.progress, areas, places));
   return set;
 }
 

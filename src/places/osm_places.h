@@ -1,7 +1,8 @@
 // Reading protected places from an OpenStreetMap file (.osm.pbf, or .osm XML) with libosmium.
-// libosmium stays inside osm_places.cc: it compiles slowly, and nothing else here needs it.
+// libosmium stays inside osm_places.cc (through roads/osm_scan.h): it compiles slowly.
 //
-// Nodes and closed ways (at the mean of their distinct nodes) are kept when their tags say:
+// Nodes, closed ways (at the mean of their distinct nodes) and multipolygon relations (at the
+// mean of the nodes of their largest outer ring) are kept when their tags say:
 //   school          amenity = school, kindergarten, college, university
 //   hospital        amenity = hospital, clinic; healthcare = hospital
 //   government      amenity = townhall; office = government; any government=*
@@ -9,8 +10,8 @@
 //   key_enterprise  amenity = bank; power = plant, substation; man_made = water_works,
 //                   wastewater_plant, works; industrial=* with a name
 //   transport       railway = station; amenity = bus_station; aeroway = aerodrome, terminal
-// (checked in that order; the first match decides). Everything else, open ways and relations
-// (multipolygons) are skipped. Ids are "osm:n<node id>" and "osm:w<way id>"; the name is
+// (checked in that order; the first match decides). Everything else and open ways are
+// skipped. Ids are "osm:n<node id>", "osm:w<way id>" and "osm:r<relation id>"; the name is
 // name:zh, else name, else name:en, else the category's Chinese label; the address is
 // addr:full, else addr:street with addr:housenumber.
 //
@@ -43,14 +44,15 @@ struct OsmPlacesStats {
   uint64_t ways = 0;                 // ways in the file
   uint64_t place_nodes = 0;          // places from nodes
   uint64_t place_ways = 0;           // places from closed ways
+  uint64_t place_relations = 0;      // places from multipolygon relations
   uint64_t skipped_open_ways = 0;    // classified by their tags, but not closed
-  uint64_t skipped_no_location = 0;  // classified closed ways none of whose nodes is in the file
+  uint64_t skipped_no_location = 0;  // classified areas none of whose nodes is in the file
   uint64_t file_bytes = 0;
   std::map<PlaceCategory, uint64_t> by_category;
 };
 
 struct OsmPlaceSet {
-  std::vector<Place> places;  // in file order (nodes, then ways); source "osm"
+  std::vector<Place> places;  // nodes first, then ways and relations; source "osm"
   OsmPlacesStats stats;
 };
 

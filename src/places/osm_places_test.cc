@@ -1,4 +1,5 @@
 #include "places/osm_places.h"
+#include "geo/test_data.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,11 +11,7 @@
 namespace quanyu::places {
 namespace {
 
-std::string SourceDir() {
-  const char* src = std::getenv("QUANYU_SOURCE_DIR");
-  EXPECT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
-  return src == nullptr ? "." : src;
-}
+using geo::testing::SourceDir;
 
 std::optional<PlaceCategory> Classify(const std::map<std::string, std::string>& tags) {
   return ClassifyOsmTags([&](const char* key) -> std::string_view {
@@ -44,7 +41,7 @@ TEST(OsmPlacesTest, ClassifiesTags) {
   EXPECT_EQ(Classify({{"railway", "halt"}}), std::nullopt);
 }
 
-TEST(OsmPlacesTest, NodesAndClosedWays) {
+TEST(OsmPlacesTest, NodesClosedWaysAndMultipolygons) {
   const std::string path = ::testing::TempDir() + "places_" + std::to_string(getpid()) + ".osm";
   {
     std::ofstream f(path);
@@ -58,13 +55,21 @@ TEST(OsmPlacesTest, NodesAndClosedWays) {
  <node id="6" version="1" lat="30.01" lon="104.02"><tag k="amenity" v="cafe"/><tag k="name" v="Cafe"/></node>
  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="amenity" v="hospital"/><tag k="name:en" v="General Hospital"/><tag k="addr:street" v="Main Street"/><tag k="addr:housenumber" v="7"/></way>
  <way id="11" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="amenity" v="police"/></way>
+ <node id="7" version="1" lat="30.10" lon="104.10"/>
+ <node id="8" version="1" lat="30.10" lon="104.12"/>
+ <node id="9" version="1" lat="30.12" lon="104.12"/>
+ <node id="12" version="1" lat="30.12" lon="104.10"/>
+ <way id="12" version="1"><nd ref="7"/><nd ref="8"/><nd ref="9"/></way>
+ <way id="13" version="1"><nd ref="9"/><nd ref="12"/><nd ref="7"/></way>
+ <relation id="20" version="1"><member type="way" ref="12" role="outer"/><member type="way" ref="13" role="outer"/>
+  <tag k="type" v="multipolygon"/><tag k="amenity" v="university"/><tag k="name" v="大学"/></relation>
 </osm>
 )";
   }
   auto set = ReadOsmPlaces(path);
   std::remove(path.c_str());
   ASSERT_TRUE(set.ok()) << set.status().ToString();
-  ASSERT_EQ(set->places.size(), 3u);
+  ASSERT_EQ(set->places.size(), 4u);
   EXPECT_EQ(set->places[0].id, "osm:n1");
   EXPECT_EQ(set->places[0].name, "小学");
   EXPECT_EQ(set->places[0].tags.at("amenity"), "school");
@@ -77,12 +82,18 @@ TEST(OsmPlacesTest, NodesAndClosedWays) {
   EXPECT_NEAR(set->places[2].position.lng, 104.001, 1e-9);
   EXPECT_NEAR(set->places[2].position.lat, 30.001, 1e-9);
   EXPECT_EQ(set->places[2].source, "osm");
-  EXPECT_EQ(set->stats.nodes, 6u);
-  EXPECT_EQ(set->stats.ways, 2u);
+  // The university drawn as a multipolygon of two ways: at the middle of its outer ring.
+  EXPECT_EQ(set->places[3].id, "osm:r20");
+  EXPECT_EQ(set->places[3].name, "大学");
+  EXPECT_NEAR(set->places[3].position.lng, 104.11, 1e-9);
+  EXPECT_NEAR(set->places[3].position.lat, 30.11, 1e-9);
+  EXPECT_EQ(set->stats.nodes, 10u);
+  EXPECT_EQ(set->stats.ways, 4u);
   EXPECT_EQ(set->stats.place_nodes, 2u);
   EXPECT_EQ(set->stats.place_ways, 1u);
+  EXPECT_EQ(set->stats.place_relations, 1u);
   EXPECT_EQ(set->stats.skipped_open_ways, 1u);
-  EXPECT_EQ(set->stats.by_category.at(PlaceCategory::kSchool), 2u);
+  EXPECT_EQ(set->stats.by_category.at(PlaceCategory::kSchool), 3u);
 }
 
 TEST(OsmPlacesTest, MissingFileIsNotFound) {

@@ -1,30 +1,20 @@
 #include "roads/basemap.h"
 
 #include <charconv>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <osmium/area/assembler.hpp>
 #include <osmium/area/multipolygon_manager.hpp>
-#include <osmium/handler.hpp>
-#include <osmium/handler/node_locations_for_ways.hpp>
-#include <osmium/index/map/flex_mem.hpp>
-#include <osmium/io/pbf_input.hpp>
-#include <osmium/io/xml_input.hpp>
 #include <osmium/osm/area.hpp>
 #include <osmium/osm/way.hpp>
-#include <osmium/relations/relations_manager.hpp>
 #include <osmium/tags/tags_filter.hpp>
-#include <osmium/visitor.hpp>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "roads/osm_scan.h"
+
 namespace quanyu::roads {
 namespace {
-
-using LocationIndex =
-    osmium::index::map::FlexMem<osmium::unsigned_object_id_type, osmium::Location>;
-using LocationHandler = osmium::handler::NodeLocationsForWays<LocationIndex>;
 
 constexpr std::string_view kRoadClasses[] = {
     "motorway",     "motorway_link", "trunk",          "trunk_link", "primary",
@@ -223,39 +213,19 @@ class BasemapHandler : public osmium::handler::Handler {
 }  // namespace
 
 StatusOr<Basemap> BuildBasemap(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("cannot read " + path);
+  osmium::TagsFilter filter{false};
+  filter.add_rule(true, "natural", "water");
+  filter.add_rule(true, "natural", "wood");
+  filter.add_rule(true, "waterway", "riverbank");
+  filter.add_rule(true, "leisure", "park");
+  filter.add_rule(true, osmium::TagMatcher{"landuse"});
+  osmium::area::MultipolygonManager<osmium::area::Assembler> areas{
+      osmium::area::Assembler::config_type{}, filter};
   Basemap map;
-  try {
-    osmium::io::File file(path);
-    osmium::TagsFilter filter{false};
-    filter.add_rule(true, "natural", "water");
-    filter.add_rule(true, "natural", "wood");
-    filter.add_rule(true, "waterway", "riverbank");
-    filter.add_rule(true, "leisure", "park");
-    filter.add_rule(true, osmium::TagMatcher{"landuse"});
-    osmium::area::Assembler::config_type config;
-    osmium::area::MultipolygonManager<osmium::area::Assembler> areas{config, filter};
-    osmium::relations::read_relations(file, areas);
-
-    Writer writer(&map.geojson);
-    BasemapHandler handler(&writer, &map.stats);
-    LocationIndex index;
-    LocationHandler locations(index);
-    locations.ignore_errors();  // an extract lacks the nodes outside it
-    osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
-                                        osmium::osm_entity_bits::relation);
-    while (osmium::memory::Buffer buffer = reader.read()) {
-      osmium::apply(buffer, locations, handler,
-                    areas.handler([&handler](osmium::memory::Buffer&& assembled) {
-                      osmium::apply(assembled, handler);
-                    }));
-    }
-    reader.close();
-    writer.Finish();
-  } catch (const std::exception& e) {
-    return DataLoss(path + " is not a readable OSM file: " + e.what());
-  }
+  Writer writer(&map.geojson);
+  BasemapHandler handler(&writer, &map.stats);
+  RETURN_IF_ERROR(ScanOsm(path, /*progress=*/false, areas, handler).status());
+  writer.Finish();
   return map;
 }
 

@@ -1,4 +1,5 @@
 #include "roads/basemap.h"
+#include "geo/test_data.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@
 
 namespace quanyu::roads {
 namespace {
+
+using geo::testing::SourceDir;
+using geo::testing::WriteTempFile;
 
 using nlohmann::json;
 
@@ -51,18 +55,6 @@ constexpr char kOsmXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 </osm>
 )";
 
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "-" + name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
-
-std::string SourceDir() {
-  const char* src = std::getenv("QUANYU_SOURCE_DIR");
-  EXPECT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
-  return src == nullptr ? "." : src;
-}
-
 // Twice the signed area of a GeoJSON ring (positive: counter-clockwise).
 double SignedArea(const json& ring) {
   double a = 0;
@@ -81,7 +73,7 @@ const json* FindByName(const json& fc, const std::string& name) {
 }
 
 TEST(BasemapTest, DrawsRoadsWaterAndLandUseWithRfc7946Rings) {
-  const std::string path = WriteTemp("basemap.osm", kOsmXml);
+  const std::string path = WriteTempFile("basemap.osm", kOsmXml);
   auto map = BuildBasemap(path);
   std::filesystem::remove(path);
   ASSERT_TRUE(map.ok()) << map.status().ToString();
@@ -147,7 +139,7 @@ TEST(BasemapTest, CentralChengduHasItsRoadClassesRiversAndLandUse) {
 TEST(BasemapTest, MissingOrUnreadableFilesAreNamed) {
   auto missing = BuildBasemap("/nonexistent/x.osm.pbf");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  const std::string bad = WriteTemp("bad.osm.pbf", "not a pbf file");
+  const std::string bad = WriteTempFile("bad.osm.pbf", "not a pbf file");
   auto broken = BuildBasemap(bad);
   std::filesystem::remove(bad);
   EXPECT_EQ(broken.status().code(), StatusCode::kDataLoss);

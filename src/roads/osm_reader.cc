@@ -1,25 +1,13 @@
 #include "roads/osm_reader.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <osmium/handler.hpp>
-#include <osmium/handler/node_locations_for_ways.hpp>
-#include <osmium/index/map/flex_mem.hpp>
-#include <osmium/io/pbf_input.hpp>
-#include <osmium/io/xml_input.hpp>
 #include <osmium/osm/relation.hpp>
 #include <osmium/osm/way.hpp>
-#include <osmium/visitor.hpp>
-#include <system_error>
 
-#include "core/progress.h"
+#include "roads/osm_scan.h"
 
 namespace quanyu::roads {
 namespace {
-
-using LocationIndex =
-    osmium::index::map::FlexMem<osmium::unsigned_object_id_type, osmium::Location>;
-using LocationHandler = osmium::handler::NodeLocationsForWays<LocationIndex>;
 
 std::string_view Tag(const osmium::TagList& tags, const char* key) {
   const char* v = tags[key];
@@ -138,29 +126,9 @@ class RoadHandler : public osmium::handler::Handler {
 }  // namespace
 
 StatusOr<RoadSet> ReadRoads(const std::string& path, const ReadOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("cannot read " + path);
   RoadSet set;
-  try {
-    osmium::io::File file(path);
-    osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
-                                        osmium::osm_entity_bits::relation);
-    set.stats.file_bytes = reader.file_size();
-    std::optional<Progress> progress;
-    if (options.progress) progress.emplace("reading " + path, reader.file_size(), "bytes");
-    LocationIndex index;
-    LocationHandler locations(index);
-    locations.ignore_errors();  // an extract lacks the nodes outside it: cut the way there
-    RoadHandler roads(&set);
-    while (osmium::memory::Buffer buffer = reader.read()) {
-      osmium::apply(buffer, locations, roads);
-      if (progress) progress->Update(reader.offset());
-    }
-    reader.close();
-    if (progress) progress->Finish();
-  } catch (const std::exception& e) {
-    return DataLoss(path + " is not a readable OSM file: " + e.what());
-  }
+  RoadHandler roads(&set);
+  ASSIGN_OR_RETURN(set.stats.file_bytes, ScanOsm(path, options.progress, NoAreas(), roads));
   return set;
 }
 

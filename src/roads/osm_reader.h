@@ -1,5 +1,5 @@
 // Reading drivable roads from an OpenStreetMap file (.osm.pbf, or .osm XML) with libosmium.
-// libosmium stays inside osm_reader.cc: it compiles slowly, and nothing else needs it.
+// libosmium stays inside the .cc files that read OSM (roads/osm_scan.h): it compiles slowly.
 //
 // Kept: ways tagged highway = motorway, trunk, primary, secondary, tertiary (and their _link
 // forms), unclassified, residential, service or living_street, with their maxspeed (see

@@ -15,6 +15,9 @@
 namespace quanyu::roads {
 namespace {
 
+using geo::testing::SourceDir;
+using geo::testing::WriteTempFile;
+
 // A hand-written OSM file: what is kept, what is skipped, and how one-way is read.
 constexpr char kOsmXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="hand">
@@ -45,20 +48,8 @@ constexpr char kOsmXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 </osm>
 )";
 
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "-" + name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
-
-std::string SourceDir() {
-  const char* src = std::getenv("QUANYU_SOURCE_DIR");
-  EXPECT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
-  return src == nullptr ? "." : src;
-}
-
 TEST(OsmReaderTest, KeepsDrivableWaysWithTheirTags) {
-  const std::string path = WriteTemp("roads.osm", kOsmXml);
+  const std::string path = WriteTempFile("roads.osm", kOsmXml);
   auto set = ReadRoads(path);
   std::filesystem::remove(path);
   ASSERT_TRUE(set.ok()) << set.status().ToString();
@@ -131,7 +122,7 @@ constexpr char kRestrictionsXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 )";
 
 TEST(OsmReaderTest, ReadsSpeedLimitsAndTurnRestrictions) {
-  const std::string path = WriteTemp("restrictions.osm", kRestrictionsXml);
+  const std::string path = WriteTempFile("restrictions.osm", kRestrictionsXml);
   auto set = ReadRoads(path);
   std::filesystem::remove(path);
   ASSERT_TRUE(set.ok()) << set.status().ToString();
@@ -150,7 +141,7 @@ TEST(OsmReaderTest, ReadsSpeedLimitsAndTurnRestrictions) {
 
 TEST(OsmReaderTest, MissingOrBrokenFilesAreErrors) {
   EXPECT_EQ(ReadRoads("/nonexistent/x.osm.pbf").status().code(), StatusCode::kNotFound);
-  const std::string path = WriteTemp("broken.osm.pbf", "this is not a PBF file");
+  const std::string path = WriteTempFile("broken.osm.pbf", "this is not a PBF file");
   auto set = ReadRoads(path);
   std::filesystem::remove(path);
   EXPECT_EQ(set.status().code(), StatusCode::kDataLoss);

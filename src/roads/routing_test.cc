@@ -13,9 +13,12 @@
 #include "roads/route.h"
 #include "roads/snap.h"
 #include "roads/test_map.h"
+#include "geo/test_data.h"
 
 namespace quanyu::roads {
 namespace {
+
+using geo::testing::SourceDir;
 
 using testing::NodeId;
 using testing::ParseAsciiMap;
@@ -330,12 +333,6 @@ struct Extract {
   std::unique_ptr<ContractionHierarchy> time, distance;
   double build_seconds = 0;
 };
-
-std::string SourceDir() {
-  const char* src = std::getenv("QUANYU_SOURCE_DIR");
-  EXPECT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
-  return src == nullptr ? "." : src;
-}
 
 const Extract& LoadExtract(const std::string& name) {
   static std::map<std::string, std::unique_ptr<Extract>> cache;

@@ -61,11 +61,12 @@ int RunImportPlaces(const ImportPlacesCommand& cmd, std::FILE* out, std::FILE* e
   for (const places::Place& p : valid) ++by_category[p.category];
   std::fprintf(out,
                "places of %s: %llu nodes and %llu ways read; %zu places (%llu from nodes, "
-               "%llu from closed ways), %zu skipped as invalid\n",
+               "%llu from closed ways, %llu from multipolygons), %zu skipped as invalid\n",
                cmd.file.c_str(), static_cast<unsigned long long>(set->stats.nodes),
                static_cast<unsigned long long>(set->stats.ways), valid.size(),
                static_cast<unsigned long long>(set->stats.place_nodes),
-               static_cast<unsigned long long>(set->stats.place_ways), rejected);
+               static_cast<unsigned long long>(set->stats.place_ways),
+               static_cast<unsigned long long>(set->stats.place_relations), rejected);
   for (places::PlaceCategory c : places::kAllPlaceCategories) {
     auto it = by_category.find(c);
     if (it == by_category.end()) continue;

@@ -13,15 +13,12 @@
 #include "places/place.h"
 #include "roads/network.h"
 #include "tools/reach.h"
+#include "geo/test_data.h"
 
 namespace quanyu::tools {
 namespace {
 
-std::string SourceDir() {
-  const char* src = std::getenv("QUANYU_SOURCE_DIR");
-  EXPECT_NE(src, nullptr) << "QUANYU_SOURCE_DIR is not set (run the test through ctest)";
-  return src == nullptr ? "." : src;
-}
+using geo::testing::SourceDir;
 
 class DataDir {
  public:

@@ -3,6 +3,7 @@
 // fails), logins and lockout, purpose-bound personal reads, and device scope.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "api/digest_auth.h"
@@ -115,6 +116,12 @@ TEST(AuthzTest, LoginLockoutAndLogoutOverHttp) {
   auto c = server.NewClient(token);
   auto me = c->Get("/api/v1/auth/me");
   EXPECT_EQ(Json(*me)["actor"], "user:admin");
+  // The permissions of the role, for a client to show what it may use: the administrator
+  // manages accounts but reads no alerts.
+  const json perms = Json(*me)["permissions"];
+  EXPECT_NE(std::find(perms.begin(), perms.end(), "user.write"), perms.end()) << perms.dump();
+  EXPECT_EQ(std::find(perms.begin(), perms.end(), "alert.read"), perms.end()) << perms.dump();
+  EXPECT_EQ(Json(*ok)["principal"]["permissions"], perms);
   EXPECT_EQ(c->Post("/api/v1/auth/logout", "")->status, 204);
   auto after = c->Get("/api/v1/auth/me");
   EXPECT_EQ(after->status, 401);

@@ -6,7 +6,6 @@
 // Prints a line per step; exits non-zero with the failing step's message; always stops the server.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +20,7 @@ const DIST = path.resolve(args.web ?? path.join(REPO, "web", "dist"));
 const PLATE = "川A9E2E1";
 const T0 = Date.now();
 
-let server = null, proxy = null, browser = null, tmp = null;
+let server = null, browser = null, tmp = null;
 let step = 0;
 
 function parseArgs(a) {
@@ -82,34 +81,6 @@ function shanghaiStamp(d = new Date()) {
   return `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}`;
 }
 
-// Serves DIST at / and forwards /api, /VIID and the stream to the server: used only when the
-// binary has no `serve --web` yet.
-function startStaticProxy(port, target) {
-  const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json" };
-  const t = new URL(target);
-  const srv = http.createServer((req, res) => {
-    if (req.url.startsWith("/api/") || req.url.startsWith("/VIID/") || req.url === "/healthz") {
-      const up = http.request({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers }, (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
-      up.on("error", () => { res.writeHead(502); res.end(); });
-      req.pipe(up);
-      return;
-    }
-    let f = path.join(DIST, decodeURIComponent(new URL(req.url, "http://x").pathname));
-    if (!f.startsWith(DIST) || !fs.existsSync(f) || fs.statSync(f).isDirectory()) f = path.join(DIST, "index.html");
-    res.writeHead(200, { "Content-Type": types[path.extname(f)] ?? "application/octet-stream" });
-    fs.createReadStream(f).pipe(res);
-  });
-  srv.on("upgrade", (req, sock, head) => {
-    const up = net.connect(Number(t.port), t.hostname, () => {
-      up.write(`${req.method} ${req.url} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`);
-      if (head?.length) up.write(head);
-      up.pipe(sock); sock.pipe(up);
-    });
-    up.on("error", () => sock.destroy()); sock.on("error", () => up.destroy());
-  });
-  return new Promise((resolve) => srv.listen(port, "127.0.0.1", () => resolve(srv)));
-}
-
 async function stopServer() {
   if (!server || server.exitCode !== null) return;
   const done = new Promise((r) => server.once("exit", r));
@@ -150,11 +121,8 @@ async function main() {
   cli("import", "alert-list", csv, "--list", "e2e", "--agency", "bureau", "--data", D);
 
   const port = await freePort();
-  const help = cli("serve", "--help");
-  const hasWeb = help.includes("--web");
   const NOTICE = "E2E：交通流量与报警均为模拟数据";
-  const serveArgs = ["serve", "--data", D, "--listen", `127.0.0.1:${port}`, ...(hasWeb ? ["--web", DIST] : []),
-    ...(help.includes("--notice") ? ["--notice", NOTICE] : [])];
+  const serveArgs = ["serve", "--data", D, "--listen", `127.0.0.1:${port}`, "--web", DIST, "--notice", NOTICE];
   log(`step ${++step}: ${path.basename(BIN)} ${serveArgs.join(" ")}`);
   const serverLog = fs.openSync(path.join(OUT, "server.log"), "w");
   server = spawn(BIN, serveArgs, { cwd: REPO, stdio: ["ignore", serverLog, serverLog] });
@@ -166,13 +134,7 @@ async function main() {
     if (!up) await new Promise((r) => setTimeout(r, 100));
   }
   check(up, "server did not answer /healthz within 10 s");
-  let base = api0;
-  if (!hasWeb) {
-    const pport = await freePort();
-    proxy = await startStaticProxy(pport, api0);
-    base = `http://127.0.0.1:${pport}`;
-    log(`  this binary has no serve --web: serving ${DIST} through a local proxy at ${base}`);
-  }
+  const base = api0;
 
   log(`step ${++step}: units at police stations, with position fixes`);
   const adminTok = await login(base, { user: "admin", password: pw.admin });
@@ -425,7 +387,6 @@ try {
   } catch { /* best effort */ }
 } finally {
   await browser?.close().catch(() => {});
-  proxy?.close();
   await stopServer();
   if (tmp && !args.keep) fs.rmSync(tmp, { recursive: true, force: true });
 }
