@@ -109,7 +109,7 @@ TEST(TripTest, AVehiclePassingACheckpointEmitsExactlyOneCrossingAtTheTimeItPasse
 }
 
 TEST(DirectionCodeTest, MapsHeadingsToGat1400Codes) {
-  EXPECT_EQ(DirectionCode(0), "3");    // northbound: south to north
+  EXPECT_EQ(DirectionCode(0), "3");  // northbound: south to north
   EXPECT_EQ(DirectionCode(359), "3");
   EXPECT_EQ(DirectionCode(45), "8");   // south-west to north-east
   EXPECT_EQ(DirectionCode(90), "2");   // west to east

@@ -35,37 +35,56 @@ struct Place {
   geo::LngLat at;
 };
 
+// A string member of a JSON object, "" if absent, null or not a string.
+std::string Str(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The field of the server's error body, "" if none.
+std::string ServerField(const api::ClientResponse& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_discarded() || !j.is_object() ? std::string()
+                                            : Str(j.value("error", json()), "field");
+}
+
 // The server's words for a refusal: its error message if it sent one, else the body.
 std::string ServerMessage(const api::ClientResponse& r) {
   auto j = json::parse(r.body, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {
-    std::string m = j["error"].value("message", "");
-    std::string f = j["error"].value("field", "");
+    std::string m = Str(j["error"], "message");
+    std::string f = Str(j["error"], "field");
     if (!m.empty()) return f.empty() ? m : f + ": " + m;
   }
   return r.body.size() > 300 ? r.body.substr(0, 300) + "..." : r.body;
 }
 
 // A refusal as a Status naming the request and the server's message.
-Status Refused(const std::string& method, const std::string& target,
-               const api::ClientResponse& r) {
-  std::string what = method + " " + target + " refused: HTTP " + std::to_string(r.status) + " " +
-                     ServerMessage(r);
+Status Refused(const std::string& method, const std::string& target, const api::ClientResponse& r) {
+  std::string what =
+      method + " " + target + " refused: HTTP " + std::to_string(r.status) + " " + ServerMessage(r);
   if (r.status == 401) return Unauthenticated(what);
   if (r.status == 403) return PermissionDenied(what);
   if (r.status >= 500) return Unavailable(what);
   return FailedPrecondition(what);
 }
 
-// One JSON request; a non-2xx answer is an error naming the request.
+// One JSON request; a non-2xx answer is an error naming the request (and the field the server
+// named goes to *refused_field if given).
 StatusOr<json> Call(api::HttpClient& c, const std::string& method, const std::string& target,
                     const std::string& body = {},
-                    const std::string& content_type = "application/json") {
+                    const std::string& content_type = "application/json",
+                    std::string* refused_field = nullptr) {
   std::map<std::string, std::string> headers;
   if (!body.empty()) headers["Content-Type"] = content_type;
   auto r = c.Send(method, target, body, headers);
-  if (!r.ok()) return Status(r.status().code(), method + " " + target + ": " + r.status().message());
-  if (r->status < 200 || r->status >= 300) return Refused(method, target, *r);
+  if (!r.ok())
+    return Status(r.status().code(), method + " " + target + ": " + r.status().message());
+  if (r->status < 200 || r->status >= 300) {
+    if (refused_field != nullptr) *refused_field = ServerField(*r);
+    return Refused(method, target, *r);
+  }
   auto j = json::parse(r->body, nullptr, false);
   if (j.is_discarded()) return Internal(method + " " + target + ": the answer is not JSON");
   return j;
@@ -121,11 +140,15 @@ constexpr CallKind kCalls[] = {
 
 enum class Phase { kIdle, kPatrol, kToIncident, kOnScene, kReturning };
 
+constexpr size_t kNoPlace = static_cast<size_t>(-1);
+
 struct Vehicle {
   std::string plate;
   bool listed = false;
   int plate_color = 5;
   geo::LngLat at;
+  size_t place = kNoPlace;    // the place it is parked at
+  size_t trip_to = kNoPlace;  // the place it drives to
   std::optional<sim::Trip> trip;
   double next_start_s = 0;
 };
@@ -158,8 +181,11 @@ class City {
   Status Load();
   // A trip of `who` from `from` to `to` on the server's route, starting at start_s; with the
   // checkpoints along it if `checkpoints`. None if the route is refused or unreachable.
+  // *refused_field, if given, is set to the field the server named when it refused the route
+  // ("from" or "to": a point too far from any road).
   StatusOr<std::optional<sim::Trip>> PlanTrip(const std::string& who, geo::LngLat from,
-                                              geo::LngLat to, double start_s, bool checkpoints);
+                                              geo::LngLat to, double start_s, bool checkpoints,
+                                              std::string* refused_field = nullptr);
   Status StepVehicles(double now_s);
   Status FlushPassages(bool force);
   Status PollUnits(double now_s);
@@ -170,9 +196,7 @@ class City {
   void Warn(const std::string& key, const std::string& message);
   void ProgressLine(double now_s);
 
-  double SimNow() const {
-    return static_cast<double>(MonotonicNanos() - t0_) / 1e9 * o_.speedup;
-  }
+  double SimNow() const { return static_cast<double>(MonotonicNanos() - t0_) / 1e9 * o_.speedup; }
   // The real time of simulated second s.
   UnixMicros WallAt(double s) const {
     return wall0_ + static_cast<UnixMicros>(s / o_.speedup * 1e6);
@@ -182,7 +206,19 @@ class City {
   }
   double Uniform(double a, double b) { return std::uniform_real_distribution<>(a, b)(rng_); }
   size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
-  const Place& RandomPlace() { return places_[Pick(places_.size())]; }
+  // A random place not known to be off the road network (one found so is dropped).
+  size_t RandomPlaceIndex() {
+    size_t i = Pick(places_.size());
+    for (int tries = 0; tries < 50 && off_network_[i]; ++tries) i = Pick(places_.size());
+    return i;
+  }
+  const Place& RandomPlace() { return places_[RandomPlaceIndex()]; }
+  void OffNetwork(size_t place) {
+    if (place != kNoPlace && !off_network_[place]) {
+      off_network_[place] = true;
+      ++rep_.places_off_network;
+    }
+  }
 
   const SimulateOptions& o_;
   std::FILE* err_;
@@ -193,6 +229,7 @@ class City {
 
   std::vector<sim::CheckpointSite> checkpoints_;
   std::vector<Place> places_;
+  std::vector<bool> off_network_;  // by place: no usable road near it
   std::vector<Vehicle> vehicles_;
   std::vector<Unit> units_;
   std::map<std::string, int> warned_;
@@ -210,6 +247,7 @@ class City {
   uint64_t call_seq_ = 0;
   struct PendingDispatch {
     std::string incident_id;
+    size_t place;
     double due_s;
   };
   std::vector<PendingDispatch> to_dispatch_;
@@ -225,20 +263,21 @@ Status City::Load() {
   // Checkpoints: the active ones, page by page.
   std::string after;
   for (;;) {
-    const std::string target = "/api/v1/checkpoints?status=active&limit=10000" +
-                               (after.empty() ? "" : "&after=" + after);
+    const std::string target =
+        "/api/v1/checkpoints?status=active&limit=10000" + (after.empty() ? "" : "&after=" + after);
     ASSIGN_OR_RETURN(json j, Call(reader_, "GET", target));
     for (const json& c : j["items"]) {
-      checkpoints_.push_back({c.value("id", ""), {c.value("lng", 0.0), c.value("lat", 0.0)}});
+      checkpoints_.push_back({Str(c, "id"), {c.value("lng", 0.0), c.value("lat", 0.0)}});
     }
     if (!j.contains("next_after") || j["next_after"].is_null()) break;
-    after = j["next_after"].get<std::string>();
+    after = Str(j, "next_after");
+    if (after.empty()) break;
   }
   ASSIGN_OR_RETURN(json places, Call(reader_, "GET", "/api/v1/places"));
   for (const json& p : places["places"]) {
-    places_.push_back(
-        {p.value("id", ""), p.value("name", ""), {p.value("lng", 0.0), p.value("lat", 0.0)}});
+    places_.push_back({Str(p, "id"), Str(p, "name"), {p.value("lng", 0.0), p.value("lat", 0.0)}});
   }
+  off_network_.assign(places_.size(), false);
   if (places_.size() < 2) {
     return FailedPrecondition(
         "the server has fewer than 2 protected places to drive between; import some first "
@@ -263,7 +302,8 @@ Status City::Load() {
     v.listed = i < n_listed;
     v.plate = v.listed ? listed[i % listed.size()] : plates.Plate(i);
     v.plate_color = v.plate.size() > 9 ? 9 : 5;  // new energy (7 after the province): green
-    v.at = RandomPlace().at;
+    v.place = RandomPlaceIndex();
+    v.at = places_[v.place].at;
     v.next_start_s = Uniform(0, 60);  // cars set off over the first simulated minute
     vehicles_.push_back(std::move(v));
   }
@@ -271,10 +311,10 @@ Status City::Load() {
 }
 
 StatusOr<std::optional<sim::Trip>> City::PlanTrip(const std::string& who, geo::LngLat from,
-                                                  geo::LngLat to, double start_s,
-                                                  bool checkpoints) {
+                                                  geo::LngLat to, double start_s, bool checkpoints,
+                                                  std::string* refused_field) {
   const std::string target = "/api/v1/route?from=" + Point(from) + "&to=" + Point(to);
-  auto j = Call(reader_, "GET", target);
+  auto j = Call(reader_, "GET", target, {}, {}, refused_field);
   if (!j.ok()) {
     if (Fatal(j.status())) return j.status();
     ++rep_.routes_refused;
@@ -331,6 +371,7 @@ Status City::StepVehicles(double now_s) {
       }
       if (v.trip->DoneAt(now_s)) {
         v.at = v.trip->PositionAt(now_s).at;
+        v.place = v.trip_to;
         v.trip.reset();
         v.next_start_s = now_s + Uniform(10, 120);  // parked a while
       }
@@ -338,9 +379,19 @@ Status City::StepVehicles(double now_s) {
       continue;
     }
     if (now_s < v.next_start_s) continue;
-    const Place& to = RandomPlace();
-    ASSIGN_OR_RETURN(v.trip, PlanTrip(v.plate, v.at, to.at, now_s, true));
-    if (!v.trip) v.next_start_s = now_s + 30;
+    const size_t to = RandomPlaceIndex();
+    std::string refused;
+    ASSIGN_OR_RETURN(v.trip, PlanTrip(v.plate, v.at, places_[to].at, now_s, true, &refused));
+    v.trip_to = to;
+    if (!v.trip) {
+      v.next_start_s = now_s + 30;
+      if (refused == "to") OffNetwork(to);
+      if (refused == "from") {  // parked off the network: it reappears at another place
+        OffNetwork(v.place);
+        v.place = RandomPlaceIndex();
+        v.at = places_[v.place].at;
+      }
+    }
   }
   return FlushPassages(false);
 }
@@ -366,9 +417,8 @@ Status City::FlushPassages(bool force) {
   const uint64_t rejected = j->value("rejected", 0);
   rep_.passages_rejected += rejected;
   if (rejected > 0) {
-    Warn("passages-rejected",
-         fmt::format("POST {}: {} simulated records rejected: {}", target, rejected,
-                     j->dump().substr(0, 400)));
+    Warn("passages-rejected", fmt::format("POST {}: {} simulated records rejected: {}", target,
+                                          rejected, j->dump().substr(0, 400)));
   }
   return Status::Ok();
 }
@@ -383,14 +433,19 @@ Status City::ReportStatus(Unit& u, const std::string& status) {
     poll_now_ = true;  // read what the server thinks instead
     return Status::Ok();
   }
-  u.server_status = j->value("status", status);
-  u.incident_id = j->value("incident_id", "");
+  u.server_status = Str(*j, "status");
+  u.incident_id = Str(*j, "incident_id");
   return Status::Ok();
 }
 
 Status City::StartPatrolTrip(Unit& u, double now_s) {
-  ASSIGN_OR_RETURN(u.trip, PlanTrip(u.id, u.at, RandomPlace().at, now_s, false));
-  if (!u.trip) u.next_start_s = now_s + 30;
+  const size_t to = RandomPlaceIndex();
+  std::string refused;
+  ASSIGN_OR_RETURN(u.trip, PlanTrip(u.id, u.at, places_[to].at, now_s, false, &refused));
+  if (!u.trip) {
+    u.next_start_s = now_s + 30;
+    if (refused == "to") OffNetwork(to);
+  }
   return Status::Ok();
 }
 
@@ -402,7 +457,7 @@ Status City::PollUnits(double now_s) {
   poll_now_ = false;
   ASSIGN_OR_RETURN(json j, Call(reader_, "GET", "/api/v1/units?kind=patrol_car,motorcycle"));
   for (const json& x : j["units"]) {
-    const std::string id = x.value("id", "");
+    const std::string id = Str(x, "id");
     auto it = std::find_if(units_.begin(), units_.end(), [&](const Unit& u) { return u.id == id; });
     if (it == units_.end()) {
       Unit u;
@@ -422,8 +477,8 @@ Status City::PollUnits(double now_s) {
       it = units_.end() - 1;
     }
     Unit& u = *it;
-    u.server_status = x.value("status", "");
-    const std::string incident = x.value("incident_id", "");
+    u.server_status = Str(x, "status");
+    const std::string incident = Str(x, "incident_id");
     const std::string& st = u.server_status;
     if (st == "off_duty") {
       u.phase = Phase::kIdle;
@@ -438,11 +493,16 @@ Status City::PollUnits(double now_s) {
       if (u.phase != Phase::kToIncident || u.incident_id != incident) {
         if (u.trip) u.at = u.trip->PositionAt(now_s).at;
         u.incident_id = incident;
-        ASSIGN_OR_RETURN(json inc, Call(reader_, "GET", "/api/v1/incidents/" + incident));
-        auto where = LngLatOf(inc["location"]);
+        auto inc = Call(reader_, "GET", "/api/v1/incidents/" + incident);
+        if (!inc.ok()) {
+          if (Fatal(inc.status())) return inc.status();
+          Warn("incident-read", inc.status().message());
+          continue;
+        }
+        auto where = LngLatOf((*inc)["location"]);
         if (!where.ok()) {
-          Warn("no-location", "incident " + incident + " has no location; unit " + u.id +
-                                  " cannot drive to it");
+          Warn("no-location",
+               "incident " + incident + " has no location; unit " + u.id + " cannot drive to it");
           continue;
         }
         ASSIGN_OR_RETURN(u.trip, PlanTrip(u.id, u.at, *where, now_s, false));
@@ -453,7 +513,7 @@ Status City::PollUnits(double now_s) {
         u.phase = Phase::kToIncident;
         if (st == "dispatched") {
           RETURN_IF_ERROR(ReportStatus(u, "en_route"));
-          ++rep_.en_route;
+          if (u.server_status == "en_route") ++rep_.en_route;
         }
       }
     } else if (st == "on_scene") {
@@ -557,7 +617,7 @@ Status City::StepUnits(double now_s) {
   if (j->value("refused", 0) > 0) {
     for (const json& r : (*j)["results"]) {
       if (!r.value("ok", true)) {
-        Warn("fix-refused", "POST " + target + ": a fix of unit " + r.value("unit_id", "?") +
+        Warn("fix-refused", "POST " + target + ": a fix of unit " + Str(r, "unit_id") +
                                 " refused: " + r["error"].dump());
         break;
       }
@@ -570,17 +630,17 @@ Status City::StepCalls(double now_s) {
   if (o_.call_every_s > 0 && now_s >= next_call_s_) {
     next_call_s_ = now_s + o_.call_every_s;
     const CallKind& k = kCalls[Pick(std::size(kCalls))];
-    const Place& where = RandomPlace();
+    const size_t place = RandomPlaceIndex();
+    const Place& where = places_[place];
     const std::string number = std::string(k.source).substr(5);  // 110, 120, 122
-    json body = {
-        {"source", k.source},
-        {"source_ref", fmt::format("SIM-{}-{}", run_tag_, ++call_seq_)},
-        {"type", k.type},
-        {"priority", k.priority},
-        {"location", json::array({where.at.lng, where.at.lat})},
-        {"reported", FormatRfc3339(WallAt(now_s))},
-        {"summary", fmt::format("SIMULATED {} call: {} near {}", number, k.what,
-                                where.name.empty() ? where.id : where.name)}};
+    json body = {{"source", k.source},
+                 {"source_ref", fmt::format("SIM-{}-{}", run_tag_, ++call_seq_)},
+                 {"type", k.type},
+                 {"priority", k.priority},
+                 {"location", json::array({where.at.lng, where.at.lat})},
+                 {"reported", FormatRfc3339(WallAt(now_s))},
+                 {"summary", fmt::format("SIMULATED {} call: {} near {}", number, k.what,
+                                         where.name.empty() ? where.id : where.name)}};
     auto j = Call(reader_, "POST", "/api/v1/incidents", body.dump());
     if (!j.ok()) {
       if (Fatal(j.status())) return j.status();
@@ -588,7 +648,7 @@ Status City::StepCalls(double now_s) {
     } else {
       ++rep_.incidents;
       if (o_.auto_dispatch) {
-        to_dispatch_.push_back({j->value("id", ""), now_s + o_.dispatch_delay_s});
+        to_dispatch_.push_back({Str(*j, "id"), place, now_s + o_.dispatch_delay_s});
       }
     }
   }
@@ -598,15 +658,18 @@ Status City::StepCalls(double now_s) {
       continue;
     }
     const std::string id = to_dispatch_[i].incident_id;
+    const size_t place = to_dispatch_[i].place;
     to_dispatch_.erase(to_dispatch_.begin() + static_cast<std::ptrdiff_t>(i));
     // Only the kinds this simulator drives, so that the unit sent is one that moves.
-    auto rec = Call(reader_, "POST", "/api/v1/dispatch/recommend",
-                    json{{"incident_id", id},
-                         {"k", 1},
-                         {"kinds", json::array({"patrol_car", "motorcycle"})}}
-                        .dump());
+    std::string refused;
+    auto rec = Call(
+        reader_, "POST", "/api/v1/dispatch/recommend",
+        json{{"incident_id", id}, {"k", 1}, {"kinds", json::array({"patrol_car", "motorcycle"})}}
+            .dump(),
+        "application/json", &refused);
     if (!rec.ok()) {
       if (Fatal(rec.status())) return rec.status();
+      if (refused == "location") OffNetwork(place);
       Warn("recommend", rec.status().message());
       continue;
     }
@@ -614,7 +677,7 @@ Status City::StepCalls(double now_s) {
       ++rep_.no_unit;
       continue;
     }
-    const std::string unit_id = (*rec)["units"][0].value("id", "");
+    const std::string unit_id = Str((*rec)["units"][0], "id");
     auto d = Call(reader_, "POST", "/api/v1/incidents/" + id + "/dispatch",
                   json{{"unit_id", unit_id}, {"note", "SIMULATED auto-dispatch"}}.dump());
     if (!d.ok()) {
@@ -659,8 +722,8 @@ Status City::Run() {
   for (;;) {
     const int64_t tick = MonotonicNanos();
     double now_s = SimNow();
-    const bool last = (o_.duration_s > 0 && now_s >= o_.duration_s) ||
-                      (o_.stop != nullptr && o_.stop->load());
+    const bool last =
+        (o_.duration_s > 0 && now_s >= o_.duration_s) || (o_.stop != nullptr && o_.stop->load());
     if (o_.duration_s > 0) now_s = std::min(now_s, o_.duration_s);
     RETURN_IF_ERROR(StepVehicles(now_s));
     RETURN_IF_ERROR(StepUnits(now_s));
@@ -691,8 +754,9 @@ StatusOr<SimulateReport> Simulate(const SimulateOptions& o, std::FILE* err) {
                            "QUANYU_TOKEN)");
   }
   if (o.device.empty()) {
-    return InvalidArgument("--device", "is required: the device that submits the simulated "
-                                       "passages and unit positions");
+    return InvalidArgument("--device",
+                           "is required: the device that submits the simulated "
+                           "passages and unit positions");
   }
   if (o.vehicles == 0 && o.call_every_s <= 0) {
     return InvalidArgument("--vehicles", "must be at least 1 (or calls must be on)");
@@ -736,13 +800,15 @@ int RunSimulate(const SimulateOptions& o, std::FILE* out, std::FILE* err) {
       out,
       "SIMULATED city (everything below was simulated by quanyu simulate): %.0f s simulated in "
       "%.1f s (speedup %g)\n"
-      "  vehicles: %zu, %llu trips (%llu routes refused or unreachable)\n"
+      "  vehicles: %zu, %llu trips (%llu routes refused or unreachable, %llu places found off "
+      "the road network)\n"
       "  passages: %llu sent, %llu accepted, %llu rejected; %llu with a listed plate\n"
       "  units: %zu moving, %llu fixes sent (%llu accepted); %llu en route, %llu arrivals, "
       "%llu cleared\n"
       "  calls: %llu incidents created, %llu dispatched, %llu without an available unit\n",
       r.simulated_s, r.real_s, o.speedup, o.vehicles, static_cast<unsigned long long>(r.trips),
       static_cast<unsigned long long>(r.routes_refused),
+      static_cast<unsigned long long>(r.places_off_network),
       static_cast<unsigned long long>(r.passages_sent),
       static_cast<unsigned long long>(r.passages_accepted),
       static_cast<unsigned long long>(r.passages_rejected),

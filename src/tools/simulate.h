@@ -55,8 +55,8 @@ struct SimulateOptions {
   // CSV), so that the server raises alerts. Default: 3 (if a file is given).
   size_t listed_vehicles = 3;
   std::string listed_plates_file;
-  double speedup = 1;           // simulated seconds per real second
-  double duration_s = 0;        // simulated seconds; 0 = until *stop
+  double speedup = 1;     // simulated seconds per real second
+  double duration_s = 0;  // simulated seconds; 0 = until *stop
   double checkpoint_radius_m = 30;
   double fix_interval_s = 5;    // simulated seconds between a moving unit's fixes
   double on_scene_minutes = 5;  // simulated
@@ -64,8 +64,8 @@ struct SimulateOptions {
   bool auto_dispatch = false;
   double dispatch_delay_s = 20;  // simulated, from a call to its dispatch
   uint64_t seed = 1;
-  size_t batch = 200;            // passages per request at most
-  double progress_every_s = 5;   // real seconds between progress lines; 0 = none
+  size_t batch = 200;           // passages per request at most
+  double progress_every_s = 5;  // real seconds between progress lines; 0 = none
   // Set (e.g. by a signal handler) to end the run; may be null.
   const std::atomic<bool>* stop = nullptr;
   // Called with every trip planned, on the run's thread (for tests and tracing); may be empty.
@@ -75,6 +75,7 @@ struct SimulateOptions {
 struct SimulateReport {
   double simulated_s = 0, real_s = 0;
   uint64_t trips = 0, routes_refused = 0;
+  uint64_t places_off_network = 0;  // places found too far from a road: no longer visited
   uint64_t passages_sent = 0, passages_accepted = 0, passages_rejected = 0;
   uint64_t listed_passages = 0;  // sent with a listed plate
   uint64_t fixes_sent = 0, fixes_accepted = 0;

@@ -2,6 +2,8 @@
 // checkpoints, the extract's protected places, an alert list and one patrol car: a few
 // simulated minutes at a high speedup must leave passages, an alert, a moving patrol car and
 // a dispatched, reached incident in the server.
+#include "tools/simulate.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,7 +24,6 @@
 #include "test_util.h"
 #include "tools/import.h"
 #include "tools/import_places.h"
-#include "tools/simulate.h"
 
 namespace quanyu::testing {
 namespace {
@@ -85,8 +86,7 @@ class SimulateTest : public ::testing::Test {
       ASSERT_NE(Json(*r)["state"], "failed") << r->body;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    operator_token_ =
-        server_.Login({{"user", "operator-user"}, {"password", kTestPassword}});
+    operator_token_ = server_.Login({{"user", "operator-user"}, {"password", kTestPassword}});
 
     // The alert list, and the same CSV as the simulator's --listed-plates.
     api::HttpClient& commander = server_.As("commander");
@@ -109,14 +109,13 @@ class SimulateTest : public ::testing::Test {
     json police = Json(*op.Get("/api/v1/places?category=police"))["places"];
     ASSERT_FALSE(police.empty());
     home_ = {police[0]["lng"].get<double>(), police[0]["lat"].get<double>()};
-    auto car = server_.client().Send(
-        "PUT", std::string("/api/v1/units/") + kUnit,
-        json{{"name", "巡逻车 1 (simulated)"},
-             {"kind", "patrol_car"},
-             {"agency", "bureau"},
-             {"home", json::array({home_.lng, home_.lat})}}
-            .dump(),
-        {{"Content-Type", "application/json"}});
+    auto car = server_.client().Send("PUT", std::string("/api/v1/units/") + kUnit,
+                                     json{{"name", "巡逻车 1 (simulated)"},
+                                          {"kind", "patrol_car"},
+                                          {"agency", "bureau"},
+                                          {"home", json::array({home_.lng, home_.lat})}}
+                                         .dump(),
+                                     {{"Content-Type", "application/json"}});
     ASSERT_TRUE(car.ok() && car->status / 100 == 2) << (car.ok() ? car->body : "");
   }
 
@@ -197,15 +196,16 @@ TEST_F(SimulateTest, ALiveSimulatedCityLeavesPassagesAlertsMovingUnitsAndInciden
   geo::LngLat at{car["position"][0].get<double>(), car["position"][1].get<double>()};
   EXPECT_GT(rep->fixes_accepted, 50u);
   EXPECT_EQ(rep->fixes_accepted, rep->fixes_sent);
-  auto track = op.Get(std::string("/api/v1/units/") + kUnit + "/track?from=" +
-                      FormatRfc3339(start) + "&to=" + FormatRfc3339(end + kMicrosPerSecond));
+  auto track =
+      op.Get(std::string("/api/v1/units/") + kUnit + "/track?from=" + FormatRfc3339(start) +
+             "&to=" + FormatRfc3339(end + kMicrosPerSecond));
   ASSERT_EQ(track->status, 200) << track->body;
   json coords = Json(*track)["geometry"]["coordinates"];
   ASSERT_GT(coords.size(), 50u);
   double farthest = geo::DistanceMeters(home_, at);
   for (const json& c : coords) {
-    farthest = std::max(farthest, geo::DistanceMeters(
-                                      home_, {c[0].get<double>(), c[1].get<double>()}));
+    farthest =
+        std::max(farthest, geo::DistanceMeters(home_, {c[0].get<double>(), c[1].get<double>()}));
   }
   EXPECT_GT(farthest, 300);
 
