@@ -106,7 +106,10 @@ StatusOr<geo::LngLat> LngLatOf(const json& j) {
 StatusOr<std::string> DeviceLogin(api::HttpClient& c, const std::string& device,
                                   const std::string& secret) {
   auto r = c.Post("/api/v1/auth/login", json{{"device", device}, {"secret", secret}}.dump());
-  if (!r.ok()) return r.status();
+  if (!r.ok()) {
+    return Status(r.status().code(),
+                  "logging in as device " + device + " failed: " + r.status().message());
+  }
   if (r->status != 200) {
     return Unauthenticated("logging in as device " + device + " failed: HTTP " +
                            std::to_string(r->status) + " " + ServerMessage(*r));
