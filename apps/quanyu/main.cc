@@ -337,12 +337,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   simulate->add_option("--listed-plates", sim.listed_plates_file,
                        "Alert-list CSV whose plates (first column) the listed vehicles carry");
-  simulate
-      ->add_option("--speedup", sim.speedup, "Simulated seconds per real second")
+  simulate->add_option("--speedup", sim.speedup, "Simulated seconds per real second")
       ->capture_default_str();
-  simulate
-      ->add_option("--duration", sim.duration_s,
-                   "Simulated seconds to run (0: until Ctrl-C)")
+  simulate->add_option("--duration", sim.duration_s, "Simulated seconds to run (0: until Ctrl-C)")
       ->capture_default_str();
   simulate->add_option("--seed", sim.seed, "Random seed")->capture_default_str();
   simulate
@@ -367,8 +364,7 @@ int main(int argc, char** argv) {
       ->add_option("--dispatch-delay", sim.dispatch_delay_s,
                    "Simulated seconds from a call to its automatic dispatch")
       ->capture_default_str();
-  simulate->add_option("--batch", sim.batch, "Passages per request at most")
-      ->capture_default_str();
+  simulate->add_option("--batch", sim.batch, "Passages per request at most")->capture_default_str();
 
   // admin
   quanyu::tools::AdminCommand adm;
