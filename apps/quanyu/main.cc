@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -21,8 +22,11 @@
 #include "tools/import_rings.h"
 #include "tools/loadgen.h"
 #include "tools/reach.h"
+#include "tools/simulate.h"
 
 namespace {
+
+std::atomic<bool> g_stop_simulation{false};
 
 constexpr const char* kVersion = "0.1.0";
 
@@ -308,6 +312,60 @@ int main(int argc, char** argv) {
                    "report the latency from sending a listed record to its alert event")
       ->envname("QUANYU_ALERTS_TOKEN");
 
+  // simulate
+  quanyu::tools::SimulateOptions sim;
+  auto* simulate = cli.add_subcommand(
+      "simulate",
+      "Run a SIMULATED city against a running server (demo and benchmarks): simulated vehicles "
+      "drive between protected places along real routes and pass checkpoints, simulated patrol "
+      "units report positions and answer incidents, simulated calls become incidents. All it "
+      "sends is simulated and labelled so");
+  simulate->add_option("--target", sim.target, "Server URL")->capture_default_str();
+  simulate
+      ->add_option("--token", sim.token,
+                   "An operator's bearer token: reads checkpoints, places, units and routes, "
+                   "creates the simulated calls' incidents and dispatches")
+      ->envname("QUANYU_TOKEN");
+  simulate->add_option("--device", sim.device,
+                       "The device that submits the passages and unit positions (allowed '*')");
+  simulate->add_option("--secret", sim.secret, "The device's secret")
+      ->envname("QUANYU_DEVICE_SECRET");
+  simulate->add_option("--vehicles", sim.vehicles, "Simulated vehicles")->capture_default_str();
+  simulate
+      ->add_option("--listed-vehicles", sim.listed_vehicles,
+                   "Vehicles carrying a plate of --listed-plates")
+      ->capture_default_str();
+  simulate->add_option("--listed-plates", sim.listed_plates_file,
+                       "Alert-list CSV whose plates (first column) the listed vehicles carry");
+  simulate->add_option("--speedup", sim.speedup, "Simulated seconds per real second")
+      ->capture_default_str();
+  simulate->add_option("--duration", sim.duration_s, "Simulated seconds to run (0: until Ctrl-C)")
+      ->capture_default_str();
+  simulate->add_option("--seed", sim.seed, "Random seed")->capture_default_str();
+  simulate
+      ->add_option("--checkpoint-radius", sim.checkpoint_radius_m,
+                   "A vehicle passing this close (m) to a checkpoint is recorded")
+      ->capture_default_str();
+  simulate
+      ->add_option("--fix-interval", sim.fix_interval_s,
+                   "Simulated seconds between a unit's position fixes")
+      ->capture_default_str();
+  simulate
+      ->add_option("--on-scene-minutes", sim.on_scene_minutes,
+                   "Simulated minutes a unit stays at an incident")
+      ->capture_default_str();
+  simulate
+      ->add_option("--call-every", sim.call_every_s,
+                   "Simulated seconds between simulated calls (0: none)")
+      ->capture_default_str();
+  simulate->add_flag("--auto-dispatch", sim.auto_dispatch,
+                     "Dispatch the recommended unit to each simulated call");
+  simulate
+      ->add_option("--dispatch-delay", sim.dispatch_delay_s,
+                   "Simulated seconds from a call to its automatic dispatch")
+      ->capture_default_str();
+  simulate->add_option("--batch", sim.batch, "Passages per request at most")->capture_default_str();
+
   // admin
   quanyu::tools::AdminCommand adm;
   bool password_stdin = false;
@@ -521,6 +579,12 @@ int main(int argc, char** argv) {
           rep->alert_p99_ms, rep->alert_max_ms);
     }
     return rep->failed_requests > 0 ? 1 : 0;
+  }
+  if (simulate->parsed()) {
+    std::signal(SIGINT, [](int) { g_stop_simulation.store(true); });
+    std::signal(SIGTERM, [](int) { g_stop_simulation.store(true); });
+    sim.stop = &g_stop_simulation;
+    return quanyu::tools::RunSimulate(sim, stdout, stderr);
   }
   if (closure->parsed()) return quanyu::tools::RunClosure(clo, stdout, stderr);
   if (reach->parsed()) return quanyu::tools::RunReach(reach_cmd, stdout, stderr);

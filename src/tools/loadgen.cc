@@ -74,25 +74,6 @@ StatusOr<std::vector<std::string>> CheckpointsFromFile(const std::string& path) 
   return ids;
 }
 
-// The exact plates of an alert-list CSV, read by the same parser the import uses.
-StatusOr<std::vector<std::string>> PlatesFromFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("listed_plates", "cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  rules::CsvImportContext ctx;  // list and agency only satisfy validation; nothing is stored
-  ctx.list_id = "loadgen";
-  ctx.owner_agency = "loadgen";
-  ctx.now = SystemClock::Get()->Now();
-  ASSIGN_OR_RETURN(rules::AlertCsv csv, rules::ParseAlertCsv(ss.str(), ctx));
-  std::vector<std::string> plates;
-  for (const auto& e : csv.entries) {
-    if (e.kind == rules::EntryKind::kExact) plates.push_back(e.plate);
-  }
-  if (plates.empty()) return InvalidArgument("listed_plates", path + " lists no exact plates");
-  return plates;
-}
-
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   return sorted[std::min(sorted.size() - 1,
@@ -113,6 +94,24 @@ StatusOr<std::string> DeviceToken(const std::string& host, uint16_t port, const 
 }
 
 }  // namespace
+
+StatusOr<std::vector<std::string>> ListedPlatesFromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("listed_plates", "cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  rules::CsvImportContext ctx;  // list and agency only satisfy validation; nothing is stored
+  ctx.list_id = "loadgen";
+  ctx.owner_agency = "loadgen";
+  ctx.now = SystemClock::Get()->Now();
+  ASSIGN_OR_RETURN(rules::AlertCsv csv, rules::ParseAlertCsv(ss.str(), ctx));
+  std::vector<std::string> plates;
+  for (const auto& e : csv.entries) {
+    if (e.kind == rules::EntryKind::kExact) plates.push_back(e.plate);
+  }
+  if (plates.empty()) return InvalidArgument("listed_plates", path + " lists no exact plates");
+  return plates;
+}
 
 StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
   std::string host;
@@ -142,7 +141,7 @@ StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& o) {
   }
   std::vector<std::string> listed;
   if (!o.listed_plates_file.empty()) {
-    ASSIGN_OR_RETURN(listed, PlatesFromFile(o.listed_plates_file));
+    ASSIGN_OR_RETURN(listed, ListedPlatesFromFile(o.listed_plates_file));
   }
   if (o.listed_share < 0 || o.listed_share > 1) {
     return InvalidArgument("listed_share", "must be between 0 and 1");

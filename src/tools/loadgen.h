@@ -52,4 +52,8 @@ struct LoadgenReport {
 
 StatusOr<LoadgenReport> RunLoadgen(const LoadgenOptions& options);
 
+// The exact plates of an alert-list CSV (its first column; read by the parser the import
+// uses). InvalidArgument naming "listed_plates" if the file is unreadable or lists none.
+StatusOr<std::vector<std::string>> ListedPlatesFromFile(const std::string& path);
+
 }  // namespace quanyu::tools
