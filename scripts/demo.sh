@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The demo: the server on the embedded default (a data directory under the repo, no other
 # server) with the bundled real boundaries as rings (Sichuan, its cities, Chengdu's districts),
-# central Chengdu's roads (OpenStreetMap) to route on,
-# checkpoints at real Chengdu intersections and district-boundary crossings, an alert list of
-# simulated plates, and simulated passage traffic replayed into it, some of it carrying listed
-# plates, so that alerts are raised and /metrics and the API show it working. Ctrl-C stops it.
+# central Chengdu's roads and places (OpenStreetMap) to route on, checkpoints at real Chengdu
+# intersections and district-boundary crossings, an alert list of simulated plates, units at the
+# real police stations, and the command map at http://127.0.0.1:8080/. A simulated city runs
+# in it (quanyu simulate): vehicles driving between real places pass checkpoints, a few of them
+# on the alert list, patrol cars answer simulated calls; background traffic adds volume and
+# some invalid records for the quarantine. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=build/release/quanyu
 DATA=${QUANYU_DEMO_DATA:-data/run/demo}
 LISTEN=${QUANYU_DEMO_LISTEN:-127.0.0.1:8080}
-RATE=${QUANYU_DEMO_RATE:-200}
+RATE=${QUANYU_DEMO_RATE:-100}
+VEHICLES=${QUANYU_DEMO_VEHICLES:-400}
 
 mkdir -p "$DATA"
 echo "== importing the rings: Sichuan, its cities, Chengdu's districts (DataV boundaries, GCJ-02 converted)"
@@ -25,6 +28,8 @@ echo "== importing the road network: central Chengdu (OpenStreetMap contributors
 "$BIN" import osm data/osm/chengdu_central.osm.pbf --data "$DATA"
 echo "== importing protected places and police stations from the same extract (OpenStreetMap contributors, ODbL)"
 "$BIN" import places data/osm/chengdu_central.osm.pbf --data "$DATA"
+echo "== ring closure (围闭度): the roads crossing each district boundary and the checkpoints watching them"
+"$BIN" closure --osm data/osm/chengdu_central.osm.pbf --data "$DATA" --save >/dev/null
 
 # Accounts, made once per data directory: the administrator, an analyst, and the feed that
 # replays simulated traffic. Their generated secrets are kept in a file only the user can read.
@@ -73,8 +78,10 @@ WEB_ARGS=()
   --notice "演示：车辆通行、巡逻车与警情均为模拟 · Demo: traffic, patrol cars and calls are SIMULATED" &
 SERVER=$!
 LOADGEN=""
+SIMULATE=""
 cleanup() {
   [ -n "$LOADGEN" ] && kill "$LOADGEN" 2>/dev/null || true
+  [ -n "$SIMULATE" ] && kill "$SIMULATE" 2>/dev/null || true
   kill -TERM "$SERVER" 2>/dev/null || true
   wait "$SERVER" 2>/dev/null || true
 }
@@ -86,11 +93,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-echo "== replaying SIMULATED passage traffic at $RATE records/s (1% deliberately invalid, 0.2% with a listed plate)"
+echo "== background passage traffic: SIMULATED, $RATE records/s at random checkpoints (2% deliberately invalid, for the quarantine)"
 QUANYU_DEVICE_SECRET="$FEED_SECRET" "$BIN" loadgen --target "$URL" --rate "$RATE" --batch 50 \
   --connections 1 --device demo-feed --checkpoints data/checkpoints/chengdu_demo.geojson \
-  --checkpoints data/checkpoints/chengdu_closure.csv --listed-plates "$DATA/demo-alert-list.csv" \
-  --listed-share 0.002 --invalid-share 0.01 --seed "$RANDOM" >/dev/null 2>&1 &
+  --checkpoints data/checkpoints/chengdu_closure.csv --listed-share 0 --invalid-share 0.02 \
+  --seed "$RANDOM" >/dev/null 2>&1 &
 LOADGEN=$!
 
 login() {
@@ -100,8 +107,19 @@ login() {
 ADMIN_TOKEN=$(login admin "$ADMIN_PW")
 ANALYST_TOKEN=$(login analyst "$ANALYST_PW")
 DUTY_TOKEN=$(login duty "$DUTY_PW")
+for _ in $(seq 1 300); do
+  curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "$URL/api/v1/roads" | grep -q '"state":"loading"' || break
+  sleep 0.1
+done
 echo "== units at the extract's police stations, simulated patrol cars and a simulated call"
 python3 scripts/demo_units.py "$URL" "$ADMIN_TOKEN" "$DUTY_TOKEN" || true
+echo "== the SIMULATED city: $VEHICLES vehicles driving between real places on the road network,"
+echo "   passing checkpoints (3 of them on the alert list), patrol cars answering simulated calls"
+echo "   (progress in $DATA/simulate.log)"
+QUANYU_TOKEN="$DUTY_TOKEN" QUANYU_DEVICE_SECRET="$FEED_SECRET" "$BIN" simulate --target "$URL" \
+  --device demo-feed --vehicles "$VEHICLES" --listed-plates "$DATA/demo-alert-list.csv" \
+  --auto-dispatch --call-every 120 --seed "$RANDOM" >"$DATA/simulate.log" 2>&1 &
+SIMULATE=$!
 
 cat <<TXT
 
