@@ -6,6 +6,7 @@
 #   scripts/bench.sh e2e        only the end-to-end HTTP ingest
 #   scripts/bench.sh alerts     only the alert latency: HTTP receipt to WebSocket delivery
 #   scripts/bench.sh dispatch   only routing (Andorra) and the dispatch recommendation (Chengdu)
+#   scripts/bench.sh scene      only the simulated city (quanyu simulate) against a server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/release
@@ -112,3 +113,46 @@ if [ "$what" = all ] || [ "$what" = alerts ]; then
   curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(alerts_raised_total|records_accepted_total)' || true
   cleanup
 fi
+
+if [ "$what" = all ] || [ "$what" = scene ]; then
+  PORT=18091
+  VEHICLES=${QUANYU_BENCH_SCENE_VEHICLES:-5000}
+  SPEEDUP=${QUANYU_BENCH_SCENE_SPEEDUP:-10}
+  SIM_SECONDS=${QUANYU_BENCH_SCENE_SECONDS:-600}
+  # Central Chengdu's roads and places, 3 SIMULATED listed plates, 20 SIMULATED patrol cars.
+  scene() {
+    "$B/quanyu" import osm data/osm/chengdu_central.osm.pbf --data "$DATA" >/dev/null
+    "$B/quanyu" import places data/osm/chengdu_central.osm.pbf --data "$DATA" >/dev/null
+    local csv="$DATA/listed.csv" from until
+    from=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    until=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+    echo "plate,kind,category,priority,case_no,approving_authority,approver,valid_from,valid_until,note" >"$csv"
+    for i in 1 2 3; do
+      echo "川A9000$i,exact,stolen_vehicle,2,BENCH-1,基准测试,基准,$from,$until,simulated" >>"$csv"
+    done
+    "$B/quanyu" import alert-list "$csv" --list bench --agency bureau --data "$DATA" >/dev/null
+  }
+  serve_fresh $PORT scene
+  ADMIN=$(login $PORT admin "bench admin pw")
+  TOKEN=$(login $PORT duty "bench operator pw")
+  for _ in $(seq 1 300); do
+    curl -fsS -H "Authorization: Bearer $ADMIN" http://127.0.0.1:$PORT/api/v1/roads | grep -q '"state":"loading"' || break
+    sleep 0.1
+  done
+  for i in $(seq -w 1 20); do
+    lng=$(echo "104.05 + $i * 0.003" | bc); lat=$(echo "30.66 + ($i % 5) * 0.01" | bc)
+    curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+      -d "{\"name\":\"巡逻车 $i (simulated)\",\"kind\":\"patrol_car\",\"agency\":\"bureau\",\"home\":[$lng,$lat]}" \
+      http://127.0.0.1:$PORT/api/v1/units/car-$i
+  done
+  echo "== the simulated city: $VEHICLES SIMULATED vehicles and 20 patrol cars on central Chengdu, $SIM_SECONDS simulated seconds at ${SPEEDUP}x, a call every 30 s, auto-dispatch"
+  t0=$(date +%s.%N)
+  QUANYU_TOKEN="$TOKEN" QUANYU_DEVICE_SECRET="bench feed secret" "$B/quanyu" simulate \
+    --target http://127.0.0.1:$PORT --device bench-feed --vehicles "$VEHICLES" \
+    --listed-plates "$DATA/listed.csv" --speedup "$SPEEDUP" --duration "$SIM_SECONDS" \
+    --call-every 30 --auto-dispatch --seed 7
+  echo "wall time $(echo "$(date +%s.%N) - $t0" | bc) s"
+  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(records_accepted_total|alerts_raised_total)' || true
+  cleanup
+fi
+

@@ -89,7 +89,7 @@ events::PassageRecord TrafficGenerator::Next(UnixMicros t) {
       last_listed_ = true;
     }
     r.plate_status = events::PlateStatus::kValid;
-    bool nev = r.plate.size() > 8;  // 7 characters after the 3-byte province
+    bool nev = r.plate.size() > 9;  // 6 characters after the 3-byte province (5 + 1 letter)
     r.plate_color = nev ? 9 : 5;    // green or blue
   }
   if (u > 1.0 - options_.invalid_share) {

@@ -40,5 +40,24 @@ TEST(TrafficTest, ListedPlatesAppearAtTheirShareAndTheirRecordsAreNamed) {
   EXPECT_EQ(carrying, listed_ids.size());
 }
 
+TEST(TrafficTest, NewEnergyPlatesAreGreenAndTheOthersBlue) {
+  TrafficOptions o;
+  o.seed = 3;
+  o.vehicles = 2000;
+  o.unreadable_share = 0;
+  TrafficGenerator gen({"K1"}, o);
+  size_t green = 0, blue = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const events::PassageRecord r = gen.Next(kT0 + i);
+    // A province character (3 bytes) and a letter, then 5 characters, or 6 for new energy.
+    const bool new_energy = r.plate.size() == 10;
+    EXPECT_EQ(r.plate_color, new_energy ? 9 : 5) << r.plate;
+    (new_energy ? green : blue) += 1;
+  }
+  // About a fifth of the vehicles are new-energy ones.
+  EXPECT_GT(green, 300u);
+  EXPECT_GT(blue, 2000u);
+}
+
 }  // namespace
 }  // namespace quanyu::sim
