@@ -1,5 +1,4 @@
 #include "places/osm_places.h"
-#include "geo/test_data.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -7,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+
+#include "geo/test_data.h"
 
 namespace quanyu::places {
 namespace {

@@ -1,5 +1,4 @@
 #include "roads/basemap.h"
-#include "geo/test_data.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,6 +9,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "geo/test_data.h"
 
 namespace quanyu::roads {
 namespace {

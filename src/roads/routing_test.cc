@@ -7,13 +7,13 @@
 #include <random>
 
 #include "core/sanitizers.h"
+#include "geo/test_data.h"
 #include "roads/ch.h"
 #include "roads/graph.h"
 #include "roads/osm_reader.h"
 #include "roads/route.h"
 #include "roads/snap.h"
 #include "roads/test_map.h"
-#include "geo/test_data.h"
 
 namespace quanyu::roads {
 namespace {

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "geo/test_data.h"
 #include "places/place.h"
 #include "roads/network.h"
 #include "tools/reach.h"
-#include "geo/test_data.h"
 
 namespace quanyu::tools {
 namespace {
