@@ -46,7 +46,7 @@ void Alerting::SetRings(std::shared_ptr<const registry::RingContext> rings) {
   rings_.store(std::move(rings));
 }
 
-void Alerting::OnDurable(std::span<const events::PassageRecord* const> records, bool recovered) {
+void Alerting::OnAccepted(std::span<const events::PassageRecord* const> records, bool recovered) {
   std::shared_ptr<const rules::Matcher> matcher = lists_->matcher();
   if (matcher->size() == 0) return;
   std::shared_ptr<const registry::RingContext> rings = rings_.load();
@@ -80,7 +80,7 @@ void Alerting::OnDurable(std::span<const events::PassageRecord* const> records, 
   };
   auto raised = alerts_->Raise(triggers, ctx);
   if (!raised.ok()) {
-    // The records are durable; their alerts are not. Say so loudly.
+    // The records go on to the log; their alerts are not stored. Say so loudly.
     m_alert_failures_->Inc();
     spdlog::error("{} alert(s) could not be stored: {}", triggers.size(),
                   raised.status().ToString());

@@ -1,12 +1,13 @@
-// Alerting: the rules stage of the ingest pipeline, wired. For every batch of durable records
-// it takes the current alert-list matcher and ring snapshot, lets the engine find the rules
-// that fire, counts the hits per list entry, folds the triggers into stored alerts and hands
-// each stored change to the WebSocket stream (and any other listener).
+// Alerting: the rules stage of the ingest pipeline, wired. For every batch of accepted records
+// (validated and new, on their way to the event log) it takes the current alert-list matcher and
+// ring snapshot, lets the engine find the rules that fire, counts the hits per list entry, folds
+// the triggers into stored alerts and hands each stored change to the WebSocket stream (and any
+// other listener).
 //
 // Records recovered from the event log at start-up may have been evaluated before a crash:
 // their triggers are dropped when an alert already names the record.
 //
-// Thread safety: OnDurable may be called from any number of threads; SetRings at any time.
+// Thread safety: OnAccepted may be called from any number of threads; SetRings at any time.
 #pragma once
 
 #include <atomic>
@@ -28,15 +29,15 @@ inline constexpr char kAlertRulesDoc[] = "alert_rules";  // store document kind,
 
 class Alerting {
  public:
-  // REQUIRES: every pointer outlives this object; call Load before OnDurable.
+  // REQUIRES: every pointer outlives this object; call Load before OnAccepted.
   Alerting(store::Store* store, rules::AlertLists* lists, rules::Alerts* alerts,
            Metrics* metrics = &Metrics::Default());
 
   // Reads the configured rules (defaults if none are stored).
   Status Load();
 
-  // The pipeline's on_durable hook.
-  void OnDurable(std::span<const events::PassageRecord* const> records, bool recovered);
+  // The pipeline's on_accepted hook.
+  void OnAccepted(std::span<const events::PassageRecord* const> records, bool recovered);
 
   // The ring snapshot the engine reads (an empty one until set).
   void SetRings(std::shared_ptr<const registry::RingContext> rings);

@@ -262,9 +262,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   });
   ingest::PipelineOptions po;
   po.validation = options.validation;
-  po.on_durable = [alerting = m.alerting.get()](
+  po.on_accepted = [alerting = m.alerting.get()](
                       std::span<const events::PassageRecord* const> records, bool recovered) {
-    alerting->OnDurable(records, recovered);
+    alerting->OnAccepted(records, recovered);
   };
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.retention = std::make_unique<govern::RetentionJob>(m.store.get(), m.audit.get(), clock,

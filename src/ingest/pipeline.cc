@@ -167,11 +167,11 @@ Status Pipeline::Recover() {
     uint64_t next = from;
     Status apply_status;
     auto flush = [&]() {
-      if (options_.on_durable && !batch.passages.empty()) {
+      if (options_.on_accepted && !batch.passages.empty()) {
         std::vector<const events::PassageRecord*> recs;
         recs.reserve(batch.passages.size());
         for (const events::PassageRecord& r : batch.passages) recs.push_back(&r);
-        options_.on_durable(recs, /*recovered=*/true);
+        options_.on_accepted(recs, /*recovered=*/true);
       }
       batch.log_positions[p] = next;
       apply_status = store_->Apply(batch);
@@ -349,18 +349,21 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     }
     by_partition[partition].push_back(std::move(e));
   }
-  // The rules stage runs once the records are durable and before the applier may store them:
-  // the store's log position then only passes a record whose alerts are stored, so recovery
-  // after a crash re-evaluates every record whose alerts might be missing.
-  Status s = LogAndQueue(by_partition, [&] {
-    if (!options_.on_durable || accepted == 0) return;
+  // The rules stage runs on the accepted records before they are appended, so that an alert
+  // does not wait for the log's fsync; the applier cannot store a record before its append, so
+  // the store's log position still only passes records whose alerts are stored, and recovery
+  // after a crash re-evaluates every record whose alerts might be missing. If the append fails
+  // the alerts stand (they carry their record) and the sender, told of the failure, resends:
+  // the resend folds into the same alert.
+  if (options_.on_accepted && accepted > 0) {
     thread_local std::vector<const events::PassageRecord*> recs;
     recs.clear();
     for (size_t i = 0; i < items.size(); ++i) {
       if ((*results)[i].outcome == Outcome::kAccepted) recs.push_back(&items[i].record);
     }
-    options_.on_durable(recs, /*recovered=*/false);
-  });
+    options_.on_accepted(recs, /*recovered=*/false);
+  }
+  Status s = LogAndQueue(by_partition);
   if (!s.ok()) {
     // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
     std::lock_guard lock(dedup_mu_);
@@ -379,13 +382,11 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
   return Status::Ok();
 }
 
-Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition,
-                             const std::function<void()>& before_queue) {
+Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition) {
   std::vector<std::pair<int, const std::vector<bus::LogEntry>*>> batches;
   for (auto& [partition, entries] : by_partition) batches.emplace_back(partition, &entries);
   std::vector<uint64_t> firsts;
   Status st = log_->AppendMany(batches, &firsts);
-  if (st.ok() && before_queue) before_queue();
   // What was appended is applied even when another partition failed, so that every
   // partition's applied position keeps advancing over contiguous ranges.
   size_t i = 0;

@@ -1,4 +1,5 @@
-// The ingest pipeline: validate → deduplicate → durable event log → acknowledge → store.
+// The ingest pipeline: validate → deduplicate → rules stage → durable event log → acknowledge →
+// store.
 //
 // Every passage record that reaches quanyu goes through Pipeline::Submit. A record is either
 //   - accepted: appended to the event log (fsynced, group-committed) before Submit returns,
@@ -52,15 +53,16 @@ struct PipelineOptions {
   size_t max_queue = 500'000;
   // Largest store transaction. Default: 10,000 records.
   size_t apply_batch = 10'000;
-  // Called with the accepted records of each Submit (and replay) once they are durable, before
-  // the applier may store them and before Submit returns — the rules engine's place in the
-  // pipeline — and at Open with the records found in the log that the store did not have yet
-  // (`recovered`, which may have been evaluated before a crash). Because the store's log
-  // position never passes a record before this call returns, whatever it stores for a record
-  // (alerts) is either stored or redone at recovery. Called from the submitting thread; must not
-  // call back into the pipeline. Default: none.
+  // Called with the accepted records of each Submit (and replay) after validation and
+  // deduplication and before they are appended to the log — the rules engine's place in the
+  // pipeline, so that alerts do not wait for the fsync — and at Open with the records found in
+  // the log that the store did not have yet (`recovered`, which may have been evaluated before
+  // a crash). Because the applier never stores a record before this call returns, whatever it
+  // stores for a record (alerts) is either stored or redone at recovery. If the append then
+  // fails, Submit reports the error and the sender resends. Called from the submitting thread;
+  // must not call back into the pipeline. Default: none.
   std::function<void(std::span<const events::PassageRecord* const> records, bool recovered)>
-      on_durable;
+      on_accepted;
 };
 
 enum class Outcome { kAccepted, kDuplicate, kRejected };
@@ -132,10 +134,8 @@ class Pipeline : public events::CheckpointLookup {
     uint64_t first_seq = 0;
     std::vector<bus::LogEntry> entries;
   };
-  // Appends to the log; if every partition's append succeeded, calls before_queue; then hands
-  // what was appended to the applier.
-  Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition,
-                     const std::function<void()>& before_queue = {});
+  // Appends to the log, then hands what was appended to the applier.
+  Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition);
   void EnqueueForApply(Pending p);
   void DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) const;
 

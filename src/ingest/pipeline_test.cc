@@ -156,7 +156,7 @@ TEST_F(PipelineTest, TheStoreTakesARecordOnlyAfterTheRulesStageIsDone) {
   int calls = 0;
   bool stored_during_stage = false;
   PipelineOptions options;
-  options.on_durable = [&](std::span<const events::PassageRecord* const> records, bool) {
+  options.on_accepted = [&](std::span<const events::PassageRecord* const> records, bool) {
     ++calls;
     // Long enough for the applier to have stored the record had it been handed over.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

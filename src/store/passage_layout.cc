@@ -1,9 +1,12 @@
 #include "store/passage_layout.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+
+#include "core/json_text.h"
 
 namespace quanyu::store::internal {
 namespace {
@@ -128,33 +131,6 @@ class Reader {
   bool ok_ = true;
 };
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (a non-ASCII lead byte), or 0.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
-
 constexpr uint8_t kRestFormat = 1;
 // How a speed is stored.
 constexpr uint8_t kSpeedUnknown = 0;  // -1 (or NaN)
@@ -229,8 +205,14 @@ IndexEntry IndexEntryAt(std::string_view data, size_t i) {
 bool DecodeIndexEntries(std::string_view data, std::vector<IndexEntry>* out) {
   if (data.size() % kIndexEntryBytes != 0) return false;
   size_t n = data.size() / kIndexEntryBytes;
-  out->reserve(out->size() + n);
-  for (size_t i = 0; i < n; ++i) out->push_back(IndexEntryAt(data, i));
+  // Grow geometrically: a merge appends block after block, and reserving the exact size each
+  // time would copy the whole buffer per block.
+  if (out->capacity() < out->size() + n)
+    out->reserve(std::max(out->size() + n, 2 * out->capacity()));
+  size_t at = out->size();
+  out->resize(at + n);
+  IndexEntry* dst = out->data() + at;
+  for (size_t i = 0; i < n; ++i) dst[i] = IndexEntryAt(data, i);
   return true;
 }
 
@@ -239,24 +221,6 @@ int RunSizeClass(int64_t n) {
   int c = 1;
   for (int64_t limit = 4096 * 8; n >= limit && c < 20; limit *= 8) ++c;
   return c;
-}
-
-void AppendSanitizedUtf8(std::string_view s, std::string* out) {
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t run = i;
-    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
-    out->append(s.substr(run, i - run));
-    if (i >= s.size()) break;
-    size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) {
-      out->append("\xEF\xBF\xBD");
-      ++i;
-    } else {
-      out->append(s.substr(i, len));
-      i += len;
-    }
-  }
 }
 
 void EncodePassageRest(const events::PassageRecord& p, int64_t device_num, std::string* out) {

@@ -101,7 +101,4 @@ void EncodePassageRest(const events::PassageRecord& p, int64_t device_num, std::
 // that contain the ids without them). False if the blob is malformed.
 bool DecodePassageRest(std::string_view blob, events::PassageRecord* p, int64_t* device_num);
 
-// Appends s to *out with every byte sequence that is not well-formed UTF-8 replaced by U+FFFD.
-void AppendSanitizedUtf8(std::string_view s, std::string* out);
-
 }  // namespace quanyu::store::internal

@@ -217,18 +217,5 @@ TEST(PassageLayoutTest, DamagedRestIsRejected) {
   EXPECT_FALSE(DecodePassageRest(other_format, &got, &device));
 }
 
-TEST(PassageLayoutTest, SanitizedUtf8) {
-  std::string out;
-  AppendSanitizedUtf8(
-      "a\xC3\xA9"
-      "b\xE0\x80"
-      "c\xF0\x9F\x98\x80",
-      &out);
-  EXPECT_EQ(out,
-            "a\xC3\xA9"
-            "b\xEF\xBF\xBD\xEF\xBF\xBD"
-            "c\xF0\x9F\x98\x80");
-}
-
 }  // namespace
 }  // namespace quanyu::store::internal
