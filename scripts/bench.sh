@@ -63,7 +63,7 @@ serve_fresh() {
   echo "bench operator pw" | "$B/quanyu" admin user add duty --role operator --agency bureau \
     --data "$DATA" --password-stdin >/dev/null
   $setup
-  "$B/quanyu" --log-level warn serve --data "$DATA" --listen 127.0.0.1:"$port" --threads 6 &
+  "$B/quanyu" --log-level ${QLOG:-warn} serve --data "$DATA" --listen 127.0.0.1:"$port" --threads 6 &
   SERVER=$!
   for _ in $(seq 1 100); do curl -fsS http://127.0.0.1:"$port"/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 }

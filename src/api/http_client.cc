@@ -117,6 +117,7 @@ struct HttpClient::Impl {
       }
     }
     buffer.clear();
+    buffer.reserve(64 * 1024);  // room for large answers in few reads (Beast reads what fits)
     return Status::Ok();
   }
 

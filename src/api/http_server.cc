@@ -24,7 +24,7 @@ std::string MakeRequestId(Shared& s) {
   return buf;
 }
 
-Request ToRequest(const http::request<http::string_body>& in, const std::string& remote) {
+Request ToRequest(http::request<http::string_body>& in, const std::string& remote) {
   Request r;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
@@ -37,7 +37,7 @@ Request ToRequest(const http::request<http::string_body>& in, const std::string&
     for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers[k] = std::string(f.value());
   }
-  r.body = in.body();
+  r.body = std::move(in.body());
   r.remote = remote;
   return r;
 }

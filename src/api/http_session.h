@@ -66,7 +66,8 @@ struct Shared {
 };
 
 std::string MakeRequestId(Shared& s);
-Request ToRequest(const boost::beast::http::request<boost::beast::http::string_body>& in,
+// The request as the router sees it; moves the body out of `in`.
+Request ToRequest(boost::beast::http::request<boost::beast::http::string_body>& in,
                   const std::string& remote);
 
 // Registers a session for a newly accepted connection with `shared` and starts it.
@@ -230,10 +231,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->header_limit(64 * 1024);
     Tcp().expires_after(std::chrono::seconds(shared_->options.idle_timeout_seconds));
     busy_ = false;
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  // Beast reads as much as the buffer has room for, at least 512 bytes: a buffer that never
+  // grew would take a 500-record batch (about 450 KB) in hundreds of small reads. A large body
+  // gets room for up to 64 KB per read; an idle connection keeps a small buffer.
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    if (auto length = parser_->content_length(); length && *length > kSmallBody) {
+      buffer_.reserve(static_cast<size_t>(std::min<uint64_t>(*length, kLargeRead)));
+    }
+    if (parser_->is_done()) return OnRead(ec);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
+  static constexpr uint64_t kSmallBody = 4096;
+  static constexpr uint64_t kLargeRead = 64 * 1024;
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
