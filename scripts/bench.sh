@@ -95,7 +95,7 @@ if [ "$what" = all ] || [ "$what" = alerts ]; then
   # 2,000 SIMULATED listed plates (川A90000-川A91999) on one alert list, valid for 30 days.
   alert_list() {
     local csv="$DATA/listed.csv" from until
-    from=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    from=$(date -u -d "-1 hour" +%Y-%m-%dT%H:%M:%SZ)
     until=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
     echo "plate,kind,category,priority,case_no,approving_authority,approver,valid_from,valid_until,note" >"$csv"
     for i in $(seq 90000 91999); do
@@ -124,7 +124,7 @@ if [ "$what" = all ] || [ "$what" = scene ]; then
     "$B/quanyu" import osm data/osm/chengdu_central.osm.pbf --data "$DATA" >/dev/null
     "$B/quanyu" import places data/osm/chengdu_central.osm.pbf --data "$DATA" >/dev/null
     local csv="$DATA/listed.csv" from until
-    from=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    from=$(date -u -d "-1 hour" +%Y-%m-%dT%H:%M:%SZ)
     until=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
     echo "plate,kind,category,priority,case_no,approving_authority,approver,valid_from,valid_until,note" >"$csv"
     for i in 1 2 3; do

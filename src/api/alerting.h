@@ -1,8 +1,8 @@
 // Alerting: the rules stage of the ingest pipeline, wired. For every batch of accepted records
 // (validated and new, on their way to the event log) it takes the current alert-list matcher and
 // ring snapshot, lets the engine find the rules that fire, counts the hits per list entry, folds
-// the triggers into stored alerts and hands each stored change to the WebSocket stream (and any
-// other listener).
+// the triggers into alerts, which go to the WebSocket stream (and any other listener) and are
+// stored.
 //
 // Records recovered from the event log at start-up may have been evaluated before a crash:
 // their triggers are dropped when an alert already names the record.

@@ -250,7 +250,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.alerts->AddListener([hub = &m.hub, offset](const rules::Alert& a, bool is_new) {
     hub->PublishAlert(a, is_new, FormatRfc3339(a.updated, offset));
   });
-  // Webhooks: every stored change of an alert goes to the matching subscriptions.
+  // Webhooks: every change of an alert goes to the matching subscriptions.
   WebhooksOptions wo = options.webhooks;
   wo.cap.offset_seconds = options.local_offset_seconds;
   m.webhooks = std::make_unique<Webhooks>(m.store.get(), clock, wo);

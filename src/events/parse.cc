@@ -15,6 +15,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/json_text.h"
 #include "core/time_format.h"
 #include "events/plate.h"
 
@@ -1925,40 +1926,6 @@ Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts
 // Writing the own form
 
 namespace {
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (u < 0x20 || u == 0x7F) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xF]);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void AppendKey(std::string_view key, std::string* out) {
   if (out->back() != '{') out->push_back(',');

@@ -207,19 +207,22 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
     is_new.push_back(true);
     changed.emplace(n.id, std::move(n));
   }
-  std::vector<const Alert*> rows;
-  rows.reserve(changed.size());
-  for (const auto& [id, a] : changed) rows.push_back(&a);
-  RETURN_IF_ERROR(Persist(rows));
+  // Delivered first, then stored: the store's single writer may be busy applying a batch of
+  // passages for tens of milliseconds, and an alert should not wait for that. The ids are
+  // taken either way, so an id once delivered is never reused by this process.
   last_id_ = next_id;
-  for (const auto& [key, id] : new_keys) fold_[key] = id;
-  for (const auto& [id, a] : changed) Remember(a);
   out.reserve(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
     const Alert& a = changed.at(order[i]);
     out.push_back(a);
     for (const Listener& l : listeners_) l(a, is_new[i]);
   }
+  std::vector<const Alert*> rows;
+  rows.reserve(changed.size());
+  for (const auto& [id, a] : changed) rows.push_back(&a);
+  RETURN_IF_ERROR(Persist(rows));
+  for (const auto& [key, id] : new_keys) fold_[key] = id;
+  for (const auto& [id, a] : changed) Remember(a);
   return out;
 }
 

@@ -3,8 +3,11 @@
 //
 // Raise folds each trigger into the open alert of the same plate, rule, ring and list entry
 // whose last hit lies within the fold window (count + 1, last_seen, latest record), or opens a
-// new alert with the next id; the changed alerts are stored in one transaction and then handed
-// to the listeners (the WebSocket stream, webhooks) in id order. Transition moves an alert
+// new alert with the next id; the changed alerts are handed to the listeners (the WebSocket
+// stream, webhooks) in trigger order and then stored in one transaction, so that delivery does
+// not wait for the store's writer. If the store write fails, Raise says so, the service stays
+// as it was except that the delivered ids are not reused, and the next hit of the plate opens
+// a new alert. Transition moves an alert
 // forward (new → acknowledged → dispatched → closed; closing needs a disposition note), each
 // step attributed to the person and written to the audit log before it is stored. A closed
 // alert folds nothing: the next hit opens a new one.
@@ -74,8 +77,8 @@ class Alerts {
   // Reads the last id and the open alerts that may still fold.
   Status Load();
 
-  // Called with each alert after it is stored: `is_new` for a raised alert, false for a fold
-  // or a lifecycle step.
+  // Called with each alert raised or folded (`is_new` for a raised one), just before it is
+  // stored, and with each lifecycle step after it is stored.
   using Listener = std::function<void(const Alert& alert, bool is_new)>;
   void AddListener(Listener listener);
 

@@ -19,6 +19,7 @@ struct LoadgenOptions {
   uint64_t records = 0;            // >0: pre-generate this many, send as fast as allowed, stop
   double rate = 0;                 // records/s; 0 = unlimited
   double duration_seconds = 0;     // with records == 0: stop after this long; 0 = until killed
+                                   // (with rate too, the traffic is generated before the start)
   double invalid_share = 0;        // share of deliberately invalid records (quarantine)
   uint64_t seed = 1;
   bool quiet = false;
