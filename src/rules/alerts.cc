@@ -119,8 +119,8 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
   std::vector<Alert> out;
   if (triggers.empty()) return out;
   const UnixMicros now = clock_->Now();
-  std::lock_guard lock(mu_);
-  // Work on copies so that a failed store write leaves the service as it was.
+  std::unique_lock lock(mu_);
+  // Work on copies until every trigger is folded or raised.
   std::map<uint64_t, Alert> changed;
   std::unordered_map<std::string, uint64_t> new_keys;
   std::vector<uint64_t> order;
@@ -208,9 +208,13 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
     changed.emplace(n.id, std::move(n));
   }
   // Delivered first, then stored: the store's single writer may be busy applying a batch of
-  // passages for tens of milliseconds, and an alert should not wait for that. The ids are
-  // taken either way, so an id once delivered is never reused by this process.
+  // passages for tens of milliseconds, and neither this alert nor the next caller's should wait
+  // for that. The service's state moves on before the write; writes keep the order of the
+  // changes (persist_mu_ is taken before mu_ is let go), and a failed write leaves the alerts
+  // in memory, to be stored whole with their next change.
   last_id_ = next_id;
+  for (const auto& [key, id] : new_keys) fold_[key] = id;
+  for (const auto& [id, a] : changed) Remember(a);
   out.reserve(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
     const Alert& a = changed.at(order[i]);
@@ -220,9 +224,9 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
   std::vector<const Alert*> rows;
   rows.reserve(changed.size());
   for (const auto& [id, a] : changed) rows.push_back(&a);
+  std::lock_guard write(persist_mu_);
+  lock.unlock();
   RETURN_IF_ERROR(Persist(rows));
-  for (const auto& [key, id] : new_keys) fold_[key] = id;
-  for (const auto& [id, a] : changed) Remember(a);
   return out;
 }
 
@@ -272,7 +276,10 @@ StatusOr<Alert> Alerts::Transition(const govern::Principal& who, uint64_t id, Al
   a.history.push_back(AlertStep{to, now, who.Actor(), who.agency, note});
   a.updated = now;
   const Alert* one = &a;
-  RETURN_IF_ERROR(Persist({&one, 1}));
+  {
+    std::lock_guard write(persist_mu_);
+    RETURN_IF_ERROR(Persist({&one, 1}));
+  }
   if (to == AlertState::kClosed) {
     Trigger t;
     t.rule_id = a.rule_id;

@@ -5,12 +5,11 @@
 // whose last hit lies within the fold window (count + 1, last_seen, latest record), or opens a
 // new alert with the next id; the changed alerts are handed to the listeners (the WebSocket
 // stream, webhooks) in trigger order and then stored in one transaction, so that delivery does
-// not wait for the store's writer. If the store write fails, Raise says so, the service stays
-// as it was except that the delivered ids are not reused, and the next hit of the plate opens
-// a new alert. Transition moves an alert
-// forward (new → acknowledged → dispatched → closed; closing needs a disposition note), each
-// step attributed to the person and written to the audit log before it is stored. A closed
-// alert folds nothing: the next hit opens a new one.
+// not wait for the store's writer. If the store write fails, Raise says so and the alerts stay
+// in memory, to be stored whole with their next change (a fold or a lifecycle step). Transition
+// moves an alert forward (new → acknowledged → dispatched → closed; closing needs a disposition
+// note), each step attributed to the person and written to the audit log before it is stored. A
+// closed alert folds nothing: the next hit opens a new one.
 //
 // Scope: a user whose scope is their agency sees the alerts of their agency's list entries; a
 // district scope limits alerts to checkpoints in those districts.
@@ -114,6 +113,9 @@ class Alerts {
   const AlertsOptions options_;
 
   mutable std::mutex mu_;
+  // Held while writing alerts to the store, taken under mu_ so that writes keep the order of
+  // the changes; Raise lets mu_ go while it writes.
+  std::mutex persist_mu_;
   uint64_t last_id_ = 0;                            // guarded by mu_
   std::map<uint64_t, Alert> open_;                  // guarded by mu_: not closed, by id
   std::unordered_map<std::string, uint64_t> fold_;  // guarded by mu_: key -> open alert id
