@@ -263,7 +263,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   ingest::PipelineOptions po;
   po.validation = options.validation;
   po.on_accepted = [alerting = m.alerting.get()](
-                      std::span<const events::PassageRecord* const> records, bool recovered) {
+                       std::span<const events::PassageRecord* const> records, bool recovered) {
     alerting->OnAccepted(records, recovered);
   };
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
