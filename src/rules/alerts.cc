@@ -307,6 +307,13 @@ StatusOr<Alert> Alerts::Get(const govern::Principal& who, uint64_t id) const {
 
 StatusOr<std::vector<Alert>> Alerts::List(const govern::Principal& who, store::AlertQuery q) const {
   if (who.scope.kind == govern::ScopeKind::kAgency) q.owner_agency = who.agency;
+  {
+    // Alerts are delivered just before they are written. Wait for the writes of every alert
+    // delivered so far (a Raise takes persist_mu_ before it lets mu_ go), so that a stream
+    // catching up from the store after subscribing cannot miss one delivered just before.
+    std::lock_guard changes(mu_);
+    std::lock_guard writes(persist_mu_);
+  }
   ASSIGN_OR_RETURN(std::vector<store::AlertRow> rows, store_->ListAlerts(q));
   std::vector<Alert> out;
   out.reserve(rows.size());

@@ -93,7 +93,8 @@ class Alerts {
                              const std::string& note);
 
   StatusOr<Alert> Get(const govern::Principal& who, uint64_t id) const;
-  // Alerts matching q within the caller's scope (an agency scope forces owner_agency).
+  // Alerts matching q within the caller's scope (an agency scope forces owner_agency), read
+  // from the store once every alert already delivered to the listeners is stored.
   StatusOr<std::vector<Alert>> List(const govern::Principal& who, store::AlertQuery q) const;
   // Whether `who` may see `a` (agency and district scope).
   static bool Visible(const govern::Principal& who, const Alert& a);
@@ -115,7 +116,7 @@ class Alerts {
   mutable std::mutex mu_;
   // Held while writing alerts to the store, taken under mu_ so that writes keep the order of
   // the changes; Raise lets mu_ go while it writes.
-  std::mutex persist_mu_;
+  mutable std::mutex persist_mu_;
   uint64_t last_id_ = 0;                            // guarded by mu_
   std::map<uint64_t, Alert> open_;                  // guarded by mu_: not closed, by id
   std::unordered_map<std::string, uint64_t> fold_;  // guarded by mu_: key -> open alert id
