@@ -243,7 +243,7 @@ bool Pipeline::SeenBefore(const std::string& id) {
     dedup_rotated_ = now;
   }
   uint64_t h = HashId(id);
-  bool hit = dedup_current_.count(h) > 0 || dedup_previous_.count(h) > 0;
+  bool hit = dedup_current_.contains(h) || dedup_previous_.contains(h);
   if (hit) {
     // Confirm: a hash collision must never drop a record.
     if (unapplied_ids_.count(id) > 0) return true;

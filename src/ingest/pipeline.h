@@ -38,6 +38,7 @@
 #include "core/status.h"
 #include "events/parse.h"
 #include "events/validator.h"
+#include "ingest/u64_set.h"
 #include "registry/checkpoint.h"
 #include "store/store.h"
 
@@ -152,7 +153,7 @@ class Pipeline : public events::CheckpointLookup {
   // Duplicate filter: two generations of id hashes rotated every dedup_window / 2, plus the
   // ids not yet in the store (to confirm a hash hit without a store read).
   std::mutex dedup_mu_;
-  std::unordered_set<uint64_t> dedup_current_, dedup_previous_;
+  U64Set dedup_current_, dedup_previous_;
   UnixMicros dedup_rotated_ = 0;
   std::unordered_set<std::string> unapplied_ids_;
 
