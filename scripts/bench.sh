@@ -7,6 +7,7 @@
 #   scripts/bench.sh alerts     only the alert latency: HTTP receipt to WebSocket delivery
 #   scripts/bench.sh dispatch   only routing (Andorra) and the dispatch recommendation (Chengdu)
 #   scripts/bench.sh scene      only the simulated city (quanyu simulate) against a server
+# Environment: QLOG sets the benchmarked server's log level (default warn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/release

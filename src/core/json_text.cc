@@ -28,6 +28,22 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return len;
 }
 
+namespace {
+
+// Appends the UTF-8 sequence at s[i] (a non-ASCII lead byte), or U+FFFD for one byte if none is
+// well-formed there; returns the bytes consumed.
+size_t AppendUtf8At(std::string_view s, size_t i, std::string* out) {
+  size_t len = Utf8SequenceLength(s, i);
+  if (len == 0) {
+    out->append("\xEF\xBF\xBD");
+    return 1;
+  }
+  out->append(s.substr(i, len));
+  return len;
+}
+
+}  // namespace
+
 void AppendSanitizedUtf8(std::string_view s, std::string* out) {
   size_t i = 0;
   while (i < s.size()) {
@@ -35,14 +51,7 @@ void AppendSanitizedUtf8(std::string_view s, std::string* out) {
     while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
     out->append(s.substr(run, i - run));
     if (i >= s.size()) break;
-    size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) {
-      out->append("\xEF\xBF\xBD");
-      ++i;
-    } else {
-      out->append(s.substr(i, len));
-      i += len;
-    }
+    i += AppendUtf8At(s, i, out);
   }
 }
 
@@ -61,14 +70,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
     if (i >= s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t len = Utf8SequenceLength(s, i);
-      if (len == 0) {
-        out->append("\xEF\xBF\xBD");
-        ++i;
-      } else {
-        out->append(s.substr(i, len));
-        i += len;
-      }
+      i += AppendUtf8At(s, i, out);
       continue;
     }
     out->push_back('\\');
