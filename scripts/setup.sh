@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ clang libclang-rt-dev lld cmake ninja-build ccache pkg-config make python3
   libboost-dev libsodium-dev libssl-dev nlohmann-json3-dev libsqlite3-dev sqlite3
-  libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
+  libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev libtcmalloc-minimal4
   libgtest-dev libgmock-dev libbenchmark-dev
   libosmium2-dev libprotozero-dev libexpat1-dev libbz2-dev
   osmium-tool clang-format curl bc libxml2-utils

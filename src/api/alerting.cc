@@ -14,10 +14,12 @@ Alerting::Alerting(store::Store* store, rules::AlertLists* lists, rules::Alerts*
   rings_.store(std::move(empty));
   m_alerts_raised_ =
       metrics->GetCounter("quanyu_alerts_raised_total", "Alerts raised (folded hits excluded)");
-  m_alert_failures_ = metrics->GetCounter("quanyu_alert_failures_total",
-                                          "Batches whose alerts could not be stored (see the log)");
+  m_alert_failures_ = metrics->GetCounter(
+      "quanyu_alert_failures_total", "Batches of alerts that could not be stored (see the log)");
   m_hits_ = metrics->GetCounter("quanyu_alert_triggers_total",
                                 "Rule firings (alert-list hits at a checkpoint, per rule)");
+  alerts_->SetWriteFailureHandler(
+      [counter = m_alert_failures_](size_t, const Status&) { counter->Inc(); });
   alerts_->AddListener([counter = m_alerts_raised_](const rules::Alert&, bool is_new) {
     if (is_new) counter->Inc();
   });

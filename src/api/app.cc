@@ -266,6 +266,7 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
                        std::span<const events::PassageRecord* const> records, bool recovered) {
     alerting->OnAccepted(records, recovered);
   };
+  po.before_apply = [alerts = m.alerts.get()] { alerts->WaitWritten(); };
   ASSIGN_OR_RETURN(m.pipeline, ingest::Pipeline::Open(m.store.get(), m.log.get(), clock, po));
   m.retention = std::make_unique<govern::RetentionJob>(m.store.get(), m.audit.get(), clock,
                                                        options.retention);
@@ -391,6 +392,7 @@ void App::Stop() {
     if (!s.ok()) spdlog::error("audit records could not be written: {}", s.ToString());
   }
   if (m.pipeline) m.pipeline->Close();
+  if (m.alerts) m.alerts->Close();  // after the pipeline, whose recovery and applier raise and wait
   if (m.alert_lists) {
     // After the pipeline, which counts the hits of the records it applies.
     Status s = m.alert_lists->FlushHits();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/http_session.h"
+#include "core/thread.h"
 
 namespace quanyu::api {
 
@@ -181,7 +182,10 @@ Status HttpServer::Start() {
   impl_->guard.emplace(net::make_work_guard(impl_->ioc));
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->shared->options.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      NameThisThread("qy-http");
+      impl_->ioc.run();
+    });
   }
   return Status::Ok();
 }

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/thread.h"
+
 namespace quanyu::govern {
 namespace {
 
@@ -239,6 +241,7 @@ Status AuditLog::Flush() {
 }
 
 void AuditLog::WriterLoop() {
+  NameThisThread("qy-audit");
   std::unique_lock lock(mu_);
   while (true) {
     work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/thread.h"
 #include "events/codec.h"
 
 namespace quanyu::ingest {
@@ -40,14 +41,9 @@ bool DecodeResolution(std::string_view in, store::QuarantineResolution* r) {
   return true;
 }
 
-uint64_t HashId(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+// In memory only (the filter is rebuilt from the store at start), so any good 64-bit hash
+// does; libstdc++'s reads eight bytes at a time.
+uint64_t HashId(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
 events::CheckpointState ToState(registry::CheckpointStatus s) {
   switch (s) {
@@ -174,6 +170,7 @@ Status Pipeline::Recover() {
         options_.on_accepted(recs, /*recovered=*/true);
       }
       batch.log_positions[p] = next;
+      if (options_.before_apply) options_.before_apply();
       apply_status = store_->Apply(batch);
       batch = store::ApplyBatch();
     };
@@ -235,24 +232,61 @@ void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) cons
                 e.payload.size());
 }
 
-bool Pipeline::SeenBefore(const std::string& id) {
-  UnixMicros now = clock_->Now();
+void Pipeline::RotateDedup(UnixMicros now) {
   if (now - dedup_rotated_ > options_.dedup_window / 2) {
     dedup_previous_.swap(dedup_current_);
     dedup_current_.clear();
     dedup_rotated_ = now;
   }
-  uint64_t h = HashId(id);
-  bool hit = dedup_current_.contains(h) || dedup_previous_.contains(h);
-  if (hit) {
-    // Confirm: a hash collision must never drop a record.
-    if (unapplied_ids_.count(id) > 0) return true;
-    auto stored = store_->GetPassage(id);
-    if (stored.ok() && stored->has_value()) return true;
+}
+
+Status Pipeline::ConfirmResends(std::vector<events::ParsedItem>& items,
+                                std::span<const Suspect> suspects,
+                                std::span<const size_t> taken_items,
+                                std::vector<ItemResult>* results,
+                                std::vector<uint64_t>* confirmed_new) {
+  // A suspect is a duplicate if its id is stored, or was taken earlier in this same call.
+  // One whose hash was still unapplied when it was seen may be a resend the applier has not
+  // stored yet: wait for the applier once, then ask the store again.
+  std::vector<const Suspect*> again;
+  auto stored = [&](const std::string& id) -> StatusOr<bool> {
+    ASSIGN_OR_RETURN(auto got, store_->GetPassage(id));
+    return got.has_value();
+  };
+  auto taken_here = [&](const Suspect& s) {
+    for (size_t t : taken_items) {
+      if (t < s.item && items[t].record.id == items[s.item].record.id) return true;
+    }
+    return false;
+  };
+  for (const Suspect& s : suspects) {
+    ItemResult& res = (*results)[s.item];
+    ASSIGN_OR_RETURN(bool is_stored, stored(items[s.item].record.id));
+    if (is_stored || taken_here(s)) {
+      res.outcome = Outcome::kDuplicate;
+    } else if (s.unapplied) {
+      again.push_back(&s);
+    } else {
+      confirmed_new->push_back(s.hash);
+    }
   }
-  dedup_current_.insert(h);
-  unapplied_ids_.insert(id);
-  return false;
+  if (!again.empty()) {
+    RETURN_IF_ERROR(Flush());
+    for (const Suspect* s : again) {
+      ASSIGN_OR_RETURN(bool is_stored, stored(items[s->item].record.id));
+      if (is_stored) {
+        (*results)[s->item].outcome = Outcome::kDuplicate;
+      } else {
+        confirmed_new->push_back(s->hash);
+      }
+    }
+  }
+  if (!confirmed_new->empty()) {
+    // Another id with the same hash: taken after all.
+    std::lock_guard lock(dedup_mu_);
+    for (uint64_t h : *confirmed_new) unapplied_.insert(h);
+  }
+  return Status::Ok();
 }
 
 std::string Pipeline::NextQuarantineId(UnixMicros now) {
@@ -292,19 +326,33 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
       }
     }
   }
-  // Deduplicate under the lock, then encode.
-  std::vector<std::string> taken_ids;
+  // Deduplicate: under the lock, an id whose hash is new is taken; one whose hash was seen
+  // before is a suspected resend (or, rarely, another id with the same hash), confirmed
+  // against the store outside the lock so that a collision never drops a record.
+  std::vector<uint64_t> taken_hashes, confirmed_new;
+  std::vector<size_t> taken_items;
+  std::vector<Suspect> suspects;
   {
     std::lock_guard lock(dedup_mu_);
+    RotateDedup(now);
     for (size_t i = 0; i < items.size(); ++i) {
-      events::ParsedItem& item = items[i];
-      ItemResult& res = (*results)[i];
-      if (!item.ok) continue;
-      if (SeenBefore(item.record.id)) {
-        res.outcome = Outcome::kDuplicate;
+      if (!items[i].ok) continue;
+      const uint64_t h = HashId(items[i].record.id);
+      if (dedup_current_.contains(h) || dedup_previous_.contains(h)) {
+        suspects.push_back({i, h, unapplied_.contains(h)});
         continue;
       }
-      taken_ids.push_back(item.record.id);
+      dedup_current_.insert(h);
+      unapplied_.insert(h);
+      taken_hashes.push_back(h);
+      taken_items.push_back(i);
+    }
+  }
+  if (!suspects.empty()) {
+    Status cs = ConfirmResends(items, suspects, taken_items, results, &confirmed_new);
+    if (!cs.ok()) {
+      ForgetTaken(taken_hashes, confirmed_new);
+      return cs;
     }
   }
   size_t accepted = 0, rejected = 0, dups = 0;
@@ -366,9 +414,7 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
   Status s = LogAndQueue(by_partition);
   if (!s.ok()) {
     // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
-    std::lock_guard lock(dedup_mu_);
-    for (const auto& id : taken_ids) unapplied_ids_.erase(id);
-    for (const auto& id : taken_ids) dedup_current_.erase(HashId(id));
+    ForgetTaken(taken_hashes, confirmed_new);
     return s;
   }
   n_accepted_ += accepted;
@@ -380,6 +426,16 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
                    {{"source", std::string(events::SourceName(source))}})
       ->Inc(accepted);
   return Status::Ok();
+}
+
+void Pipeline::ForgetTaken(std::span<const uint64_t> taken_hashes,
+                           std::span<const uint64_t> confirmed_new) {
+  std::lock_guard lock(dedup_mu_);
+  for (uint64_t h : taken_hashes) {
+    unapplied_.erase(h);
+    dedup_current_.erase(h);
+  }
+  for (uint64_t h : confirmed_new) unapplied_.erase(h);  // its hash stays: another id has it
 }
 
 Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition) {
@@ -408,6 +464,10 @@ void Pipeline::EnqueueForApply(Pending p) {
 }
 
 void Pipeline::ApplierLoop() {
+  // Background work: what it applies is acknowledged already, and back-pressure (max_queue)
+  // bounds how far behind it may fall. Requests and alert delivery go first.
+  NameThisThread("qy-applier");
+  LowerThisThreadPriority(kBackgroundNice);
   for (;;) {
     std::vector<Pending> work;
     {
@@ -421,10 +481,32 @@ void Pipeline::ApplierLoop() {
         queue_.pop_front();
       }
     }
-    store::ApplyBatch batch;
+    // The batch and its records are kept from one round to the next, so that decoding into
+    // them reuses their strings' storage instead of allocating every record anew.
+    store::ApplyBatch& batch = apply_batch_;
+    batch.quarantine.clear();
+    batch.resolutions.clear();
+    batch.log_positions.clear();
+    size_t records = 0;
     size_t entries = 0;
     for (const Pending& p : work) {
-      for (const auto& e : p.entries) DecodeInto(e, &batch);
+      for (const auto& e : p.entries) {
+        if (e.type == kEntryPassage) {
+          if (records == batch.passages.size()) {
+            if (spare_records_.empty()) {
+              batch.passages.emplace_back();
+            } else {
+              batch.passages.push_back(std::move(spare_records_.back()));
+              spare_records_.pop_back();
+            }
+          }
+          if (events::DecodePassage(e.payload, &batch.passages[records])) {
+            ++records;
+            continue;
+          }
+        }
+        DecodeInto(e, &batch);  // quarantine, resolutions, and what does not decode
+      }
       entries += p.entries.size();
       // Advance the partition's contiguous applied prefix over this range.
       auto& ranges = applied_ranges_[p.partition];
@@ -436,6 +518,12 @@ void Pipeline::ApplierLoop() {
       }
       batch.log_positions[p.partition] = upto;
     }
+    // Records beyond this round's count are parked, strings and all, for later rounds.
+    while (batch.passages.size() > records) {
+      spare_records_.push_back(std::move(batch.passages.back()));
+      batch.passages.pop_back();
+    }
+    if (options_.before_apply) options_.before_apply();
     int64_t t0 = MonotonicNanos();
     Status s = store_->Apply(batch);
     while (!s.ok()) {
@@ -446,9 +534,11 @@ void Pipeline::ApplierLoop() {
     }
     m_apply_seconds_->Observe(static_cast<double>(MonotonicNanos() - t0) / 1e9);
     m_applied_->Inc(entries);
+    applied_hashes_.clear();
+    for (const auto& r : batch.passages) applied_hashes_.push_back(HashId(r.id));
     {
       std::lock_guard lock(dedup_mu_);
-      for (const auto& r : batch.passages) unapplied_ids_.erase(r.id);
+      for (uint64_t h : applied_hashes_) unapplied_.erase(h);
     }
     for (const auto& [partition, upto] : batch.log_positions) {
       Status rs = log_->Release(partition, upto);

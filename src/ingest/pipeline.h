@@ -64,6 +64,11 @@ struct PipelineOptions {
   // must not call back into the pipeline. Default: none.
   std::function<void(std::span<const events::PassageRecord* const> records, bool recovered)>
       on_accepted;
+  // Called on the applier's thread before each store transaction, and at Open before the
+  // recovered records are stored: waits until what on_accepted began for the records about to
+  // be stored is itself stored (the alerts' write-behind), so that the store's log position
+  // never passes a record whose alerts could still be lost. Default: none.
+  std::function<void()> before_apply;
 };
 
 enum class Outcome { kAccepted, kDuplicate, kRejected };
@@ -127,7 +132,23 @@ class Pipeline : public events::CheckpointLookup {
   Status Recover();
   Status ReloadCheckpoints() const;
   void ApplierLoop();
-  bool SeenBefore(const std::string& id);  // REQUIRES: dedup_mu_ held
+  // Starts a new generation of the duplicate filter every dedup_window / 2.
+  // REQUIRES: dedup_mu_ held.
+  void RotateDedup(UnixMicros now);
+  // An accepted item whose id hash the duplicate filter had seen.
+  struct Suspect {
+    size_t item = 0;
+    uint64_t hash = 0;
+    bool unapplied = false;  // the hash was among those not yet in the store
+  };
+  // Decides each suspect against the store (and the ids taken earlier in the same call):
+  // a duplicate, or another id with the same hash, which is taken (its hash appended to
+  // `confirmed_new`). REQUIRES: dedup_mu_ not held.
+  Status ConfirmResends(std::vector<events::ParsedItem>& items, std::span<const Suspect> suspects,
+                        std::span<const size_t> taken_items, std::vector<ItemResult>* results,
+                        std::vector<uint64_t>* confirmed_new);
+  // Undoes what a failed Submit took into the duplicate filter.
+  void ForgetTaken(std::span<const uint64_t> taken_hashes, std::span<const uint64_t> confirmed_new);
   std::string NextQuarantineId(UnixMicros now);
   // Appends encoded entries per partition and queues them for the store.
   struct Pending {
@@ -151,11 +172,14 @@ class Pipeline : public events::CheckpointLookup {
   mutable std::atomic<int64_t> last_reload_nanos_{0};
 
   // Duplicate filter: two generations of id hashes rotated every dedup_window / 2, plus the
-  // ids not yet in the store (to confirm a hash hit without a store read).
+  // hashes of the ids taken but not yet in the store. A hit is confirmed against the store,
+  // after waiting for the applier if the hash is unapplied: a hash collision never drops a
+  // record. Two copies of one new record submitted at the same moment in two calls may both
+  // be taken; the store keeps one.
   std::mutex dedup_mu_;
   U64Set dedup_current_, dedup_previous_;
   UnixMicros dedup_rotated_ = 0;
-  std::unordered_set<std::string> unapplied_ids_;
+  U64Set unapplied_;
 
   // Apply queue.
   std::mutex q_mu_;
@@ -166,6 +190,10 @@ class Pipeline : public events::CheckpointLookup {
   bool stopping_ = false;
   bool closed_ = false;
   std::thread applier_;
+  // The applier's batch, its parked records and scratch, reused from round to round.
+  store::ApplyBatch apply_batch_;
+  std::vector<events::PassageRecord> spare_records_;
+  std::vector<uint64_t> applied_hashes_;
   // Per partition: the contiguous applied prefix and the applied ranges beyond it.
   std::map<int, uint64_t> applied_upto_;
   std::map<int, std::map<uint64_t, uint64_t>> applied_ranges_;

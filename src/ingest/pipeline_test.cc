@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -49,8 +50,8 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return std::move(s).value();
   }
-  std::unique_ptr<Pipeline> OpenPipeline(store::Store* store) {
-    auto p = Pipeline::Open(store, log_.get(), &clock_, PipelineOptions{});
+  std::unique_ptr<Pipeline> OpenPipeline(store::Store* store, PipelineOptions options = {}) {
+    auto p = Pipeline::Open(store, log_.get(), &clock_, std::move(options));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return std::move(p).value();
   }
@@ -103,6 +104,53 @@ TEST_F(PipelineTest, AcceptsRejectsAndDeduplicates) {
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->field, "plate");
   EXPECT_NE(q->payload.find("川A1"), std::string::npos);
+}
+
+TEST_F(PipelineTest, AResendOfARecordNotYetInTheStoreIsADuplicate) {
+  // The applier is held before its store transaction until the resend has been submitted
+  // and has had time to look: the resend must wait for the store rather than take the record
+  // again.
+  std::atomic<bool> hold{true};
+  std::atomic<int> applies{0};
+  PipelineOptions options;
+  options.before_apply = [&] {
+    while (hold.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ++applies;
+  };
+  pipeline_.reset();
+  pipeline_ = OpenPipeline(store_.get(), options);
+  EXPECT_EQ(SubmitJson(Rec("a", "K1", "川A12345"))[0].outcome, Outcome::kAccepted);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    hold.store(false);
+  });
+  EXPECT_EQ(SubmitJson(Rec("a", "K1", "川A12345"))[0].outcome, Outcome::kDuplicate);
+  release.join();
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  EXPECT_GE(applies.load(), 1);
+  auto stats = store_->GetPassageStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->passages, 1);
+  EXPECT_EQ(pipeline_->Stats().accepted, 1u);
+  EXPECT_EQ(pipeline_->Stats().duplicates, 1u);
+}
+
+TEST_F(PipelineTest, BeforeApplyRunsBeforeTheRecordsAreStored) {
+  std::vector<bool> stored_when_called;
+  PipelineOptions options;
+  options.before_apply = [&] {
+    auto got = store_->GetPassage("a");
+    stored_when_called.push_back(got.ok() && got->has_value());
+  };
+  pipeline_.reset();
+  pipeline_ = OpenPipeline(store_.get(), options);
+  EXPECT_EQ(SubmitJson(Rec("a", "K1", "川A12345"))[0].outcome, Outcome::kAccepted);
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  ASSERT_FALSE(stored_when_called.empty());
+  EXPECT_FALSE(stored_when_called.front());
+  auto got = store_->GetPassage("a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->has_value());
 }
 
 TEST_F(PipelineTest, CheckpointChangesTakeEffectAtOnce) {

@@ -1,7 +1,11 @@
 #include "rules/alerts.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "core/thread.h"
 
 namespace quanyu::rules {
 
@@ -40,7 +44,68 @@ StatusOr<Alert> FromRow(const store::AlertRow& r) {
 
 Alerts::Alerts(store::Store* store, govern::AuditLog* audit, const Clock* clock,
                AlertsOptions options)
-    : store_(store), audit_(audit), clock_(clock), options_(options) {}
+    : store_(store), audit_(audit), clock_(clock), options_(options) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+Alerts::~Alerts() { Close(); }
+
+void Alerts::Close() {
+  {
+    std::lock_guard w(w_mu_);
+    if (w_stop_) return;
+    w_stop_ = true;
+  }
+  w_work_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void Alerts::SetWriteFailureHandler(WriteFailureHandler handler) {
+  std::lock_guard w(w_mu_);
+  on_write_failure_ = std::move(handler);
+}
+
+void Alerts::WriterLoop() {
+  NameThisThread("qy-alert-store");
+  std::unique_lock w(w_mu_);
+  for (;;) {
+    w_work_cv_.wait(w, [&] { return w_stop_ || !w_queue_.empty(); });
+    if (w_queue_.empty()) return;  // stopping, and everything is written
+    // Everything queued goes in one transaction; a later change of an alert supersedes an
+    // earlier one (each change carries the whole alert).
+    std::map<uint64_t, Alert> latest;
+    uint64_t changes = 0;
+    while (!w_queue_.empty()) {
+      for (Alert& a : w_queue_.front()) latest.insert_or_assign(a.id, std::move(a));
+      w_queue_.pop_front();
+      ++changes;
+    }
+    WriteFailureHandler on_failure = on_write_failure_;
+    w.unlock();
+    std::vector<const Alert*> rows;
+    rows.reserve(latest.size());
+    for (const auto& [id, a] : latest) rows.push_back(&a);
+    Status s = Persist(rows);
+    if (!s.ok()) {
+      spdlog::error("{} alert(s) could not be stored: {}", rows.size(), s.ToString());
+      if (on_failure) on_failure(rows.size(), s);
+    }
+    w.lock();
+    w_done_ += changes;
+    w_done_cv_.notify_all();
+  }
+}
+
+void Alerts::WaitWrittenLocked(std::unique_lock<std::mutex>& w) const {
+  const uint64_t target = w_queued_;
+  // The writer drains the queue before it stops, so this ends after Close too.
+  w_done_cv_.wait(w, [&] { return w_done_ >= target; });
+}
+
+void Alerts::WaitWritten() const {
+  std::unique_lock w(w_mu_);
+  WaitWrittenLocked(w);
+}
 
 Status Alerts::Load() {
   ASSIGN_OR_RETURN(uint64_t last, store_->MaxAlertId());
@@ -207,11 +272,11 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
     is_new.push_back(true);
     changed.emplace(n.id, std::move(n));
   }
-  // Delivered first, then stored: the store's single writer may be busy applying a batch of
-  // passages for tens of milliseconds, and neither this alert nor the next caller's should wait
-  // for that. The service's state moves on before the write; writes keep the order of the
-  // changes (persist_mu_ is taken before mu_ is let go), and a failed write leaves the alerts
-  // in memory, to be stored whole with their next change.
+  // Delivered first, then queued for the writer: the store's single writer may be busy
+  // applying a batch of passages for tens of milliseconds, and neither this alert nor the next
+  // caller's should wait for that. The queue keeps the order of the changes (it is filled
+  // under mu_), and a failed write leaves the alerts in memory, to be stored whole with their
+  // next change.
   last_id_ = next_id;
   for (const auto& [key, id] : new_keys) fold_[key] = id;
   for (const auto& [id, a] : changed) Remember(a);
@@ -221,12 +286,20 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
     out.push_back(a);
     for (const Listener& l : listeners_) l(a, is_new[i]);
   }
-  std::vector<const Alert*> rows;
-  rows.reserve(changed.size());
-  for (const auto& [id, a] : changed) rows.push_back(&a);
-  std::lock_guard write(persist_mu_);
-  lock.unlock();
-  RETURN_IF_ERROR(Persist(rows));
+  std::vector<Alert> write;
+  write.reserve(changed.size());
+  for (auto& [id, a] : changed) write.push_back(std::move(a));
+  {
+    std::lock_guard w(w_mu_);
+    if (w_stop_) {
+      spdlog::error("{} alert(s) raised after the alert service closed are not stored",
+                    write.size());
+      return out;
+    }
+    w_queue_.push_back(std::move(write));
+    ++w_queued_;
+  }
+  w_work_cv_.notify_one();
   return out;
 }
 
@@ -277,9 +350,12 @@ StatusOr<Alert> Alerts::Transition(const govern::Principal& who, uint64_t id, Al
   a.updated = now;
   const Alert* one = &a;
   {
-    std::lock_guard write(persist_mu_);
-    RETURN_IF_ERROR(Persist({&one, 1}));
+    // Queued changes first (the writer needs no mu_, and no Raise can queue more while mu_
+    // is held), then this one, answered only once it is stored.
+    std::unique_lock w(w_mu_);
+    WaitWrittenLocked(w);
   }
+  RETURN_IF_ERROR(Persist({&one, 1}));
   if (to == AlertState::kClosed) {
     Trigger t;
     t.rule_id = a.rule_id;
@@ -308,11 +384,13 @@ StatusOr<Alert> Alerts::Get(const govern::Principal& who, uint64_t id) const {
 StatusOr<std::vector<Alert>> Alerts::List(const govern::Principal& who, store::AlertQuery q) const {
   if (who.scope.kind == govern::ScopeKind::kAgency) q.owner_agency = who.agency;
   {
-    // Alerts are delivered just before they are written. Wait for the writes of every alert
-    // delivered so far (a Raise takes persist_mu_ before it lets mu_ go), so that a stream
+    // Alerts are delivered before they are written. Wait for the writes of every alert
+    // delivered so far (a Raise queues its changes before it lets mu_ go), so that a stream
     // catching up from the store after subscribing cannot miss one delivered just before.
-    std::lock_guard changes(mu_);
-    std::lock_guard writes(persist_mu_);
+    std::unique_lock changes(mu_);
+    std::unique_lock w(w_mu_);
+    changes.unlock();
+    WaitWrittenLocked(w);
   }
   ASSIGN_OR_RETURN(std::vector<store::AlertRow> rows, store_->ListAlerts(q));
   std::vector<Alert> out;

@@ -112,6 +112,39 @@ TEST_F(AlertsTest, RaisedAlertsNameRecordCheckpointEntryAndAreStored) {
   EXPECT_EQ(heard_, (std::vector<std::pair<uint64_t, bool>>{{1, true}}));
 }
 
+TEST_F(AlertsTest, RaisedAlertsAreWrittenBehindInOrderAndListedAtOnce) {
+  Hit({Rec("R1", kT0)});
+  Hit({Rec("R2", kT0 + kMinute)});              // folds into alert 1
+  Hit({Rec("R3", kT0 + kMinute, "川S99999")});  // alert 2
+  // List waits for the writes of everything delivered so far.
+  auto listed = alerts_->List(officer_, {.limit = 10});
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  alerts_->WaitWritten();
+  auto one = store_->GetAlert(1);
+  ASSERT_TRUE(one.ok());
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->record_id, "R2");  // the later change of alert 1 is the one stored
+  auto two = store_->GetAlert(2);
+  ASSERT_TRUE(two.ok());
+  EXPECT_TRUE(two->has_value());
+  // A lifecycle step is stored before it is answered, after the changes queued before it.
+  ASSERT_TRUE(alerts_->Transition(officer_, 2, AlertState::kAcknowledged, "").ok());
+  auto acked = store_->GetAlert(2);
+  ASSERT_TRUE(acked.ok());
+  ASSERT_TRUE(acked->has_value());
+  EXPECT_EQ((*acked)->state, "acknowledged");
+}
+
+TEST_F(AlertsTest, CloseWritesWhatIsQueued) {
+  Hit({Rec("R1", kT0)});
+  Hit({Rec("R2", kT0 + kMinute, "川S99999")});
+  alerts_->Close();
+  auto max = store_->MaxAlertId();
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(*max, 2u);
+}
+
 TEST_F(AlertsTest, RepeatedHitsWithinTheWindowFoldIntoOneAlert) {
   Hit({Rec("R1", kT0)});
   auto out = Hit({Rec("R2", kT0 + 3 * kMinute), Rec("R3", kT0 + 6 * kMinute)});

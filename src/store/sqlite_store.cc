@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/thread.h"
 #include "store/migration.h"
 #include "store/passage_layout.h"
 
@@ -1709,6 +1710,8 @@ class SqliteStore final : public Store {
   }
 
   void WalCheckpointLoop() {
+    NameThisThread("qy-wal-ckpt");
+    LowerThisThreadPriority(kBackgroundNice);
     std::unique_lock lock(wal_ckpt_mu_);
     while (true) {
       wal_ckpt_cv_.wait(lock, [this] { return wal_ckpt_requested_ || wal_ckpt_stop_; });
