@@ -111,7 +111,7 @@ if [ "$what" = all ] || [ "$what" = alerts ]; then
     --target http://127.0.0.1:$PORT --rate "$RATE" --duration "$SECS" --batch 100 --connections 4 \
     --device bench-feed --checkpoints data/checkpoints/chengdu_demo.geojson \
     --listed-plates "$DATA/listed.csv" --listed-share 0.002
-  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(alerts_raised_total|records_accepted_total)' || true
+  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(alerts_raised_total|records_accepted_total|store_apply_seconds_(sum|count)|bus_log_syncs_total)' || true
   cleanup
 fi
 

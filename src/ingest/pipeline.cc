@@ -457,6 +457,7 @@ Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_parti
 
 void Pipeline::EnqueueForApply(Pending p) {
   std::lock_guard lock(q_mu_);
+  if (queue_.empty()) oldest_queued_ = std::chrono::steady_clock::now();
   queued_entries_ += p.entries.size();
   enqueued_total_ += p.entries.size();
   queue_.push_back(std::move(p));
@@ -474,6 +475,12 @@ void Pipeline::ApplierLoop() {
       std::unique_lock lock(q_mu_);
       q_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
+      if (options_.apply_linger.count() > 0) {
+        const uint64_t flushes = flush_requests_;
+        q_cv_.wait_until(lock, oldest_queued_ + options_.apply_linger, [&] {
+          return stopping_ || queued_entries_ >= options_.apply_batch || flush_requests_ != flushes;
+        });
+      }
       size_t n = 0;
       while (!queue_.empty() && n < options_.apply_batch) {
         n += queue_.front().entries.size();
@@ -556,6 +563,8 @@ void Pipeline::ApplierLoop() {
 Status Pipeline::Flush() {
   std::unique_lock lock(q_mu_);
   uint64_t target = enqueued_total_;
+  ++flush_requests_;
+  q_cv_.notify_all();
   q_done_cv_.wait(lock, [&] { return applied_total_ >= target || (closed_ && queue_.empty()); });
   return Status::Ok();
 }

@@ -152,6 +152,11 @@ TEST_F(SimulateTest, ALiveSimulatedCityLeavesPassagesAlertsMovingUnitsAndInciden
   // The listed plate's passages are stored, each where and when one of the cars carrying the
   // plate drove past the checkpoint: within 30 m of its route, at the time its constant-speed
   // drive along the route reached the checkpoint.
+  // The store applies acknowledged records asynchronously (in batches): let it catch up.
+  for (int i = 0; i < 300; ++i) {
+    if (Json(*server_.client().Get("/api/v1/passages/stats"))["pending_store"] == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   json cps = Json(*op.Get("/api/v1/checkpoints?limit=1000"))["items"];
   std::map<std::string, geo::LngLat> where;
   for (const json& c : cps) where[c["id"]] = {c["lng"].get<double>(), c["lat"].get<double>()};
