@@ -46,10 +46,42 @@ TEST(U64SetTest, GrowsKeepingEveryKeyAndClearEmpties) {
   EXPECT_TRUE(set.insert(1'000'003));
 }
 
+TEST(U64SetTest, KeysStayFoundWhileTheSetGrowsStepByStep) {
+  // A growing set carries its keys over to the bigger array a few at each insert: inserts,
+  // erases and lookups in the middle of that must agree with a standard set, for keys already
+  // carried over and for keys not yet.
+  U64Set set;
+  std::unordered_set<uint64_t> model;
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> inserted;
+  for (int step = 0; step < 300'000; ++step) {
+    const uint64_t k = rng() | 2;  // never a special key, so every key lives in the arrays
+    ASSERT_EQ(set.insert(k), model.insert(k).second) << step;
+    inserted.push_back(k);
+    if (step % 3 == 0) {
+      const uint64_t e = inserted[rng() % inserted.size()];
+      ASSERT_EQ(set.erase(e), model.erase(e) == 1) << step;
+    }
+    if (step % 7 == 0) {
+      const uint64_t c = inserted[rng() % inserted.size()];
+      ASSERT_EQ(set.contains(c), model.count(c) == 1) << step;
+      ASSERT_EQ(set.insert(c), model.insert(c).second) << step;  // a re-insert after an erase
+    }
+    ASSERT_EQ(set.size(), model.size()) << step;
+  }
+  for (uint64_t k : inserted) ASSERT_EQ(set.contains(k), model.count(k) == 1) << k;
+  U64Set copy_target;
+  copy_target.swap(set);
+  for (uint64_t k : inserted) ASSERT_EQ(copy_target.contains(k), model.count(k) == 1) << k;
+  copy_target.clear();
+  for (uint64_t k : inserted) ASSERT_FALSE(copy_target.contains(k)) << k;
+}
+
 TEST(U64SetTest, SwapExchangesContents) {
   U64Set a, b;
   a.insert(5);
   a.insert(0);
+  a.insert(1);
   b.insert(9);
   a.swap(b);
   EXPECT_TRUE(a.contains(9));
@@ -57,6 +89,10 @@ TEST(U64SetTest, SwapExchangesContents) {
   EXPECT_FALSE(a.contains(0));
   EXPECT_TRUE(b.contains(5));
   EXPECT_TRUE(b.contains(0));
+  EXPECT_TRUE(b.contains(1));
+  EXPECT_EQ(b.size(), 3u);
+  EXPECT_TRUE(b.erase(1));
+  EXPECT_FALSE(b.contains(1));
   EXPECT_EQ(b.size(), 2u);
 }
 
