@@ -68,6 +68,31 @@ serve_fresh() {
   SERVER=$!
   for _ in $(seq 1 100); do curl -fsS http://127.0.0.1:"$port"/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 }
+# The server's own measure of alert delivery, from quanyu_stream_delivery_seconds: receipt of
+# the request to the start of the alert's WebSocket write. Quantiles are interpolated within
+# the histogram's buckets (0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 20 ms, ...).
+delivery_summary() {  # PORT
+  curl -fsS http://127.0.0.1:"$1"/metrics | awk '
+    /^quanyu_stream_delivery_seconds_bucket/ {
+      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
+      n++; bound[n] = (le == "+Inf") ? 1e9 : le + 0; cum[n] = $NF + 0 }
+    /^quanyu_stream_delivery_seconds_count/ { total = $NF + 0 }
+    function q(p,   i, lo, target) {
+      target = p * total; lo = 0
+      for (i = 1; i <= n; i++) {
+        if (cum[i] >= target) {
+          prev = (i == 1) ? 0 : cum[i - 1]
+          if (cum[i] == prev) return bound[i] * 1000
+          return (lo + (bound[i] - lo) * (target - prev) / (cum[i] - prev)) * 1000
+        }
+        lo = bound[i]
+      }
+      return -1 }
+    END {
+      if (total == 0) { print "server-side delivery: no messages timed"; exit }
+      for (i = 1; i <= n; i++) if (bound[i] == 0.002) within = cum[i]
+      printf "server-side delivery (receipt of the request to the WebSocket write), %d messages: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; within 2 ms: %.2f%%\n", total, q(0.5), q(0.9), q(0.99), 100 * within / total }'
+}
 login() {  # PORT USER PASSWORD
   curl -fsS -X POST http://127.0.0.1:"$1"/api/v1/auth/login -H 'Content-Type: application/json' \
     -d "{\"user\":\"$2\",\"password\":\"$3\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'
@@ -111,6 +136,7 @@ if [ "$what" = all ] || [ "$what" = alerts ]; then
     --target http://127.0.0.1:$PORT --rate "$RATE" --duration "$SECS" --batch 100 --connections 4 \
     --device bench-feed --checkpoints data/checkpoints/chengdu_demo.geojson \
     --listed-plates "$DATA/listed.csv" --listed-share 0.002
+  delivery_summary $PORT
   curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(alerts_raised_total|records_accepted_total|store_apply_seconds_(sum|count)|bus_log_syncs_total)' || true
   cleanup
 fi

@@ -143,6 +143,12 @@ HttpServer::HttpServer(const Router* router, ServerOptions options, Metrics* met
   impl_->shared->latency =
       metrics->GetHistogram("quanyu_http_request_duration_seconds",
                             "HTTP request latency, receipt to response", LatencyBuckets());
+  impl_->shared->stream_delivery = metrics->GetHistogram(
+      "quanyu_stream_delivery_seconds",
+      "From the receipt of a request to the start of the write of a WebSocket message it caused "
+      "(an alert raised by a passage record of the request)",
+      {0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02,
+       0.05, 0.1, 0.25, 1});
   std::random_device rd;
   char buf[16];
   std::snprintf(buf, sizeof buf, "%06x", rd() & 0xffffff);

@@ -55,6 +55,7 @@ struct Shared {
   ServerOptions options;
   Metrics* metrics;
   Histogram* latency;
+  Histogram* stream_delivery = nullptr;  // see t_request_received_ns
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::set<std::shared_ptr<SessionBase>> sessions;  // strong refs to live sessions for shutdown
@@ -64,6 +65,12 @@ struct Shared {
   std::string id_prefix;
   std::atomic<int64_t> open_connections{0};
 };
+
+// While a server thread handles a request: when the request was received (MonotonicNanos),
+// else 0. A WebSocket message sent during the handling (an alert raised by a passage record of
+// the request) is timed from then to the start of its write to the socket:
+// quanyu_stream_delivery_seconds.
+inline thread_local int64_t t_request_received_ns = 0;
 
 std::string MakeRequestId(Shared& s);
 // The request as the router sees it; moves the body out of `in`.
@@ -82,39 +89,58 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn<S
   WsConn(Stream&& stream, std::shared_ptr<Shared> shared)
       : ws_(std::move(stream)), shared_(std::move(shared)) {}
 
+  // The subscription (the route's handler) is made before the handshake is answered, so that
+  // a client that has its 101 misses nothing published from then on: what is sent before the
+  // handshake completes waits in the queue.
   void Run(http::request<http::string_body> req, WsHandler handler, Request api_req) {
     // The WebSocket stream keeps its own timers; the TCP layer's must be off.
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.async_accept(req, [self = this->shared_from_this(), handler = std::move(handler),
-                           api_req = std::move(api_req)](beast::error_code ec) mutable {
-      if (ec) return;
-      auto session = handler(api_req, self);
-      if (!session.ok()) {
-        self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error,
-                                                      session.status().message()),
-                              [self](beast::error_code) {});
+    open_ = true;
+    auto session = handler(api_req, this->shared_from_this());
+    Status refused = session.ok() ? Status::Ok() : session.status();
+    if (session.ok()) {
+      session_ = std::move(session).value();
+    } else {
+      open_ = false;
+    }
+    ws_.async_accept(req, [self = this->shared_from_this(),
+                           refused = std::move(refused)](beast::error_code ec) mutable {
+      if (ec) return self->Closed();
+      if (!refused.ok()) {
+        self->ws_.async_close(
+            websocket::close_reason(websocket::close_code::policy_error, refused.message()),
+            [self](beast::error_code) {});
         return;
       }
-      self->session_ = std::move(session).value();
-      self->open_ = true;
+      self->accepted_ = true;
+      if (!self->open_) {  // closed while the handshake was under way
+        self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
+        return self->Closed();
+      }
       self->Read();
+      if (!self->out_.empty()) self->WriteNext();
     });
   }
 
+  // Called by publishers on any thread. From a server thread whose connection's strand is idle
+  // (an alert raised while handling a request), dispatch starts the write right there instead
+  // of waking another thread for it. The lambda calls nothing back, so it is safe under the
+  // publisher's locks.
   void Send(std::string text) override {
-    net::post(ws_.get_executor(),
-              [self = this->shared_from_this(), text = std::move(text)]() mutable {
-                if (!self->open_) return;
-                self->out_.push_back(std::move(text));
-                if (self->out_.size() == 1) self->WriteNext();
-              });
+    net::dispatch(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text),
+                                       since = t_request_received_ns]() mutable {
+      if (!self->open_) return;
+      self->out_.push_back({std::move(text), since});
+      if (self->accepted_ && self->out_.size() == 1) self->WriteNext();
+    });
   }
 
   void Close() override {
     net::post(ws_.get_executor(), [self = this->shared_from_this()] {
       if (!self->open_) return;
       self->open_ = false;
+      if (!self->accepted_) return;  // the handshake's completion closes it
       self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
     });
   }
@@ -137,7 +163,10 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn<S
 
   void WriteNext() {
     ws_.text(true);
-    ws_.async_write(net::buffer(out_.front()),
+    if (const int64_t since = out_.front().second; since != 0 && shared_->stream_delivery) {
+      shared_->stream_delivery->Observe(static_cast<double>(MonotonicNanos() - since) / 1e9);
+    }
+    ws_.async_write(net::buffer(out_.front().first),
                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                       if (ec) {
                         self->Closed();
@@ -161,9 +190,10 @@ class WsConn : public WsConnection, public std::enable_shared_from_this<WsConn<S
   websocket::stream<Stream, false> ws_;  // permessage-deflate is never offered
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> out_;
+  std::deque<std::pair<std::string, int64_t>> out_;  // text, t_request_received_ns or 0
   WsSession session_;
   std::atomic<bool> open_{false};
+  bool accepted_ = false;  // the handshake is done (on the strand)
   bool closed_notified_ = false;
 };
 
@@ -308,7 +338,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     } else if (shared_->stopping.load()) {
       resp = Response::Error(Unavailable("the server is shutting down"));
     } else {
+      t_request_received_ns = t0;
       resp = shared_->router->Handle(api_req, &route);
+      t_request_received_ns = 0;
     }
     Count(api_req.method, route.empty() ? "unmatched" : route, resp.status, t0);
 
