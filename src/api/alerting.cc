@@ -68,18 +68,8 @@ void Alerting::OnAccepted(std::span<const events::PassageRecord* const> records,
   m_hits_->Inc(triggers.size());
   rules::RaiseContext ctx;
   ctx.rings = rings.get();
-  ctx.checkpoint = [this](std::string_view id) -> std::optional<rules::CheckpointInfo> {
-    auto c = store_->GetCheckpoint(std::string(id));
-    if (!c.ok()) return std::nullopt;
-    return rules::CheckpointInfo{c->name, c->division_code, c->position};
-  };
-  ctx.entry = [this](std::string_view id) -> std::optional<rules::EntryInfo> {
-    auto d = store_->GetDocument(rules::kAlertEntryDoc, std::string(id));
-    if (!d.ok()) return std::nullopt;
-    auto e = rules::AlertEntryFromDocument(*d);
-    if (!e.ok()) return std::nullopt;
-    return rules::EntryInfo{e->owner_agency, e->legal_basis.case_no};
-  };
+  ctx.checkpoint = [this](std::string_view id) { return CheckpointInfo(id); };
+  ctx.entry = [this](std::string_view id) { return EntryInfo(id); };
   auto raised = alerts_->Raise(triggers, ctx);
   if (!raised.ok()) {
     // The records go on to the log; their alerts are not stored. Say so loudly.
@@ -88,6 +78,52 @@ void Alerting::OnAccepted(std::span<const events::PassageRecord* const> records,
                   raised.status().ToString());
     return;
   }
+}
+
+std::optional<rules::CheckpointInfo> Alerting::CheckpointInfo(std::string_view id) {
+  const int64_t now = MonotonicNanos();
+  std::string key(id);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = checkpoints_.find(key);
+    if (it != checkpoints_.end() &&
+        now - it->second.read_nanos < kCheckpointInfoSeconds * 1'000'000'000) {
+      return it->second.info;
+    }
+  }
+  std::optional<rules::CheckpointInfo> info;
+  auto c = store_->GetCheckpoint(key);
+  if (c.ok()) {
+    info = rules::CheckpointInfo{c->name, c->division_code, c->position};
+  } else if (c.status().code() != StatusCode::kNotFound) {
+    return std::nullopt;  // a failed read is not kept
+  }
+  std::lock_guard lock(cache_mu_);
+  if (checkpoints_.size() >= kMaxCached) checkpoints_.clear();
+  checkpoints_[key] = CachedCheckpoint{info, now};
+  return info;
+}
+
+std::optional<rules::EntryInfo> Alerting::EntryInfo(std::string_view id) {
+  std::string key(id);
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = entries_.find(key); it != entries_.end()) return it->second;
+  }
+  auto d = store_->GetDocument(rules::kAlertEntryDoc, key);
+  if (!d.ok()) return std::nullopt;  // not kept: the entry may be stored later
+  auto e = rules::AlertEntryFromDocument(*d);
+  if (!e.ok()) return std::nullopt;
+  rules::EntryInfo info{e->owner_agency, e->legal_basis.case_no};
+  std::lock_guard lock(cache_mu_);
+  if (entries_.size() >= kMaxCached) entries_.clear();
+  entries_[key] = info;
+  return info;
+}
+
+void Alerting::OnCheckpointChanged(const std::string& checkpoint_id) {
+  std::lock_guard lock(cache_mu_);
+  checkpoints_.erase(checkpoint_id);
 }
 
 }  // namespace quanyu::api

@@ -7,12 +7,21 @@
 // Records recovered from the event log at start-up may have been evaluated before a crash:
 // their triggers are dropped when an alert already names the record.
 //
+// What an alert shows of its checkpoint (name, district, position) and list entry (owner
+// agency, case number) is read from the store once and kept: a store read under the alert
+// service's lock was the slowest part of raising an alert. Checkpoint details are read again
+// after kCheckpointInfoSeconds, or at once after OnCheckpointChanged; list entries do not change.
+//
 // Thread safety: OnAccepted may be called from any number of threads; SetRings at any time.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
+#include <string>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -49,7 +58,15 @@ class Alerting {
 
   rules::Engine& engine() { return engine_; }
 
+  // A checkpoint was changed or deleted: alerts read its details afresh.
+  void OnCheckpointChanged(const std::string& checkpoint_id);
+
+  static constexpr int64_t kCheckpointInfoSeconds = 10;
+
  private:
+  std::optional<rules::CheckpointInfo> CheckpointInfo(std::string_view id);
+  std::optional<rules::EntryInfo> EntryInfo(std::string_view id);
+
   store::Store* const store_;
   rules::AlertLists* const lists_;
   rules::Alerts* const alerts_;
@@ -58,6 +75,16 @@ class Alerting {
   Counter* m_alerts_raised_;
   Counter* m_alert_failures_;
   Counter* m_hits_;
+
+  struct CachedCheckpoint {
+    std::optional<rules::CheckpointInfo> info;
+    int64_t read_nanos = 0;  // MonotonicNanos
+  };
+  static constexpr size_t kMaxCached = 100'000;  // each cache is emptied beyond this
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedCheckpoint> checkpoints_;  // guarded by cache_mu_
+  std::unordered_map<std::string, std::optional<rules::EntryInfo>>
+      entries_;  // guarded by cache_mu_
 };
 
 }  // namespace quanyu::api

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/alerting.h"
 #include "api/handler_util.h"
 #include "core/json_text.h"
 #include "core/time_format.h"
@@ -330,6 +331,7 @@ class Routes {
     if (!st.ok()) return Response::Error(st);
     s_->pipeline->OnCheckpointDeleted(id);
     if (s_->rings != nullptr) s_->rings->OnCheckpointDeleted(id);
+    if (s_->alerting != nullptr) s_->alerting->OnCheckpointChanged(id);
     return Response::Json(204, "");
   }
 
@@ -835,6 +837,7 @@ class Routes {
     if (!st.ok()) return Response::Error(st);
     s_->pipeline->OnCheckpointChanged(c);
     if (s_->rings != nullptr) s_->rings->OnCheckpointChanged(c);
+    if (s_->alerting != nullptr) s_->alerting->OnCheckpointChanged(c.id);
     return JsonResponse(status, registry::CheckpointToJson(c));
   }
 

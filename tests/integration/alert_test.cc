@@ -123,6 +123,22 @@ TEST_F(AlertTest, ListedPlateRaisesAnAlertOnTheStreamAndRepeatsFold) {
   EXPECT_TRUE(ws->Close().ok());
 }
 
+TEST_F(AlertTest, ARenamedCheckpointShowsItsNewNameInTheNextAlert) {
+  auto ws = Subscribe("topics=alert");
+  ASSERT_NE(ws, nullptr);
+  const UnixMicros now = SystemClock::Get()->Now();
+  Post("P1", "川S12345", now - 12 * kMicrosPerMinute);
+  EXPECT_EQ(Read(ws.get())["data"]["checkpoint_name"], "西外卡口");
+  auto renamed = Put(server_.client(), "/api/v1/checkpoints/K1",
+                     R"({"name":"西外收费站卡口","lng":107.45,"lat":31.21})");
+  ASSERT_TRUE(renamed.ok() && renamed->status == 200) << (renamed.ok() ? renamed->body : "");
+  // Beyond the fold window: a new alert, which names the checkpoint as it is now.
+  Post("P2", "川S12345", now);
+  json m = Read(ws.get());
+  EXPECT_EQ(m["event"], "raised");
+  EXPECT_EQ(m["data"]["checkpoint_name"], "西外收费站卡口");
+}
+
 TEST_F(AlertTest, LifecycleStepsAreAttributedAuditedAndForwardOnly) {
   Post("P1", "川S12345", SystemClock::Get()->Now());
   api::HttpClient& op = server_.As("operator");
