@@ -355,6 +355,22 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
       return cs;
     }
   }
+  // The rules stage runs on the accepted records before they are encoded and appended, so that
+  // an alert waits neither for the encoding nor for the log's fsync; the applier cannot store a
+  // record before its append, so the store's log position still only passes records whose
+  // alerts are stored, and recovery after a crash re-evaluates every record whose alerts might
+  // be missing. If the append fails the alerts stand (they carry their record) and the sender,
+  // told of the failure, resends: the resend folds into the same alert.
+  if (options_.on_accepted) {
+    thread_local std::vector<const events::PassageRecord*> recs;
+    recs.clear();
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].ok || (*results)[i].outcome == Outcome::kDuplicate) continue;
+      items[i].record.received = now;
+      recs.push_back(&items[i].record);
+    }
+    if (!recs.empty()) options_.on_accepted(recs, /*recovered=*/false);
+  }
   size_t accepted = 0, rejected = 0, dups = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     events::ParsedItem& item = items[i];
@@ -396,20 +412,6 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
           ->Inc();
     }
     by_partition[partition].push_back(std::move(e));
-  }
-  // The rules stage runs on the accepted records before they are appended, so that an alert
-  // does not wait for the log's fsync; the applier cannot store a record before its append, so
-  // the store's log position still only passes records whose alerts are stored, and recovery
-  // after a crash re-evaluates every record whose alerts might be missing. If the append fails
-  // the alerts stand (they carry their record) and the sender, told of the failure, resends:
-  // the resend folds into the same alert.
-  if (options_.on_accepted && accepted > 0) {
-    thread_local std::vector<const events::PassageRecord*> recs;
-    recs.clear();
-    for (size_t i = 0; i < items.size(); ++i) {
-      if ((*results)[i].outcome == Outcome::kAccepted) recs.push_back(&items[i].record);
-    }
-    options_.on_accepted(recs, /*recovered=*/false);
   }
   Status s = LogAndQueue(by_partition);
   if (!s.ok()) {
