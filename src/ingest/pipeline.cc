@@ -160,9 +160,11 @@ Status Pipeline::Recover() {
     uint64_t from = positions.count(p) ? positions[p] : 0;
     applied_upto_[p] = from;
     store::ApplyBatch batch;
+    size_t used = 0;
     uint64_t next = from;
     Status apply_status;
     auto flush = [&]() {
+      ParkUnused(&batch, used);
       if (options_.on_accepted && !batch.passages.empty()) {
         std::vector<const events::PassageRecord*> recs;
         recs.reserve(batch.passages.size());
@@ -172,14 +174,13 @@ Status Pipeline::Recover() {
       batch.log_positions[p] = next;
       if (options_.before_apply) options_.before_apply();
       apply_status = store_->Apply(batch);
-      batch = store::ApplyBatch();
+      StartBatch(&batch, &used);
     };
     RETURN_IF_ERROR(log_->Replay(p, from, [&](uint64_t seq, const bus::LogEntry& e) {
-      DecodeInto(e, &batch);
+      DecodeInto(e, &batch, &used);
       next = seq + 1;
       ++replayed;
-      if (batch.passages.size() + batch.quarantine.size() + batch.resolutions.size() >=
-          options_.apply_batch) {
+      if (used + batch.quarantine.size() + batch.resolutions.size() >= options_.apply_batch) {
         flush();
         if (!apply_status.ok()) return false;
       }
@@ -199,12 +200,33 @@ Status Pipeline::Recover() {
   });
 }
 
-void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) const {
+void Pipeline::StartBatch(store::ApplyBatch* batch, size_t* used) {
+  batch->quarantine.clear();
+  batch->resolutions.clear();
+  batch->log_positions.clear();
+  *used = 0;
+}
+
+void Pipeline::ParkUnused(store::ApplyBatch* batch, size_t used) {
+  while (batch->passages.size() > used) {
+    spare_records_.push_back(std::move(batch->passages.back()));
+    batch->passages.pop_back();
+  }
+}
+
+void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size_t* used) {
   switch (e.type) {
     case kEntryPassage: {
-      events::PassageRecord r;
-      if (events::DecodePassage(e.payload, &r)) {
-        batch->passages.push_back(std::move(r));
+      if (*used == batch->passages.size()) {
+        if (spare_records_.empty()) {
+          batch->passages.emplace_back();
+        } else {
+          batch->passages.push_back(std::move(spare_records_.back()));
+          spare_records_.pop_back();
+        }
+      }
+      if (events::DecodePassage(e.payload, &batch->passages[*used])) {
+        ++*used;
         return;
       }
       break;
@@ -493,29 +515,11 @@ void Pipeline::ApplierLoop() {
     // The batch and its records are kept from one round to the next, so that decoding into
     // them reuses their strings' storage instead of allocating every record anew.
     store::ApplyBatch& batch = apply_batch_;
-    batch.quarantine.clear();
-    batch.resolutions.clear();
-    batch.log_positions.clear();
     size_t records = 0;
+    StartBatch(&batch, &records);
     size_t entries = 0;
     for (const Pending& p : work) {
-      for (const auto& e : p.entries) {
-        if (e.type == kEntryPassage) {
-          if (records == batch.passages.size()) {
-            if (spare_records_.empty()) {
-              batch.passages.emplace_back();
-            } else {
-              batch.passages.push_back(std::move(spare_records_.back()));
-              spare_records_.pop_back();
-            }
-          }
-          if (events::DecodePassage(e.payload, &batch.passages[records])) {
-            ++records;
-            continue;
-          }
-        }
-        DecodeInto(e, &batch);  // quarantine, resolutions, and what does not decode
-      }
+      for (const auto& e : p.entries) DecodeInto(e, &batch, &records);
       entries += p.entries.size();
       // Advance the partition's contiguous applied prefix over this range.
       auto& ranges = applied_ranges_[p.partition];
@@ -527,11 +531,7 @@ void Pipeline::ApplierLoop() {
       }
       batch.log_positions[p.partition] = upto;
     }
-    // Records beyond this round's count are parked, strings and all, for later rounds.
-    while (batch.passages.size() > records) {
-      spare_records_.push_back(std::move(batch.passages.back()));
-      batch.passages.pop_back();
-    }
+    ParkUnused(&batch, records);
     if (options_.before_apply) options_.before_apply();
     int64_t t0 = MonotonicNanos();
     Status s = store_->Apply(batch);

@@ -30,7 +30,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "bus/event_log.h"
@@ -165,7 +164,14 @@ class Pipeline : public events::CheckpointLookup {
   // Appends to the log, then hands what was appended to the applier.
   Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition);
   void EnqueueForApply(Pending p);
-  void DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch) const;
+  // Batches are reused, records and all, so that decoding reuses their strings' storage.
+  // StartBatch empties a batch for a new round (its passages become slots to decode into);
+  // DecodeInto decodes a log entry into it, a passage into slot *used (then ++*used);
+  // ParkUnused moves the slots beyond `used` aside for later batches, so that the batch holds
+  // only this round's records. REQUIRES: the applier's thread, or Open before it starts.
+  void StartBatch(store::ApplyBatch* batch, size_t* used);
+  void DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size_t* used);
+  void ParkUnused(store::ApplyBatch* batch, size_t used);
 
   store::Store* const store_;
   bus::EventLog* const log_;
@@ -198,7 +204,7 @@ class Pipeline : public events::CheckpointLookup {
   bool stopping_ = false;
   bool closed_ = false;
   std::thread applier_;
-  // The applier's batch, its parked records and scratch, reused from round to round.
+  // The applier's batch, the records parked by ParkUnused and scratch, kept between rounds.
   store::ApplyBatch apply_batch_;
   std::vector<events::PassageRecord> spare_records_;
   std::vector<uint64_t> applied_hashes_;
