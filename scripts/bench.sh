@@ -7,10 +7,11 @@
 #   scripts/bench.sh alerts     only the alert latency: HTTP receipt to WebSocket delivery
 #   scripts/bench.sh dispatch   only routing (Andorra) and the dispatch recommendation (Chengdu)
 #   scripts/bench.sh scene      only the simulated city (quanyu simulate) against a server
-# Environment: QLOG sets the benchmarked server's log level (default warn).
+# Environment: QLOG sets the benchmarked server's log level (default warn); QUANYU_BENCH_BUILD the
+# build directory whose binaries run (default build/release), to compare two builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=build/release
+B=${QUANYU_BENCH_BUILD:-build/release}
 OUT=build/bench
 mkdir -p "$OUT"
 what=${1:-all}

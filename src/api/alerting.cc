@@ -69,7 +69,6 @@ void Alerting::OnAccepted(std::span<const events::PassageRecord* const> records,
   rules::RaiseContext ctx;
   ctx.rings = rings.get();
   ctx.checkpoint = [this](std::string_view id) { return CheckpointInfo(id); };
-  ctx.entry = [this](std::string_view id) { return EntryInfo(id); };
   auto raised = alerts_->Raise(triggers, ctx);
   if (!raised.ok()) {
     // The records go on to the log; their alerts are not stored. Say so loudly.
@@ -101,23 +100,6 @@ std::optional<rules::CheckpointInfo> Alerting::CheckpointInfo(std::string_view i
   std::lock_guard lock(cache_mu_);
   if (checkpoints_.size() >= kMaxCached) checkpoints_.clear();
   checkpoints_[key] = CachedCheckpoint{info, now};
-  return info;
-}
-
-std::optional<rules::EntryInfo> Alerting::EntryInfo(std::string_view id) {
-  std::string key(id);
-  {
-    std::lock_guard lock(cache_mu_);
-    if (auto it = entries_.find(key); it != entries_.end()) return it->second;
-  }
-  auto d = store_->GetDocument(rules::kAlertEntryDoc, key);
-  if (!d.ok()) return std::nullopt;  // not kept: the entry may be stored later
-  auto e = rules::AlertEntryFromDocument(*d);
-  if (!e.ok()) return std::nullopt;
-  rules::EntryInfo info{e->owner_agency, e->legal_basis.case_no};
-  std::lock_guard lock(cache_mu_);
-  if (entries_.size() >= kMaxCached) entries_.clear();
-  entries_[key] = info;
   return info;
 }
 

@@ -7,10 +7,11 @@
 // Records recovered from the event log at start-up may have been evaluated before a crash:
 // their triggers are dropped when an alert already names the record.
 //
-// What an alert shows of its checkpoint (name, district, position) and list entry (owner
-// agency, case number) is read from the store once and kept: a store read under the alert
-// service's lock was the slowest part of raising an alert. Checkpoint details are read again
-// after kCheckpointInfoSeconds, or at once after OnCheckpointChanged; list entries do not change.
+// What an alert shows of its checkpoint (name, district, position) is read from the store once
+// and kept: a store read under the alert service's lock was the slowest part of raising an
+// alert. Checkpoint details are read again after kCheckpointInfoSeconds, or at once after
+// OnCheckpointChanged. What it shows of the list entry (owner agency, case number) comes with
+// the matcher's hit, so the first hit of an entry reads nothing either.
 //
 // Thread safety: OnAccepted may be called from any number of threads; SetRings at any time.
 #pragma once
@@ -65,7 +66,6 @@ class Alerting {
 
  private:
   std::optional<rules::CheckpointInfo> CheckpointInfo(std::string_view id);
-  std::optional<rules::EntryInfo> EntryInfo(std::string_view id);
 
   store::Store* const store_;
   rules::AlertLists* const lists_;
@@ -83,8 +83,6 @@ class Alerting {
   static constexpr size_t kMaxCached = 100'000;  // each cache is emptied beyond this
   std::mutex cache_mu_;
   std::unordered_map<std::string, CachedCheckpoint> checkpoints_;  // guarded by cache_mu_
-  std::unordered_map<std::string, std::optional<rules::EntryInfo>>
-      entries_;  // guarded by cache_mu_
 };
 
 }  // namespace quanyu::api

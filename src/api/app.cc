@@ -258,7 +258,9 @@ StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   m.services.webhooks = m.webhooks.get();
   m.services.cap = wo.cap;
   m.alerts->AddListener([webhooks = m.webhooks.get(), offset](const rules::Alert& a, bool) {
-    webhooks->Publish(a, rules::AlertToJson(a, offset).dump());
+    std::string text;
+    rules::AppendAlertJson(a, offset, &text);
+    webhooks->Publish(a, std::move(text));
   });
   ingest::PipelineOptions po;
   po.validation = options.validation;

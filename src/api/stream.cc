@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handler_util.h"
+#include "core/json_text.h"
 #include "core/time_format.h"
 #include "govern/roles.h"
 #include "rules/alerts.h"
@@ -89,13 +90,17 @@ Status StreamHub::Configure(const json& j, Sub* s, std::optional<uint64_t>* afte
 }
 
 std::string StreamHub::AlertMessage(const rules::Alert& a, bool is_new, const std::string& time) {
-  // REQUIRES: mu_ held (seq_).
-  json m = {{"topic", "alert"},
-            {"seq", ++seq_},
-            {"time", time},
-            {"event", is_new ? "raised" : "updated"},
-            {"data", rules::AlertToJson(a, offset_seconds_)}};
-  return m.dump();
+  // REQUIRES: mu_ held (seq_). Written directly (an alert waits for this), members in the
+  // order json::dump would give them.
+  std::string m = R"({"data":)";
+  m.reserve(1024);
+  rules::AppendAlertJson(a, offset_seconds_, &m);
+  m += is_new ? R"(,"event":"raised","seq":)" : R"(,"event":"updated","seq":)";
+  m += std::to_string(++seq_);
+  m += R"(,"time":)";
+  AppendJsonString(time, &m);
+  m += R"(,"topic":"alert"})";
+  return m;
 }
 
 WsHandler StreamHub::Handler() {

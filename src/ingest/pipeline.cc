@@ -488,6 +488,11 @@ void Pipeline::EnqueueForApply(Pending p) {
   q_cv_.notify_one();
 }
 
+namespace {
+// Hashes the applier forgets per hold of the deduplication lock.
+constexpr size_t kForgetPerLock = 128;
+}  // namespace
+
 void Pipeline::ApplierLoop() {
   // Background work: what it applies is acknowledged already, and back-pressure (max_queue)
   // bounds how far behind it may fall. Requests and alert delivery go first.
@@ -545,9 +550,12 @@ void Pipeline::ApplierLoop() {
     m_applied_->Inc(entries);
     applied_hashes_.clear();
     for (const auto& r : batch.passages) applied_hashes_.push_back(HashId(r.id));
-    {
+    // In short holds: this thread runs at a low priority, and a request that waits for the
+    // lock while this thread waits for a core would wait for the whole batch.
+    for (size_t i = 0; i < applied_hashes_.size(); i += kForgetPerLock) {
+      const size_t end = std::min(applied_hashes_.size(), i + kForgetPerLock);
       std::lock_guard lock(dedup_mu_);
-      for (uint64_t h : applied_hashes_) unapplied_.erase(h);
+      for (size_t j = i; j < end; ++j) unapplied_.erase(applied_hashes_[j]);
     }
     for (const auto& [partition, upto] : batch.log_positions) {
       Status rs = log_->Release(partition, upto);

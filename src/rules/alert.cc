@@ -3,6 +3,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "core/time_format.h"
 
 namespace quanyu::rules {
@@ -114,6 +115,80 @@ json AlertToJson(const Alert& a, int offset) {
     j["ring_name"] = a.ring_name;
   }
   return j;
+}
+
+void AppendAlertJson(const Alert& a, int offset, std::string* out) {
+  // Members in the order of nlohmann::json's objects (sorted by key), so that the text is the
+  // same as AlertToJson's dump.
+  auto key = [&](std::string_view k) {
+    if (out->back() != '{') out->push_back(',');
+    out->push_back('"');
+    out->append(k);
+    out->append("\":");
+  };
+  auto str = [&](std::string_view k, std::string_view v) {
+    key(k);
+    AppendJsonString(v, out);
+  };
+  auto num = [&](std::string_view k, int64_t v) {
+    key(k);
+    out->append(std::to_string(v));
+  };
+  auto time = [&](std::string_view k, UnixMicros v) {
+    key(k);
+    if (v == 0) {
+      out->append("null");
+    } else {
+      AppendJsonString(FormatRfc3339(v, offset), out);
+    }
+  };
+  out->push_back('{');
+  str("case_no", a.case_no);
+  str("category", CategoryName(a.category));
+  str("checkpoint_id", a.checkpoint_id);
+  str("checkpoint_name", a.checkpoint_name);
+  num("count", a.count);
+  time("created", a.created);
+  str("division_code", a.division_code);
+  str("entry_id", a.entry_id);
+  time("first_seen", a.first_seen);
+  key("history");
+  out->push_back('[');
+  for (size_t i = 0; i < a.history.size(); ++i) {
+    const AlertStep& s = a.history[i];
+    if (i > 0) out->push_back(',');
+    out->push_back('{');
+    str("actor", s.actor);
+    str("agency", s.agency);
+    if (!s.note.empty()) str("note", s.note);
+    str("state", AlertStateName(s.state));
+    time("time", s.time);
+    out->push_back('}');
+  }
+  out->push_back(']');
+  num("id", static_cast<int64_t>(a.id));
+  time("last_seen", a.last_seen);
+  key("lat");
+  out->append(json(a.position.lat).dump());
+  str("list_id", a.list_id);
+  key("lng");
+  out->append(json(a.position.lng).dump());
+  str("owner_agency", a.owner_agency);
+  key("partial_read");
+  out->append(a.partial_read ? "true" : "false");
+  time("pass_time", a.pass_time);
+  str("plate", a.plate);
+  num("priority", a.priority);
+  str("record_id", a.record_id);
+  if (!a.ring_id.empty()) {
+    str("ring_id", a.ring_id);
+    str("ring_name", a.ring_name);
+  }
+  str("rule_id", a.rule_id);
+  str("state", AlertStateName(a.state));
+  str("type", AlertTypeName(a.type));
+  time("updated", a.updated);
+  out->push_back('}');
 }
 
 StatusOr<Alert> AlertFromJson(const json& j) {

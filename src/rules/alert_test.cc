@@ -50,6 +50,36 @@ TEST(AlertTest, JsonRoundTrip) {
   EXPECT_EQ(*back, a);
 }
 
+// The stream, the webhooks and the store write alerts directly; the text must be what the API's
+// JSON form would print, for alerts with and without a ring, with escapes and null times.
+TEST(AlertTest, DirectTextIsTheJsonFormsText) {
+  Alert a = Sample();
+  for (int offset : {0, 8 * 3600}) {
+    std::string text;
+    AppendAlertJson(a, offset, &text);
+    EXPECT_EQ(text, AlertToJson(a, offset).dump());
+  }
+  Alert b = Sample();
+  b.ring_id.clear();
+  b.ring_name.clear();
+  b.position = {0, -0.5};
+  b.checkpoint_name = "卡口 \"东\"\\\n\t\x01";
+  b.history.resize(1);
+  b.first_seen = 0;
+  b.partial_read = true;
+  b.count = 1;
+  std::string text = "prefix";  // appended to, not replaced
+  AppendAlertJson(b, 8 * 3600, &text);
+  EXPECT_EQ(text, "prefix" + AlertToJson(b, 8 * 3600).dump());
+  // Not well-formed UTF-8, which nlohmann::json refuses to print, becomes U+FFFD.
+  b.plate = "川A\xff";
+  text.clear();
+  AppendAlertJson(b, 0, &text);
+  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << text;
+  EXPECT_EQ(parsed["plate"], "川A\uFFFD");
+}
+
 TEST(AlertTest, BadFieldsAreNamed) {
   nlohmann::json j = AlertToJson(Sample(), 0);
   j["priority"] = 9;

@@ -23,7 +23,7 @@ store::AlertRow ToRow(const Alert& a) {
   r.owner_agency = a.owner_agency;
   r.plate = a.plate;
   r.record_id = a.record_id;
-  r.body = AlertToJson(a, 0).dump();
+  AppendAlertJson(a, 0, &r.body);
   return r;
 }
 
@@ -252,12 +252,8 @@ StatusOr<std::vector<Alert>> Alerts::Raise(std::span<const Trigger> triggers,
     n.list_id = t.list_id;
     n.entry_id = t.entry_id;
     n.category = t.category;
-    if (context.entry) {
-      if (auto e = context.entry(t.entry_id)) {
-        n.owner_agency = e->owner_agency;
-        n.case_no = e->case_no;
-      }
-    }
+    n.owner_agency = t.owner_agency;
+    n.case_no = t.case_no;
     n.ring_id = t.ring_id;
     if (rings != nullptr && !t.ring_id.empty() && rings->tree != nullptr) {
       if (const geo::Ring* ring = rings->tree->Find(t.ring_id)) n.ring_name = ring->name;

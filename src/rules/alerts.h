@@ -62,16 +62,9 @@ struct CheckpointInfo {
   std::string division_code;
   geo::LngLat position;
 };
-// What an alert shows of the list entry that was hit.
-struct EntryInfo {
-  std::string owner_agency;
-  std::string case_no;
-};
-
 // Where Raise looks up names; any member may be empty.
 struct RaiseContext {
   std::function<std::optional<CheckpointInfo>(std::string_view checkpoint_id)> checkpoint;
-  std::function<std::optional<EntryInfo>(std::string_view entry_id)> entry;
   const registry::RingContext* rings = nullptr;  // for ring names
 };
 

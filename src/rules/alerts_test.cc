@@ -58,6 +58,8 @@ class AlertsTest : public ::testing::Test {
       t.list_id = "stolen";
       t.entry_id = "E1";
       t.category = Category::kStolenVehicle;
+      t.owner_agency = "dzpsb";
+      t.case_no = "2026-0042";
       t.record = &r;
       triggers.push_back(t);
     }
@@ -65,9 +67,6 @@ class AlertsTest : public ::testing::Test {
     ctx.checkpoint = [](std::string_view id) -> std::optional<CheckpointInfo> {
       if (id != "CP1") return std::nullopt;
       return CheckpointInfo{"西外卡口", "511702", {107.45, 31.21}};
-    };
-    ctx.entry = [](std::string_view) -> std::optional<EntryInfo> {
-      return EntryInfo{"dzpsb", "2026-0042"};
     };
     auto out = alerts_->Raise(triggers, ctx);
     EXPECT_TRUE(out.ok()) << out.status().ToString();

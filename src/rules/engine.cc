@@ -173,6 +173,8 @@ void Engine::EvaluateHit(const events::PassageRecord& r, const Hit& hit, const R
     t.entry_id = std::string(hit.entry_id);
     t.category = hit.category;
     t.partial_read = hit.partial_read;
+    t.owner_agency = std::string(hit.owner_agency);
+    t.case_no = std::string(hit.case_no);
     t.record = &r;
   };
   bool ring_fired = false;

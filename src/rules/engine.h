@@ -72,6 +72,7 @@ struct Trigger {
   std::string list_id, entry_id;
   Category category = Category::kWantedInCase;
   bool partial_read = false;
+  std::string owner_agency, case_no;              // of the entry
   const events::PassageRecord* record = nullptr;  // the caller's, valid during the call
 };
 

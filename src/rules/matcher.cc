@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <unordered_map>
 
 namespace quanyu::rules {
@@ -61,6 +62,8 @@ MatchEntry ToMatchEntry(const AlertEntry& e) {
   m.priority = e.priority;
   m.valid_from = e.valid_from;
   m.valid_until = e.removed != 0 ? std::min(e.valid_until, e.removed) : e.valid_until;
+  m.owner_agency = e.owner_agency;
+  m.case_no = e.legal_basis.case_no;
   return m;
 }
 
@@ -112,8 +115,10 @@ StatusOr<std::shared_ptr<const Matcher>> Matcher::Build(std::vector<MatchEntry> 
   };
   std::vector<Item> exact, patterns;
   std::unordered_map<std::string, uint16_t> list_index;
+  std::unordered_map<std::string, uint32_t> basis_index;  // agency '\0' case_no
+  std::string basis_key;
   size_t id_bytes = 0;
-  for (const MatchEntry& e : entries) id_bytes += e.entry_id.size() + 1;
+  for (const MatchEntry& e : entries) id_bytes += e.entry_id.size() + 1 + sizeof(uint32_t);
   m->ids_.reserve(id_bytes);
   for (size_t i = 0; i < entries.size(); ++i) {
     const MatchEntry& e = entries[i];
@@ -137,6 +142,13 @@ StatusOr<std::shared_ptr<const Matcher>> Matcher::Build(std::vector<MatchEntry> 
     item.rec.id_offset = static_cast<uint32_t>(m->ids_.size());
     m->ids_.push_back(static_cast<char>(e.entry_id.size()));
     m->ids_ += e.entry_id;
+    basis_key.assign(e.owner_agency).push_back('\0');
+    basis_key += e.case_no;
+    auto [b, new_basis] = basis_index.emplace(basis_key, static_cast<uint32_t>(m->bases_.size()));
+    if (new_basis) m->bases_.push_back({e.owner_agency, e.case_no});
+    char basis[sizeof(uint32_t)];
+    std::memcpy(basis, &b->second, sizeof basis);
+    m->ids_.append(basis, sizeof basis);
     item.rec.list = it->second;
     item.rec.category = static_cast<uint8_t>(e.category);
     item.rec.priority_kind =
@@ -241,6 +253,13 @@ std::string_view Matcher::IdOf(const Rec& r) const {
                                        static_cast<unsigned char>(ids_[r.id_offset]));
 }
 
+const Matcher::Basis& Matcher::BasisOf(const Rec& r) const {
+  uint32_t b;
+  std::memcpy(&b, ids_.data() + r.id_offset + 1 + static_cast<unsigned char>(ids_[r.id_offset]),
+              sizeof b);
+  return bases_[b];
+}
+
 void Matcher::AppendHit(uint32_t index, bool partial, std::vector<Hit>* out) const {
   const Rec& r = recs_[index];
   Hit& h = out->emplace_back();
@@ -251,6 +270,9 @@ void Matcher::AppendHit(uint32_t index, bool partial, std::vector<Hit>* out) con
   h.priority = r.priority_kind & 0x0F;
   h.valid_until = r.valid_until;
   h.partial_read = partial;
+  const Basis& b = BasisOf(r);
+  h.owner_agency = b.owner_agency;
+  h.case_no = b.case_no;
 }
 
 size_t Matcher::MatchExact(uint64_t key, UnixMicros t, bool partial, std::vector<Hit>* out) const {
@@ -412,17 +434,23 @@ std::vector<MatchEntry> Matcher::Entries() const {
     e.priority = r.priority_kind & 0x0F;
     e.valid_from = r.valid_from;
     e.valid_until = r.valid_until;
+    const Basis& b = BasisOf(r);
+    e.owner_agency = b.owner_agency;
+    e.case_no = b.case_no;
   }
   return out;
 }
 
 size_t Matcher::MemoryBytes() const {
-  size_t lists = 0;
-  for (const auto& l : lists_) lists += sizeof(l) + l.capacity();
+  size_t strings = 0;
+  for (const auto& l : lists_) strings += sizeof(l) + l.capacity();
+  for (const auto& b : bases_) {
+    strings += sizeof(b) + b.owner_agency.capacity() + b.case_no.capacity();
+  }
   return recs_.capacity() * sizeof(Rec) + pattern_keys_.capacity() * sizeof(PatternKey) +
          pattern_length_.capacity() + table_.capacity() * sizeof(Slot) +
          buckets_.capacity() * sizeof(Range) + present_.capacity() * sizeof(uint64_t) +
-         by_expiry_.capacity() * sizeof(uint32_t) + ids_.capacity() + lists;
+         by_expiry_.capacity() * sizeof(uint32_t) + ids_.capacity() + strings;
 }
 
 }  // namespace quanyu::rules

@@ -51,6 +51,9 @@ struct MatchEntry {
   int priority = 2;
   UnixMicros valid_from = 0;  // matches when valid_from <= t < valid_until
   UnixMicros valid_until = 0;
+  // What an alert shows of the entry, so that raising one reads nothing from the store.
+  std::string owner_agency;
+  std::string case_no;  // of the legal basis
 
   bool operator==(const MatchEntry&) const = default;
 };
@@ -63,7 +66,9 @@ struct Hit {
   Category category = Category::kWantedInCase;
   int priority = 2;
   UnixMicros valid_until = 0;
-  bool partial_read = false;  // the plate looked up was read only in part
+  bool partial_read = false;      // the plate looked up was read only in part
+  std::string_view owner_agency;  // views into the Matcher too
+  std::string_view case_no;
 };
 
 class Matcher {
@@ -124,10 +129,13 @@ class Matcher {
     uint64_t key;
     UnixMicros valid_from;
     UnixMicros valid_until;
-    uint32_t id_offset;  // into ids_: one length byte, then the id
+    uint32_t id_offset;  // into ids_: one length byte, the id, its basis (4 bytes, into bases_)
     uint16_t list;       // into lists_
     uint8_t category;
     uint8_t priority_kind;  // priority in the low 4 bits, kind in bit 4
+  };
+  struct Basis {  // what an alert shows of an entry
+    std::string owner_agency, case_no;
   };
   static constexpr int kMaxLength = 9;
   static constexpr int kCodes = 128;
@@ -141,6 +149,7 @@ class Matcher {
   size_t MatchPartialExact(const Packed& p, UnixMicros t, std::vector<Hit>* out) const;
   size_t MatchPatterns(const Packed& p, UnixMicros t, std::vector<Hit>* out) const;
   std::string_view IdOf(const Rec& r) const;
+  const Basis& BasisOf(const Rec& r) const;
   // Bucket of patterns of `length` anchored at `pos` on character `code`.
   const Range& Bucket(int length, int pos, int code) const {
     return buckets_[((length - 1) * kMaxLength + pos) * kCodes + code];
@@ -167,6 +176,7 @@ class Matcher {
   std::vector<uint32_t> by_expiry_;  // rec indexes by valid_until
   std::string ids_;
   std::vector<std::string> lists_;
+  std::vector<Basis> bases_;  // distinct pairs: the entries of one case share theirs
 };
 
 }  // namespace quanyu::rules

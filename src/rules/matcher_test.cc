@@ -22,6 +22,8 @@ MatchEntry Exact(std::string id, std::string plate, UnixMicros from = kT0,
   e.priority = 1;
   e.valid_from = from;
   e.valid_until = until;
+  e.owner_agency = "dzpsb";
+  e.case_no = "DZ-2026-001";
   return e;
 }
 
@@ -31,6 +33,8 @@ MatchEntry Pattern(std::string id, std::string plate) {
   e.list_id = "fake";
   e.category = Category::kFakePlate;
   e.priority = 3;
+  e.owner_agency = "tongchuan";
+  e.case_no = "TC-2026-17";
   return e;
 }
 
@@ -111,6 +115,28 @@ TEST(MatcherTest, EntriesMatchOnlyInsideTheirWindowToTheMicrosecond) {
   EXPECT_EQ(m->ExpiredBy(until), (V{"a"}));
   EXPECT_EQ(m->ExpiredBy(kEnd), (V{"a", "p"}));
   EXPECT_EQ(Matcher::Empty()->NextExpiry(), std::nullopt);
+}
+
+// An alert shows the owner agency and case number of the entry hit, without a store read.
+TEST(MatcherTest, HitsCarryTheirEntrysOwnerAgencyAndCaseNumber) {
+  MatchEntry other = Exact("b", "川A12345");
+  other.owner_agency = "dachuan";
+  other.case_no = "";
+  auto m = Build({Exact("a", "川A12345"), other, Pattern("p", "川A?2?45"), Exact("c", "川B54321")});
+  std::vector<Hit> hits;
+  ASSERT_EQ(m->Match("川A12345", kT0 + 1, &hits), 3u);
+  EXPECT_EQ(hits[0].entry_id, "a");
+  EXPECT_EQ(hits[0].owner_agency, "dzpsb");
+  EXPECT_EQ(hits[0].case_no, "DZ-2026-001");
+  EXPECT_EQ(hits[1].entry_id, "b");
+  EXPECT_EQ(hits[1].owner_agency, "dachuan");
+  EXPECT_EQ(hits[1].case_no, "");
+  EXPECT_EQ(hits[2].entry_id, "p");
+  EXPECT_EQ(hits[2].owner_agency, "tongchuan");
+  EXPECT_EQ(hits[2].case_no, "TC-2026-17");
+  hits.clear();
+  ASSERT_EQ(m->Match("川B54321", kT0 + 1, &hits), 1u);
+  EXPECT_EQ(hits[0].case_no, "DZ-2026-001");  // shares a's pair
 }
 
 TEST(MatcherTest, EntriesDecodeBackForTheNextBuild) {

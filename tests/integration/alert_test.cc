@@ -105,6 +105,7 @@ TEST_F(AlertTest, ListedPlateRaisesAnAlertOnTheStreamAndRepeatsFold) {
   EXPECT_EQ(a["checkpoint_name"], "西外卡口");
   EXPECT_EQ(a["category"], "stolen_vehicle");
   EXPECT_EQ(a["case_no"], "2026-0042");
+  EXPECT_EQ(a["owner_agency"], "bureau");
   EXPECT_EQ(a["priority"], 1);
   EXPECT_EQ(a["state"], "new");
 
