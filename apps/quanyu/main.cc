@@ -91,9 +91,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   serve
       ->add_option("--partitions", app_opts.log_partitions,
-                   "Event-log partitions (fixed when the data directory is created)")
+                   "Event-log partitions, fixed when the data directory is created; 0: as the "
+                   "data directory has them, and for a new one, one per two cores (1 to 4)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(0, 64));
   serve
       ->add_option("--max-clock-skew", clock_skew_s,
                    "Seconds a pass time may lie in the future (device clock skew)")

@@ -27,8 +27,10 @@ namespace quanyu::api {
 struct AppOptions {
   std::string data_dir = "./data";
   ServerOptions server;
-  int log_partitions = 4;  // event-log partitions. Default: 4.
-  bool log_sync = true;    // fdatasync the event log. Default: true.
+  // Event-log partitions: 0 for as many as the data directory has, or
+  // bus::DefaultLogPartitions() for a new one. Default: 0.
+  int log_partitions = 0;
+  bool log_sync = true;  // fdatasync the event log. Default: true.
   events::ValidationOptions validation;
   int local_offset_seconds = 8 * 3600;
   const Clock* clock = nullptr;  // Default: the system clock.

@@ -848,8 +848,9 @@ Status WriteFileDurably(const std::string& dir, const std::string& name,
   return FsyncDir(dir);
 }
 
-// Reads DIR/MANIFEST, or writes it for a new log; checks the partition count.
-Status CheckManifest(const std::string& dir, int partitions) {
+// Reads DIR/MANIFEST, or writes it for a new log; checks the partition count, or sets it
+// when *partitions is 0.
+Status CheckManifest(const std::string& dir, int* partitions) {
   const std::string path = dir + "/MANIFEST";
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -859,9 +860,10 @@ Status CheckManifest(const std::string& dir, int partitions) {
     if (::stat(PartitionDir(dir, 0).c_str(), &st) == 0) {
       return DataLoss(fmt::format("{} is missing but partition directories exist", path));
     }
-    return WriteFileDurably(
-        dir, "MANIFEST",
-        fmt::format("quanyu-event-log\nversion {}\npartitions {}\n", kManifestVersion, partitions));
+    if (*partitions == 0) *partitions = DefaultLogPartitions();
+    return WriteFileDurably(dir, "MANIFEST",
+                            fmt::format("quanyu-event-log\nversion {}\npartitions {}\n",
+                                        kManifestVersion, *partitions));
   }
   std::string text;
   RETURN_IF_ERROR(ReadFile(path, &text));
@@ -892,9 +894,10 @@ Status CheckManifest(const std::string& dir, int partitions) {
   if (version != kManifestVersion) {
     return FailedPrecondition(fmt::format("{}: unsupported version {}", path, version));
   }
-  if (on_disk != partitions) {
+  if (*partitions == 0) *partitions = on_disk;
+  if (on_disk != *partitions) {
     return FailedPrecondition(
-        fmt::format("event log {} has {} partitions, opened with {}", dir, on_disk, partitions));
+        fmt::format("event log {} has {} partitions, opened with {}", dir, on_disk, *partitions));
   }
   return Status::Ok();
 }
@@ -903,8 +906,8 @@ Status CheckManifest(const std::string& dir, int partitions) {
 
 StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
                                                    const EventLogOptions& options) {
-  if (options.partitions < 1 || options.partitions > kMaxPartitions) {
-    return InvalidArgument("partitions", fmt::format("partitions must be in [1, {}], got {}",
+  if (options.partitions < 0 || options.partitions > kMaxPartitions) {
+    return InvalidArgument("partitions", fmt::format("partitions must be in [1, {}] (or 0), got {}",
                                                      kMaxPartitions, options.partitions));
   }
   if (options.segment_bytes == 0) {
@@ -928,10 +931,16 @@ StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
     }
     return ErrnoError("lock", lock_path, errno);
   }
-  RETURN_IF_ERROR(CheckManifest(dir, options.partitions));
-  auto log = std::make_unique<FileEventLog>(dir, options, std::move(lock_fd));
+  EventLogOptions opened = options;
+  RETURN_IF_ERROR(CheckManifest(dir, &opened.partitions));
+  auto log = std::make_unique<FileEventLog>(dir, opened, std::move(lock_fd));
   RETURN_IF_ERROR(log->Init());
   return std::unique_ptr<EventLog>(std::move(log));
+}
+
+int DefaultLogPartitions() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores / 2, 1u, 4u));
 }
 
 int PartitionFor(std::string_view key, int partitions) {

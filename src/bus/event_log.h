@@ -51,8 +51,9 @@ struct LogEntry {
 };
 
 struct EventLogOptions {
-  // Number of partitions, 1..1024. Fixed at creation; Open fails with FailedPrecondition if it
-  // differs from what is on disk. Default: 4.
+  // Number of partitions, 1..1024, or 0: as many as the log on disk has, and
+  // DefaultLogPartitions() for a new log. Fixed at creation; Open fails with FailedPrecondition
+  // if it differs from what is on disk. Default: 4.
   int partitions = 4;
   // A segment is closed and a new one started once the next frame would take it past this
   // size (a single larger frame gets a segment of its own). Default: 64 MiB.
@@ -125,6 +126,11 @@ class EventLog {
   // Idempotent; the destructor calls it.
   virtual void Close() = 0;
 };
+
+// Partitions of a new log opened with partitions = 0: one per two cores, from 1 to 4. Each
+// partition has its writer thread and fsyncs on its own, so on a small machine more partitions
+// cost fsyncs and wake-ups without adding parallel work.
+int DefaultLogPartitions();
 
 // Partition for a key (plate or record id): a stable hash (FNV-1a 64 with a final mix, the
 // same on every platform and run), so that one vehicle's records stay in one partition and

@@ -206,7 +206,9 @@ TEST(EventLogTest, ReplayFromTheMiddleAndStopEarly) {
 
 TEST(EventLogTest, BadArguments) {
   TempDir tmp;
-  EXPECT_EQ(EventLog::Open(tmp.log(), {.partitions = 0}).status().code(),
+  EXPECT_EQ(EventLog::Open(tmp.log(), {.partitions = -1}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(EventLog::Open(tmp.log(), {.partitions = 1025}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(EventLog::Open(tmp.log(), {.partitions = 1, .segment_bytes = 0}).status().code(),
             StatusCode::kInvalidArgument);
@@ -564,6 +566,30 @@ TEST(EventLogTest, PartitionCountMismatchIsRefused) {
   EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(log.status().message(), HasSubstr("4 partitions"));
   EXPECT_NE(MustOpen(tmp.log(), {.partitions = 4}), nullptr);
+}
+
+// partitions = 0: a new log gets the machine's default, an existing one keeps its count.
+TEST(EventLogTest, ZeroPartitionsMeansAsOnDisk) {
+  TempDir fresh;
+  {
+    auto log = MustOpen(fresh.log(), {.partitions = 0});
+    ASSERT_NE(log, nullptr);
+    EXPECT_EQ(log->partitions(), DefaultLogPartitions());
+    EXPECT_GE(DefaultLogPartitions(), 1);
+    EXPECT_LE(DefaultLogPartitions(), 4);
+    ASSERT_TRUE(log->Append(0, {Entry(1, "kept")}).ok());
+  }
+  auto again = MustOpen(fresh.log(), {.partitions = 0});
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->partitions(), DefaultLogPartitions());
+  EXPECT_EQ(ReplayAll(*again, 0).size(), 1u);
+  again.reset();
+
+  TempDir seven;
+  ASSERT_NE(MustOpen(seven.log(), {.partitions = 7}), nullptr);
+  auto seven_again = MustOpen(seven.log(), {.partitions = 0});
+  ASSERT_NE(seven_again, nullptr);
+  EXPECT_EQ(seven_again->partitions(), 7);
 }
 
 TEST(EventLogTest, DirectoryIsOpenOnlyOnce) {
