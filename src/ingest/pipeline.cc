@@ -354,12 +354,28 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
   std::vector<uint64_t> taken_hashes, confirmed_new;
   std::vector<size_t> taken_items;
   std::vector<Suspect> suspects;
+  thread_local std::vector<uint64_t> hashes;
+  hashes.resize(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].ok) hashes[i] = HashId(items[i].record.id);
+  }
   {
     std::lock_guard lock(dedup_mu_);
     RotateDedup(now);
+    // The filter's arrays are far larger than the cache: look a few records ahead so that
+    // their misses overlap instead of following one another.
+    constexpr size_t kAhead = 8;
+    auto prefetch = [&](size_t j) {
+      if (j >= items.size() || !items[j].ok) return;
+      dedup_current_.prefetch(hashes[j]);
+      dedup_previous_.prefetch(hashes[j]);
+      unapplied_.prefetch(hashes[j]);
+    };
+    for (size_t j = 0; j < kAhead; ++j) prefetch(j);
     for (size_t i = 0; i < items.size(); ++i) {
+      prefetch(i + kAhead);
       if (!items[i].ok) continue;
-      const uint64_t h = HashId(items[i].record.id);
+      const uint64_t h = hashes[i];
       if (dedup_current_.contains(h) || dedup_previous_.contains(h)) {
         suspects.push_back({i, h, unapplied_.contains(h)});
         continue;
@@ -555,6 +571,7 @@ void Pipeline::ApplierLoop() {
     for (size_t i = 0; i < applied_hashes_.size(); i += kForgetPerLock) {
       const size_t end = std::min(applied_hashes_.size(), i + kForgetPerLock);
       std::lock_guard lock(dedup_mu_);
+      for (size_t j = i; j < end; ++j) unapplied_.prefetch(applied_hashes_[j]);
       for (size_t j = i; j < end; ++j) unapplied_.erase(applied_hashes_[j]);
     }
     for (const auto& [partition, upto] : batch.log_positions) {

@@ -30,6 +30,15 @@ class U64Set {
     return table_.Find(key) != kNone || (old_.n != 0 && old_.Find(key) != kNone);
   }
 
+  // Starts loading the cache line where a lookup of key begins: a large set misses the cache
+  // on nearly every lookup, and a batch can overlap those misses by prefetching a few keys
+  // ahead. Changes nothing.
+  void prefetch(uint64_t key) const {
+    if (key < 2) return;
+    __builtin_prefetch(table_.slots + table_.Home(key));
+    if (old_.n != 0) __builtin_prefetch(old_.slots + old_.Home(key));
+  }
+
   // True if the key was not in the set.
   bool insert(uint64_t key) {
     if (key < 2) {
