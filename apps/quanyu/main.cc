@@ -563,12 +563,14 @@ int main(int argc, char** argv) {
     auto rep = quanyu::tools::RunLoadgen(lg);
     if (!rep.ok()) return Fail(rep.status());
     std::printf(
-        "simulated records sent: %llu in %.2f s = %.0f records/s; requests %llu (failed %llu); "
-        "accepted %llu, rejected %llu; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+        "simulated records sent: %llu in %.2f s = %.0f records/s; requests %llu (failed %llu, "
+        "refused as busy and sent again %llu); accepted %llu, rejected %llu; latency p50 %.2f "
+        "ms, p99 %.2f ms, max %.2f ms\n",
         static_cast<unsigned long long>(rep->records), rep->seconds,
         static_cast<double>(rep->records) / std::max(rep->seconds, 1e-9),
         static_cast<unsigned long long>(rep->requests),
         static_cast<unsigned long long>(rep->failed_requests),
+        static_cast<unsigned long long>(rep->busy_resent),
         static_cast<unsigned long long>(rep->accepted),
         static_cast<unsigned long long>(rep->rejected), rep->p50_ms, rep->p99_ms, rep->max_ms);
     if (!lg.alerts_token.empty()) {

@@ -42,6 +42,7 @@ struct LoadgenOptions {
 
 struct LoadgenReport {
   uint64_t records = 0, requests = 0, failed_requests = 0;
+  uint64_t busy_resent = 0;             // times a request was refused as busy (503) and sent again
   uint64_t accepted = 0, rejected = 0;  // from the server's answers
   double seconds = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;  // request latency
