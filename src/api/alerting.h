@@ -80,7 +80,7 @@ class Alerting {
     std::optional<rules::CheckpointInfo> info;
     int64_t read_nanos = 0;  // MonotonicNanos
   };
-  static constexpr size_t kMaxCached = 100'000;  // each cache is emptied beyond this
+  static constexpr size_t kMaxCached = 100'000;  // the cache is emptied beyond this
   std::mutex cache_mu_;
   std::unordered_map<std::string, CachedCheckpoint> checkpoints_;  // guarded by cache_mu_
 };

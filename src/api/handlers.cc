@@ -329,9 +329,7 @@ class Routes {
     const std::string& id = req.path_params["id"];
     Status st = s_->store->DeleteCheckpoint(id);
     if (!st.ok()) return Response::Error(st);
-    s_->pipeline->OnCheckpointDeleted(id);
-    if (s_->rings != nullptr) s_->rings->OnCheckpointDeleted(id);
-    if (s_->alerting != nullptr) s_->alerting->OnCheckpointChanged(id);
+    CheckpointChanged(id, nullptr);
     return Response::Json(204, "");
   }
 
@@ -835,10 +833,21 @@ class Routes {
     c.updated = now;
     Status st = s_->store->PutCheckpoint(c);
     if (!st.ok()) return Response::Error(st);
-    s_->pipeline->OnCheckpointChanged(c);
-    if (s_->rings != nullptr) s_->rings->OnCheckpointChanged(c);
-    if (s_->alerting != nullptr) s_->alerting->OnCheckpointChanged(c.id);
+    CheckpointChanged(c.id, &c);
     return JsonResponse(status, registry::CheckpointToJson(c));
+  }
+
+  // Tells every service that keeps checkpoint details of a stored change (c) or deletion
+  // (nullptr): the pipeline's validation, the ring assignment, the alerts' cached details.
+  void CheckpointChanged(const std::string& id, const registry::Checkpoint* c) {
+    if (c != nullptr) {
+      s_->pipeline->OnCheckpointChanged(*c);
+      if (s_->rings != nullptr) s_->rings->OnCheckpointChanged(*c);
+    } else {
+      s_->pipeline->OnCheckpointDeleted(id);
+      if (s_->rings != nullptr) s_->rings->OnCheckpointDeleted(id);
+    }
+    if (s_->alerting != nullptr) s_->alerting->OnCheckpointChanged(id);
   }
 
   const Services* s_;

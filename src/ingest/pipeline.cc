@@ -342,6 +342,7 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     ItemResult& res = (*results)[i];
     res.id = item.ok ? item.record.id : item.record_id;
     if (item.ok) {
+      item.record.received = now;
       if (auto rej = events::ValidatePassage(item.record, options_.validation, *this, now, names)) {
         item.ok = false;
         item.rejection = std::move(*rej);
@@ -404,7 +405,6 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     recs.clear();
     for (size_t i = 0; i < items.size(); ++i) {
       if (!items[i].ok || (*results)[i].outcome == Outcome::kDuplicate) continue;
-      items[i].record.received = now;
       recs.push_back(&items[i].record);
     }
     if (!recs.empty()) options_.on_accepted(recs, /*recovered=*/false);
@@ -420,7 +420,6 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     bus::LogEntry e;
     int partition;
     if (item.ok) {
-      item.record.received = now;
       e.type = kEntryPassage;
       events::EncodePassage(item.record, &e.payload);
       partition = bus::PartitionFor(item.record.plate.empty() ? item.record.id : item.record.plate,

@@ -75,46 +75,10 @@ bool CanTransition(AlertState from, AlertState to) {
 }
 
 json AlertToJson(const Alert& a, int offset) {
-  auto t = [&](UnixMicros v) { return v == 0 ? json(nullptr) : json(FormatRfc3339(v, offset)); };
-  json history = json::array();
-  for (const AlertStep& s : a.history) {
-    json h = {{"state", std::string(AlertStateName(s.state))},
-              {"time", t(s.time)},
-              {"actor", s.actor},
-              {"agency", s.agency}};
-    if (!s.note.empty()) h["note"] = s.note;
-    history.push_back(std::move(h));
-  }
-  json j = {{"id", a.id},
-            {"type", std::string(AlertTypeName(a.type))},
-            {"rule_id", a.rule_id},
-            {"priority", a.priority},
-            {"plate", a.plate},
-            {"partial_read", a.partial_read},
-            {"record_id", a.record_id},
-            {"checkpoint_id", a.checkpoint_id},
-            {"checkpoint_name", a.checkpoint_name},
-            {"division_code", a.division_code},
-            {"lng", a.position.lng},
-            {"lat", a.position.lat},
-            {"pass_time", t(a.pass_time)},
-            {"list_id", a.list_id},
-            {"entry_id", a.entry_id},
-            {"category", std::string(CategoryName(a.category))},
-            {"owner_agency", a.owner_agency},
-            {"case_no", a.case_no},
-            {"first_seen", t(a.first_seen)},
-            {"last_seen", t(a.last_seen)},
-            {"count", a.count},
-            {"state", std::string(AlertStateName(a.state))},
-            {"history", std::move(history)},
-            {"created", t(a.created)},
-            {"updated", t(a.updated)}};
-  if (!a.ring_id.empty()) {
-    j["ring_id"] = a.ring_id;
-    j["ring_name"] = a.ring_name;
-  }
-  return j;
+  // One writer for the form: the document is read back from AppendAlertJson's text.
+  std::string text;
+  AppendAlertJson(a, offset, &text);
+  return json::parse(text);
 }
 
 void AppendAlertJson(const Alert& a, int offset, std::string* out) {

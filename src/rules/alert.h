@@ -87,9 +87,9 @@ bool CanTransition(AlertState from, AlertState to);
 
 // The API form: times as RFC 3339 with the given offset.
 nlohmann::json AlertToJson(const Alert& a, int offset_seconds);
-// AlertToJson(a, offset_seconds).dump(), written directly: the form of the live stream, the
-// webhooks and the store, made while an alert is raised. (Ill-formed UTF-8, which dump refuses,
-// becomes U+FFFD.)
+// The same form as text, written directly (members in nlohmann::json's order, so it equals
+// AlertToJson(...).dump()): for the live stream, the webhooks and the store, made while an alert
+// is raised. Ill-formed UTF-8 becomes U+FFFD.
 void AppendAlertJson(const Alert& a, int offset_seconds, std::string* out);
 // The form above back (times in any RFC 3339 offset). Errors name the field.
 StatusOr<Alert> AlertFromJson(const nlohmann::json& j);
