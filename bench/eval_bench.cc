@@ -127,7 +127,7 @@ const Data& D() {
 }
 
 // Validates and evaluates parsed items; returns the triggers.
-size_t ValidateAndEvaluate(Engine& engine, std::vector<events::ParsedItem>& items,
+size_t ValidateAndEvaluate(Engine& engine, events::ParsedItems& items,
                            std::vector<const events::PassageRecord*>* ptrs,
                            std::vector<Trigger>* triggers) {
   static const AllActive lookup;
@@ -180,12 +180,12 @@ void RunJson(benchmark::State& state, const std::vector<std::string>& bodies, bo
   Engine engine;
   events::Parser parser;
   events::ParseOptions po;
-  std::vector<events::ParsedItem> items;
+  events::ParsedItems items;
   std::vector<const events::PassageRecord*> ptrs;
   std::vector<Trigger> triggers;
   size_t b = 0, fired = 0;
   for (auto _ : state) {
-    items.clear();
+    items.Clear();
     const std::string& body = bodies[b++ % kBatches];
     Status st = gat ? parser.ParseGat1400MotorVehicles(body, po, &items)
                     : parser.ParsePassagesJson(body, po, &items);

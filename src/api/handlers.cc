@@ -50,6 +50,18 @@ events::Parser& ThreadParser() {
   return parser;
 }
 
+// The ingest handlers' items and results, kept per thread (a handler runs to its end on the
+// thread that started it), so that a batch reuses the strings of the batches before it.
+events::ParsedItems& ThreadItems() {
+  thread_local events::ParsedItems items;
+  items.Clear();
+  return items;
+}
+std::vector<ingest::ItemResult>& ThreadResults() {
+  thread_local std::vector<ingest::ItemResult> results;
+  return results;
+}
+
 // One status per submitted object, in GA/T 1400's reply form. StatusCode "0" is OK; "8"
 // (invalid JSON content) for a rejected object, whose StatusString gives field and reason.
 // Written directly: a reply to a batch of 500 is about 60 KB, and building it as a document
@@ -107,7 +119,7 @@ Response Gat1400Error(const std::string& url, const Status& st, const std::strin
 // A device submits records only for its own ids: a record naming another device or
 // checkpoint is refused (and kept in quarantine with the reason, like any rejected record).
 void RestrictToDevice(const govern::Principal& p, events::Source source,
-                      std::vector<events::ParsedItem>* items) {
+                      events::ParsedItems* items) {
   if (p.kind != govern::PrincipalKind::kDevice) return;
   auto allowed = [&](const std::string& id) {
     return std::find(p.allowed_ids.begin(), p.allowed_ids.end(), id) != p.allowed_ids.end() ||
@@ -337,7 +349,7 @@ class Routes {
   Response Gat1400MotorVehicles(Request& req) {
     const std::string url = "/VIID/MotorVehicles";
     std::string local_time = FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds);
-    std::vector<events::ParsedItem> items;
+    events::ParsedItems& items = ThreadItems();
     events::ParseOptions opts;
     opts.local_offset_seconds = s_->local_offset_seconds;
     opts.received = s_->clock->Now();
@@ -347,8 +359,8 @@ class Routes {
       return Gat1400Error(url, st, not_json ? "7" : "8", local_time);
     }
     RestrictToDevice(req.principal, events::Source::kGat1400, &items);
-    std::vector<ingest::ItemResult> results;
-    st = s_->pipeline->Submit(events::Source::kGat1400, items, &results);
+    std::vector<ingest::ItemResult>& results = ThreadResults();
+    st = s_->pipeline->Submit(events::Source::kGat1400, items.span(), &results);
     if (!st.ok()) return Gat1400Error(url, st, "2", local_time);  // 2: device busy
     return Response::Json(200, Gat1400Statuses(url, results, local_time));
   }
@@ -434,15 +446,15 @@ class Routes {
   }
 
   Response PostPassages(Request& req) {
-    std::vector<events::ParsedItem> items;
+    events::ParsedItems& items = ThreadItems();
     events::ParseOptions opts;
     opts.local_offset_seconds = s_->local_offset_seconds;
     opts.received = s_->clock->Now();
     Status st = ThreadParser().ParsePassagesJson(req.body, opts, &items);
     if (!st.ok()) return Response::Error(st);
     RestrictToDevice(req.principal, events::Source::kApi, &items);
-    std::vector<ingest::ItemResult> results;
-    st = s_->pipeline->Submit(events::Source::kApi, items, &results);
+    std::vector<ingest::ItemResult>& results = ThreadResults();
+    st = s_->pipeline->Submit(events::Source::kApi, items.span(), &results);
     if (!st.ok()) return Response::Error(st);
     size_t accepted = 0, dups = 0, rejected = 0;
     json list = json::array();

@@ -117,6 +117,12 @@ class Reader {
 }  // namespace
 
 void EncodePassage(const PassageRecord& r, std::string* out) {
+  // One allocation, not one per doubling: the text plus room for every length and number.
+  size_t bytes = 96 + r.id.size() + r.device_id.size() + r.checkpoint_id.size() + r.plate.size() +
+                 r.plate_class.size() + r.vehicle_class.size() + r.vehicle_color.size() +
+                 r.direction.size();
+  for (const auto& ref : r.image_refs) bytes += 10 + ref.size();
+  out->reserve(out->size() + bytes);
   out->push_back(static_cast<char>(kPassageV1));
   PutString(r.id, out);
   PutString(r.device_id, out);

@@ -1745,10 +1745,9 @@ struct Parser::Impl {
   }
 
   // Reads one element of an array of passage objects, at the reader's position.
-  bool ReadElement(Form form, std::string_view kind, const ParseOptions& opts,
-                   std::vector<ParsedItem>* out) {
+  bool ReadElement(Form form, std::string_view kind, const ParseOptions& opts, ParsedItems* out) {
     const char* const begin = rd.pos();
-    ParsedItem& item = out->emplace_back();
+    ParsedItem& item = out->Add();
     if (rd.Peek() != '{') {
       Value v;
       if (!rd.Read(&v)) return false;
@@ -1766,8 +1765,8 @@ struct Parser::Impl {
   }
 
   // Reads an array of passage objects, or a single object.
-  bool ReadList(Form form, std::string_view kind, const ParseOptions& opts,
-                std::vector<ParsedItem>* out, EnvelopeError* error) {
+  bool ReadList(Form form, std::string_view kind, const ParseOptions& opts, ParsedItems* out,
+                EnvelopeError* error) {
     switch (rd.Peek()) {
       case '{':
         return ReadElement(form, kind, opts, out);
@@ -1784,14 +1783,14 @@ Parser::Parser() : impl_(std::make_unique<Impl>()) {}
 Parser::~Parser() = default;
 
 Status Parser::ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
-                                         std::vector<ParsedItem>* out) {
+                                         ParsedItems* out) {
   Impl& im = *impl_;
   body = Impl::WithoutBom(body);
   JsonReader& rd = im.rd;
   rd.Start(body.data(), body.data() + body.size());
   const size_t first = out->size();
   auto fail = [&](Status s) {
-    out->resize(first);
+    out->Truncate(first);
     rd.ReleaseRetired();
     return s;
   };
@@ -1814,7 +1813,7 @@ Status Parser::ParseGat1400MotorVehicles(std::string_view body, const ParseOptio
   const bool ok = rd.Members([&](std::string_view key, bool) {
     if (key == "MotorVehicleListObject" && !have_list) {
       have_list = true;
-      out->resize(first);  // the list wins over a MotorVehicleObject read before it
+      out->Truncate(first);  // the list wins over a MotorVehicleObject read before it
       error = EnvelopeError();
       if (rd.Peek() != '{') {
         error.Set("MotorVehicleListObject", "MotorVehicleListObject must be an object");
@@ -1853,7 +1852,7 @@ Status Parser::ParseGat1400MotorVehicles(std::string_view body, const ParseOptio
 }
 
 Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts,
-                                 std::vector<ParsedItem>* out) {
+                                 ParsedItems* out) {
   Impl& im = *impl_;
   body = Impl::WithoutBom(body);
   JsonReader& rd = im.rd;
@@ -1871,7 +1870,7 @@ Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts
         rd.Elements([&] { return im.ReadElement(Form::kOwn, "record", opts, out); }) && rd.End();
     rd.ReleaseRetired();
     if (!ok) {
-      out->resize(first);
+      out->Truncate(first);
       return InvalidArgument("", "body is not valid JSON: " + rd.Error());
     }
     return Status::Ok();
@@ -1890,7 +1889,7 @@ Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts
     if (text.empty()) continue;
     const char* const text_end = text.data() + text.size();
 
-    ParsedItem& item = out->emplace_back();
+    ParsedItem& item = out->Add();
     rd.Start(text.data(), text_end, end);
     im.omit.clear();
     bool ok;
@@ -1916,10 +1915,55 @@ Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts
   }
   rd.ReleaseRetired();
   if (objects == 0 && out->size() > first) {
-    out->resize(first);
+    out->Truncate(first);
     return InvalidArgument("", "body is neither a JSON array nor NDJSON: " + first_error);
   }
   return Status::Ok();
+}
+
+Status Parser::ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
+                                         std::vector<ParsedItem>* out) {
+  ParsedItems items;
+  Status s = ParseGat1400MotorVehicles(body, opts, &items);
+  items.MoveTo(out);
+  return s;
+}
+
+Status Parser::ParsePassagesJson(std::string_view body, const ParseOptions& opts,
+                                 std::vector<ParsedItem>* out) {
+  ParsedItems items;
+  Status s = ParsePassagesJson(body, opts, &items);
+  items.MoveTo(out);
+  return s;
+}
+
+ParsedItem& ParsedItems::Add() {
+  if (size_ == slots_.size()) {
+    slots_.emplace_back();
+    return slots_[size_++];
+  }
+  ParsedItem& item = slots_[size_++];
+  // Every member back to its default, the strings emptied in place.
+  PassageRecord& r = item.record;
+  std::string id = std::move(r.id), device_id = std::move(r.device_id),
+              checkpoint_id = std::move(r.checkpoint_id);
+  r = PassageRecord();
+  r.id = std::move(id);
+  r.id.clear();
+  r.device_id = std::move(device_id);
+  r.device_id.clear();
+  r.checkpoint_id = std::move(checkpoint_id);
+  r.checkpoint_id.clear();
+  item.ok = false;
+  item.rejection = Rejection();
+  item.raw.clear();
+  item.record_id.clear();
+  return item;
+}
+
+void ParsedItems::MoveTo(std::vector<ParsedItem>* out) {
+  for (size_t i = 0; i < size_; ++i) out->push_back(std::move(slots_[i]));
+  size_ = 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,34 @@ struct ParsedItem {
   std::string record_id;  // the id if one could be read, also when !ok
 };
 
+// A list of ParsedItems meant to be parsed into again and again (one per thread, say): Clear
+// keeps the items and their strings' storage, and Add hands out a kept item reset to its
+// defaults, so that once warm a parse allocates nothing for most records.
+class ParsedItems {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  ParsedItem& operator[](size_t i) { return slots_[i]; }
+  const ParsedItem& operator[](size_t i) const { return slots_[i]; }
+  ParsedItem* begin() { return slots_.data(); }
+  ParsedItem* end() { return slots_.data() + size_; }
+  const ParsedItem* begin() const { return slots_.data(); }
+  const ParsedItem* end() const { return slots_.data() + size_; }
+  std::span<ParsedItem> span() { return {slots_.data(), size_}; }
+
+  // A new last item, equal to ParsedItem() but for its strings' capacity.
+  ParsedItem& Add();
+  // Keeps the first n items. REQUIRES: n <= size().
+  void Truncate(size_t n) { size_ = n; }
+  void Clear() { size_ = 0; }
+  // Moves the items to the end of `out`, leaving this list empty.
+  void MoveTo(std::vector<ParsedItem>* out);
+
+ private:
+  std::vector<ParsedItem> slots_;  // slots_[size_..] are kept for later Adds
+  size_t size_ = 0;
+};
+
 struct ParseOptions {
   // Offset of devices' local time (PassTime) east of UTC, seconds. Default: China, UTC+8.
   int local_offset_seconds = 8 * 3600;
@@ -67,6 +96,8 @@ class Parser {
   // opts.local_offset_seconds; TollgateID is the checkpoint, DeviceID when there is none.
   // Rejections use GA/T 1400 names.
   Status ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
+                                   ParsedItems* out);
+  Status ParseGat1400MotorVehicles(std::string_view body, const ParseOptions& opts,
                                    std::vector<ParsedItem>* out);
 
   // Parses the platform's own form: a JSON array of objects, or NDJSON (one object per
@@ -76,6 +107,7 @@ class Parser {
   // byte-order mark is skipped. In NDJSON a line that is not a JSON object becomes a !ok item
   // with code "invalid_json" and the line as raw; a body with no valid line at all, an empty
   // body or a broken JSON array is an error (nothing appended). Rejections use these names.
+  Status ParsePassagesJson(std::string_view body, const ParseOptions& opts, ParsedItems* out);
   Status ParsePassagesJson(std::string_view body, const ParseOptions& opts,
                            std::vector<ParsedItem>* out);
 

@@ -439,6 +439,43 @@ TEST_F(Gat1400Test, AppendsToExistingItems) {
   EXPECT_EQ(out[3].raw, out[1].raw);
 }
 
+// A list parsed into again (as the server does, one per thread) holds what a fresh parse
+// gives: nothing of the earlier batch's fields, rejections or text is left in a reused item.
+TEST_F(Gat1400Test, AReusedListKeepsNothingOfTheLastBatch) {
+  const std::string full = std::string(kDeviceBody).insert(
+      kDeviceBody.rfind(']'),
+      R"(,{"MotorVehicleID":"M9","PlateNo":"川A1?345","Speed":"fast","StorageUrl1":"u"})");
+  const std::string sparse =
+      R"({"MotorVehicleListObject":{"MotorVehicleObject":[{"MotorVehicleID":"M1"},)"
+      R"({"MotorVehicleID":"M2","LaneNo":"x"},{"MotorVehicleID":"M3"},{"MotorVehicleID":"M4"}]}})";
+  ParsedItems reused;
+  ASSERT_TRUE(parser_.ParseGat1400MotorVehicles(full, Opts(), &reused).ok());
+  ASSERT_EQ(reused.size(), 3u);
+  ASSERT_FALSE(reused[2].ok);
+  for (int round = 0; round < 2; ++round) {
+    reused.Clear();
+    ASSERT_TRUE(parser_.ParseGat1400MotorVehicles(sparse, Opts(), &reused).ok());
+    std::vector<ParsedItem> fresh = Parse(sparse);
+    ASSERT_EQ(reused.size(), fresh.size());
+    for (size_t i = 0; i < fresh.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(reused[i].ok, fresh[i].ok);
+      EXPECT_EQ(reused[i].record, fresh[i].record);
+      EXPECT_EQ(reused[i].rejection, fresh[i].rejection);
+      EXPECT_EQ(reused[i].raw, fresh[i].raw);
+      EXPECT_EQ(reused[i].record_id, fresh[i].record_id);
+    }
+    EXPECT_FALSE(reused[1].ok);
+    EXPECT_EQ(reused[1].rejection.field, "LaneNo");
+    EXPECT_TRUE(reused[2].record.image_refs.empty());
+    // A body that fails leaves the list as it was.
+    EXPECT_FALSE(parser_.ParseGat1400MotorVehicles(full.substr(0, 300), Opts(), &reused).ok());
+    EXPECT_EQ(reused.size(), 4u);
+    ASSERT_TRUE(parser_.ParseGat1400MotorVehicles(full, Opts(), &reused).ok());
+    EXPECT_EQ(reused.size(), 7u);
+  }
+}
+
 TEST_F(Gat1400Test, TruncatedAndMutatedBodiesFailCleanly) {
   // Every prefix and many single-byte changes of a device body: the parse either succeeds
   // or reports InvalidArgument, and never lets image data into the kept text (ASan/UBSan

@@ -262,7 +262,7 @@ void Pipeline::RotateDedup(UnixMicros now) {
   }
 }
 
-Status Pipeline::ConfirmResends(std::vector<events::ParsedItem>& items,
+Status Pipeline::ConfirmResends(std::span<events::ParsedItem> items,
                                 std::span<const Suspect> suspects,
                                 std::span<const size_t> taken_items,
                                 std::vector<ItemResult>* results,
@@ -318,7 +318,7 @@ std::string Pipeline::NextQuarantineId(UnixMicros now) {
   return buf;
 }
 
-Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& items,
+Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> items,
                         std::vector<ItemResult>* results) {
   if (!accepting_.load()) return Unavailable("the ingest pipeline is shutting down");
   {
@@ -331,7 +331,7 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
   const UnixMicros now = clock_->Now();
   const events::FieldNames& names =
       source == events::Source::kGat1400 ? events::kGat1400Names : events::kApiNames;
-  results->clear();
+  // The results are overwritten in place: a caller that reuses the vector reuses their strings.
   results->resize(items.size());
   std::map<int, std::vector<bus::LogEntry>> by_partition;
   const int partitions = log_->partitions();
@@ -341,6 +341,9 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
     events::ParsedItem& item = items[i];
     ItemResult& res = (*results)[i];
     res.id = item.ok ? item.record.id : item.record_id;
+    res.outcome = Outcome::kAccepted;
+    if (!res.rejection.code.empty()) res.rejection = events::Rejection();
+    res.quarantine_id.clear();
     if (item.ok) {
       item.record.received = now;
       if (auto rej = events::ValidatePassage(item.record, options_.validation, *this, now, names)) {
@@ -448,7 +451,9 @@ Status Pipeline::Submit(events::Source source, std::vector<events::ParsedItem>& 
                        {{"source", std::string(events::SourceName(source))}, {"code", q.code}})
           ->Inc();
     }
-    by_partition[partition].push_back(std::move(e));
+    std::vector<bus::LogEntry>& entries = by_partition[partition];
+    if (entries.empty()) entries.reserve(partitions == 1 ? items.size() : 64);
+    entries.push_back(std::move(e));
   }
   Status s = LogAndQueue(by_partition);
   if (!s.ok()) {

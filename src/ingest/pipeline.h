@@ -105,7 +105,7 @@ class Pipeline : public events::CheckpointLookup {
   // result per item, in order. Returns ResourceExhausted without taking anything if the store
   // is too far behind, Unavailable after Close, or an error of the log (then nothing of this
   // call was acknowledged).
-  Status Submit(events::Source source, std::vector<events::ParsedItem>& items,
+  Status Submit(events::Source source, std::span<events::ParsedItem> items,
                 std::vector<ItemResult>* results);
 
   // Runs quarantine entry `quarantine_id` through validation again: with `corrected` (an
@@ -149,7 +149,7 @@ class Pipeline : public events::CheckpointLookup {
   // Decides each suspect against the store (and the ids taken earlier in the same call):
   // a duplicate, or another id with the same hash, which is taken (its hash appended to
   // `confirmed_new`). REQUIRES: dedup_mu_ not held.
-  Status ConfirmResends(std::vector<events::ParsedItem>& items, std::span<const Suspect> suspects,
+  Status ConfirmResends(std::span<events::ParsedItem> items, std::span<const Suspect> suspects,
                         std::span<const size_t> taken_items, std::vector<ItemResult>* results,
                         std::vector<uint64_t>* confirmed_new);
   // Undoes what a failed Submit took into the duplicate filter.
