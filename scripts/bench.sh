@@ -29,6 +29,7 @@ run_gbench() {
 if [ "$what" = all ] || [ "$what" = micro ]; then
   run_gbench events_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench event_log_bench
+  run_gbench dedup_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench geo_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench ring_assignment_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   if [ -x "$B/bench/store_bench" ]; then

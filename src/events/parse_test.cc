@@ -442,9 +442,11 @@ TEST_F(Gat1400Test, AppendsToExistingItems) {
 // A list parsed into again (as the server does, one per thread) holds what a fresh parse
 // gives: nothing of the earlier batch's fields, rejections or text is left in a reused item.
 TEST_F(Gat1400Test, AReusedListKeepsNothingOfTheLastBatch) {
-  const std::string full = std::string(kDeviceBody).insert(
-      kDeviceBody.rfind(']'),
-      R"(,{"MotorVehicleID":"M9","PlateNo":"川A1?345","Speed":"fast","StorageUrl1":"u"})");
+  const std::string full =
+      std::string(kDeviceBody)
+          .insert(
+              kDeviceBody.rfind(']'),
+              R"(,{"MotorVehicleID":"M9","PlateNo":"川A1?345","Speed":"fast","StorageUrl1":"u"})");
   const std::string sparse =
       R"({"MotorVehicleListObject":{"MotorVehicleObject":[{"MotorVehicleID":"M1"},)"
       R"({"MotorVehicleID":"M2","LaneNo":"x"},{"MotorVehicleID":"M3"},{"MotorVehicleID":"M4"}]}})";
