@@ -349,6 +349,10 @@ class Routes {
   Response Gat1400MotorVehicles(Request& req) {
     const std::string url = "/VIID/MotorVehicles";
     std::string local_time = FormatCompactLocalTime(s_->clock->Now(), s_->local_offset_seconds);
+    // Under back-pressure a batch is refused before it costs a parse.
+    if (Status room = s_->pipeline->CanTake(); !room.ok()) {
+      return Gat1400Error(url, room, "2", local_time);  // 2: device busy
+    }
     events::ParsedItems& items = ThreadItems();
     events::ParseOptions opts;
     opts.local_offset_seconds = s_->local_offset_seconds;
@@ -446,6 +450,7 @@ class Routes {
   }
 
   Response PostPassages(Request& req) {
+    if (Status room = s_->pipeline->CanTake(); !room.ok()) return Response::Error(room);
     events::ParsedItems& items = ThreadItems();
     events::ParseOptions opts;
     opts.local_offset_seconds = s_->local_offset_seconds;

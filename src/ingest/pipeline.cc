@@ -320,14 +320,7 @@ std::string Pipeline::NextQuarantineId(UnixMicros now) {
 
 Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> items,
                         std::vector<ItemResult>* results) {
-  if (!accepting_.load()) return Unavailable("the ingest pipeline is shutting down");
-  {
-    std::lock_guard lock(q_mu_);
-    if (queued_entries_ > options_.max_queue) {
-      return ResourceExhausted("the store is behind by " + std::to_string(queued_entries_) +
-                               " records; retry shortly");
-    }
-  }
+  RETURN_IF_ERROR(CanTake());
   const UnixMicros now = clock_->Now();
   const events::FieldNames& names =
       source == events::Source::kGat1400 ? events::kGat1400Names : events::kApiNames;
@@ -469,6 +462,16 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
       ->GetCounter("quanyu_records_accepted_total", "Passage records accepted and durable",
                    {{"source", std::string(events::SourceName(source))}})
       ->Inc(accepted);
+  return Status::Ok();
+}
+
+Status Pipeline::CanTake() const {
+  if (!accepting_.load()) return Unavailable("the ingest pipeline is shutting down");
+  std::lock_guard lock(q_mu_);
+  if (queued_entries_ > options_.max_queue) {
+    return ResourceExhausted("the store is behind by " + std::to_string(queued_entries_) +
+                             " records; retry shortly");
+  }
   return Status::Ok();
 }
 
@@ -618,7 +621,7 @@ PipelineStats Pipeline::Stats() const {
   s.accepted = n_accepted_.load();
   s.duplicates = n_dup_.load();
   s.rejected = n_rejected_.load();
-  std::lock_guard lock(const_cast<std::mutex&>(q_mu_));
+  std::lock_guard lock(q_mu_);
   s.queued = queued_entries_;
   s.applied = applied_total_;
   return s;

@@ -107,6 +107,10 @@ class Pipeline : public events::CheckpointLookup {
   // call was acknowledged).
   Status Submit(events::Source source, std::span<events::ParsedItem> items,
                 std::vector<ItemResult>* results);
+  // What Submit would answer before taking anything: Unavailable after Close, ResourceExhausted
+  // while the store is more than max_queue records behind, else OK. Lets a handler refuse a
+  // batch before parsing it; Submit checks again.
+  Status CanTake() const;
 
   // Runs quarantine entry `quarantine_id` through validation again: with `corrected` (an
   // object in the entry's original form, GA/T 1400 or the own form) if given, else with its
@@ -194,7 +198,7 @@ class Pipeline : public events::CheckpointLookup {
   U64Set unapplied_;
 
   // Apply queue.
-  std::mutex q_mu_;
+  mutable std::mutex q_mu_;
   std::condition_variable q_cv_, q_done_cv_;
   std::deque<Pending> queue_;
   uint64_t queued_entries_ = 0;
