@@ -8,7 +8,9 @@
 #   scripts/bench.sh dispatch   only routing (Andorra) and the dispatch recommendation (Chengdu)
 #   scripts/bench.sh scene      only the simulated city (quanyu simulate) against a server
 # Environment: QLOG sets the benchmarked server's log level (default warn); QUANYU_BENCH_BUILD the
-# build directory whose binaries run (default build/release), to compare two builds.
+# build directory whose binaries run (default build/release), to compare two builds;
+# QUANYU_BENCH_RECORDS and QUANYU_BENCH_CONNECTIONS the end-to-end run's records (1,000,000) and
+# connections (4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${QUANYU_BENCH_BUILD:-build/release}
@@ -103,15 +105,18 @@ login() {  # PORT USER PASSWORD
 if [ "$what" = all ] || [ "$what" = e2e ]; then
   PORT=18089
   RECORDS=${QUANYU_BENCH_RECORDS:-1000000}
+  CONNECTIONS=${QUANYU_BENCH_CONNECTIONS:-4}
   serve_fresh $PORT
-  echo "== end-to-end durable ingest over loopback HTTP: $RECORDS simulated GA/T 1400 records, batches of 500, 4 connections"
+  echo "== end-to-end durable ingest over loopback HTTP: $RECORDS simulated GA/T 1400 records, batches of 500, $CONNECTIONS connections"
   QUANYU_DEVICE_SECRET="bench feed secret" "$B/quanyu" loadgen --target http://127.0.0.1:$PORT \
-    --records "$RECORDS" --batch 500 --connections 4 --device bench-feed \
-    --checkpoints data/checkpoints/chengdu_demo.geojson
+    --records "$RECORDS" --batch 500 --connections "$CONNECTIONS" --device bench-feed \
+    --checkpoints data/checkpoints/chengdu_demo.geojson | tee "$OUT/loadgen.txt"
   TOKEN=$(login $PORT admin "bench admin pw")
   t0=$(date +%s.%N)
-  while [ "$(curl -fsS -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/passages/stats | sed 's/.*"pending_store":\([0-9]*\).*/\1/')" != 0 ]; do sleep 0.2; done
-  echo "store caught up $(echo "$(date +%s.%N) - $t0" | bc) s after the last acknowledgement"
+  while [ "$(curl -fsS -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/passages/stats | sed 's/.*"pending_store":\([0-9]*\).*/\1/')" != 0 ]; do sleep 0.05; done
+  lag=$(echo "$(date +%s.%N) - $t0" | bc)
+  sent=$(sed -n 's/.*sent: [0-9]* in \([0-9.]*\) s.*/\1/p' "$OUT/loadgen.txt")
+  echo "store caught up $lag s after the last acknowledgement: every record stored $(echo "$RECORDS / ($sent + $lag)" | bc) records/s from the first request"
   curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|records_accepted_total)' || true
   cleanup
 fi
