@@ -27,6 +27,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -233,6 +234,9 @@ class SegmentReader {
     pos_ += kHeaderBytes + length;
     return Result::kFrame;
   }
+
+  // Forgets that the end of the file was reached, for a file that may have grown since.
+  void ClearEof() { eof_ = false; }
 
   uint8_t type() const { return type_; }
   std::string_view payload() const { return payload_; }
@@ -503,6 +507,40 @@ class Partition {
     return Status::Ok();
   }
 
+  // For a tail at `*seq`: the segment holding it (the oldest kept one if it was released, then
+  // *seq moves to that segment's first entry), pinned against Release in place of `*pin`
+  // (if pinned), and the first sequence number of the segment after it (UINT64_MAX while it
+  // is the active one). False if no segment is kept.
+  bool LocateForTail(uint64_t* seq, std::optional<std::multiset<uint64_t>::iterator>* pin,
+                     SegmentFile* segment, uint64_t* next_first) {
+    std::lock_guard lock(mu_);
+    if (segments_.empty()) return false;
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), *seq,
+                               [](uint64_t v, const SegmentFile& f) { return v < f.first_seq; });
+    if (it != segments_.begin()) --it;
+    *seq = std::max(*seq, it->first_seq);
+    *segment = *it;
+    *next_first = std::next(it) == segments_.end() ? UINT64_MAX : std::next(it)->first_seq;
+    if (pin->has_value()) pins_.erase(**pin);
+    *pin = pins_.insert(it->first_seq);
+    return true;
+  }
+  // The first sequence number of the segment after the one starting at `first_seq`
+  // (UINT64_MAX if there is none yet).
+  uint64_t NextSegmentFirst(uint64_t first_seq) const {
+    std::lock_guard lock(mu_);
+    for (const SegmentFile& s : segments_) {
+      if (s.first_seq > first_seq) return s.first_seq;
+    }
+    return UINT64_MAX;
+  }
+  void Unpin(std::multiset<uint64_t>::iterator pin) {
+    std::lock_guard lock(mu_);
+    pins_.erase(pin);
+  }
+  uint64_t Committed() const { return committed_next_.load(std::memory_order_acquire); }
+  const std::string& dir() const { return dir_; }
+
   Status Release(uint64_t upto) {
     std::lock_guard release_lock(release_mu_);  // unlink in order, one Release at a time
     std::vector<std::string> doomed;
@@ -691,7 +729,7 @@ class Partition {
   Status failed_;                            // written by the writer under mu_; sticky
   std::deque<SegmentFile> segments_;         // guarded by mu_; back() is the active segment
   std::atomic<uint64_t> committed_next_{0};  // written under mu_
-  std::multiset<uint64_t> pins_;  // guarded by mu_; first segment each running Replay reads
+  std::multiset<uint64_t> pins_;  // guarded by mu_; the segment each Replay and tail reads
 
   std::mutex release_mu_;
 
@@ -711,6 +749,74 @@ class Partition {
   Counter* bytes_metric_;
   Counter* syncs_metric_;
   Histogram* commit_metric_;
+};
+
+// Reads a partition's segments as they grow; see LogTail.
+class PartitionTail final : public LogTail {
+ public:
+  PartitionTail(Partition* part, uint64_t from) : part_(part), next_(from) {}
+  ~PartitionTail() override {
+    if (pin_.has_value()) part_->Unpin(*pin_);
+  }
+
+  uint64_t next() const override { return next_; }
+
+  Status Read(uint64_t upto,
+              const std::function<bool(uint64_t, uint8_t, std::string_view)>& fn) override {
+    upto = std::min(upto, part_->Committed());
+    if (next_ >= upto) return Status::Ok();
+    if (open_) {
+      reader_.ClearEof();  // the segment has grown since the last Read
+      next_first_ = part_->NextSegmentFirst(segment_.first_seq);
+    }
+    while (next_ < upto) {
+      if (!open_ || next_ >= next_first_) RETURN_IF_ERROR(OpenSegment());
+      const SegmentReader::Result r = reader_.Next(/*verify=*/true);
+      if (r == SegmentReader::Result::kFrame) {
+        if (!fn(next_++, reader_.type(), reader_.payload())) return Status::Ok();
+        continue;
+      }
+      if (r == SegmentReader::Result::kIoError) return reader_.io_error();
+      if (r == SegmentReader::Result::kEnd) {
+        // The segment ended: the entry must open the next one.
+        next_first_ = part_->NextSegmentFirst(segment_.first_seq);
+        if (next_ >= next_first_) continue;
+        return DataLoss(fmt::format("{}: ends at offset {} before sequence {}", segment_.path,
+                                    reader_.frame_offset(), next_));
+      }
+      return DataLoss(fmt::format("{}: {} at offset {} (sequence {})", segment_.path,
+                                  reader_.reason(), reader_.frame_offset(), next_));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Opens the segment holding next_ and reads up to it.
+  Status OpenSegment() {
+    open_ = false;
+    if (!part_->LocateForTail(&next_, &pin_, &segment_, &next_first_)) {
+      return Internal("event log partition " + part_->dir() + " has no segment");
+    }
+    reader_ = SegmentReader();
+    RETURN_IF_ERROR(reader_.Open(segment_.path));
+    for (uint64_t seq = segment_.first_seq; seq < next_; ++seq) {
+      if (reader_.Next(/*verify=*/false) != SegmentReader::Result::kFrame) {
+        if (!reader_.io_error().ok()) return reader_.io_error();
+        return DataLoss(fmt::format("{}: no frame at offset {} (sequence {})", segment_.path,
+                                    reader_.frame_offset(), seq));
+      }
+    }
+    open_ = true;
+    return Status::Ok();
+  }
+
+  Partition* const part_;
+  uint64_t next_;
+  bool open_ = false;
+  SegmentFile segment_;
+  uint64_t next_first_ = UINT64_MAX;
+  SegmentReader reader_;
+  std::optional<std::multiset<uint64_t>::iterator> pin_;
 };
 
 class FileEventLog final : public EventLog {
@@ -784,6 +890,13 @@ class FileEventLog final : public EventLog {
     std::lock_guard lock(close_mu_);  // keeps the directory locked while deleting
     if (closed_) return Unavailable("event log is closed");
     return parts_[partition]->Release(upto);
+  }
+
+  StatusOr<std::unique_ptr<LogTail>> Tail(int partition, uint64_t from) override {
+    RETURN_IF_ERROR(CheckPartition(partition));
+    std::lock_guard lock(close_mu_);
+    if (closed_) return Unavailable("event log is closed");
+    return std::unique_ptr<LogTail>(new PartitionTail(parts_[partition].get(), from));
   }
 
   EventLogStats Stats() const override {

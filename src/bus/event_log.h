@@ -70,6 +70,25 @@ struct EventLogStats {
   uint64_t pending = 0;         // entries waiting for the writer now
 };
 
+// Follows one partition of an EventLog from a sequence number on, for a consumer that applies
+// the log as it grows (the ingest pipeline's store applier): the entries are read back from the
+// segment files, for entries just appended from the page cache, so that nobody holds them in
+// memory meanwhile. The segment a tail reads is kept from Release until it moves past it. Not
+// thread-safe; the EventLog must outlive it.
+class LogTail {
+ public:
+  virtual ~LogTail() = default;
+  // The sequence number of the next entry Read hands out.
+  virtual uint64_t next() const = 0;
+  // Calls fn(seq, type, payload) for the entries from next() up to (excluding) `upto` or the
+  // last durable entry, whichever comes first, in order, until fn returns false (the entry it
+  // was given counts as read). `payload` is valid only during the call. Errors: DataLoss (a
+  // frame fails its check or is missing), Internal (I/O); next() is then the entry that failed.
+  virtual Status Read(
+      uint64_t upto,
+      const std::function<bool(uint64_t seq, uint8_t type, std::string_view payload)>& fn) = 0;
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -119,6 +138,10 @@ class EventLog {
   // been applied to the store). Never deletes the active segment; segments a running Replay
   // has yet to read are kept for a later Release. Unavailable after Close.
   virtual Status Release(int partition, uint64_t upto) = 0;
+
+  // A tail of `partition` whose first Read starts at `from` (at the oldest entry still kept if
+  // `from` was released). Errors: InvalidArgument (partition), Unavailable after Close.
+  virtual StatusOr<std::unique_ptr<LogTail>> Tail(int partition, uint64_t from) = 0;
 
   virtual EventLogStats Stats() const = 0;
 

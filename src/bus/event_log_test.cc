@@ -694,6 +694,156 @@ TEST(EventLogTest, ReplayWhileAppendingAndReleasing) {
   EXPECT_EQ(log->NextSequence(0), 1500u * 7);
 }
 
+std::vector<Seen> TailRead(LogTail& tail, uint64_t upto = UINT64_MAX) {
+  std::vector<Seen> out;
+  Status s = tail.Read(upto, [&](uint64_t seq, uint8_t type, std::string_view payload) {
+    out.push_back({seq, type, std::string(payload)});
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+// 40-byte payloads, 49-byte frames: five to a 256-byte segment.
+std::string TailPayload(uint64_t seq) {
+  std::string p = "t" + std::to_string(seq);
+  p.resize(40, '.');
+  return p;
+}
+
+TEST(EventLogTailTest, FollowsAppendsAcrossSegmentsUpToWhatIsDurable) {
+  TempDir tmp;
+  auto log = MustOpen(tmp.log(), {.partitions = 1, .segment_bytes = 256});
+  ASSERT_NE(log, nullptr);
+  auto tail = log->Tail(0, 0);
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_TRUE(TailRead(**tail).empty());
+  auto append = [&](uint64_t from, uint64_t n) {
+    std::vector<LogEntry> batch;
+    for (uint64_t i = from; i < from + n; ++i) batch.push_back(Entry(3, TailPayload(i)));
+    auto seq = log->Append(0, batch);
+    ASSERT_TRUE(seq.ok());
+    ASSERT_EQ(*seq, from);
+  };
+  append(0, 7);  // into the second segment
+  std::vector<Seen> seen = TailRead(**tail);
+  ASSERT_EQ(seen.size(), 7u);
+  for (uint64_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(seen[i].seq, i);
+    EXPECT_EQ(seen[i].type, 3);
+    EXPECT_EQ(seen[i].payload, TailPayload(i));
+  }
+  append(7, 9);
+  seen = TailRead(**tail, 10);  // stops at `upto`
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen.back().seq, 9u);
+  EXPECT_EQ((*tail)->next(), 10u);
+  // fn stops it: the entry it was given counts as read.
+  Status s = (*tail)->Read(UINT64_MAX, [](uint64_t, uint8_t, std::string_view) { return false; });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*tail)->next(), 11u);
+  seen = TailRead(**tail);
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen.front().seq, 11u);
+  EXPECT_EQ(seen.back().payload, TailPayload(15));
+  EXPECT_EQ((*tail)->next(), log->NextSequence(0));
+
+  // The segment a tail reads is kept from Release; those before it go.
+  auto behind = log->Tail(0, 2);
+  ASSERT_TRUE(behind.ok());
+  ASSERT_EQ(TailRead(**behind, 3).size(), 1u);  // reads 2, in segment 0..4
+  ASSERT_TRUE(log->Release(0, 16).ok());
+  EXPECT_EQ(fs::path(Segments(tmp.log(), 0).front()).filename(), SegmentName(0));
+  seen = TailRead(**behind);
+  ASSERT_EQ(seen.size(), 13u);
+  EXPECT_EQ(seen.front().seq, 3u);
+  ASSERT_TRUE(log->Release(0, 16).ok());  // it has moved to the active segment
+  EXPECT_EQ(fs::path(Segments(tmp.log(), 0).front()).filename(), SegmentName(15));
+  behind->reset();
+
+  // A tail from a released entry starts at the oldest kept.
+  auto late = log->Tail(0, 1);
+  ASSERT_TRUE(late.ok());
+  seen = TailRead(**late);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen.front().seq, 15u);
+  log->Close();
+  EXPECT_EQ(log->Tail(0, 0).status().code(), StatusCode::kUnavailable);
+}
+
+TEST(EventLogTailTest, ACorruptFrameIsDataLossNamingTheFile) {
+  TempDir tmp;
+  auto log = MustOpen(tmp.log(), {.partitions = 1, .segment_bytes = 256});
+  ASSERT_NE(log, nullptr);
+  for (uint64_t i = 0; i < 12; ++i) ASSERT_TRUE(log->Append(0, {Entry(1, TailPayload(i))}).ok());
+  const std::string second = Segments(tmp.log(), 0)[1];
+  std::string bytes = ReadBytes(second);
+  bytes[49 + kHeader + 3] ^= 1;  // payload of entry 6
+  WriteBytes(second, bytes);
+  auto tail = log->Tail(0, 0);
+  ASSERT_TRUE(tail.ok());
+  std::vector<uint64_t> seqs;
+  Status s = (*tail)->Read(UINT64_MAX, [&](uint64_t seq, uint8_t, std::string_view) {
+    seqs.push_back(seq);
+    return true;
+  });
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr(SegmentName(5)));
+  EXPECT_THAT(s.message(), HasSubstr("sequence 6"));
+  EXPECT_EQ(seqs.size(), 6u);
+  EXPECT_EQ((*tail)->next(), 6u);
+}
+
+// The store applier's use: one thread tails what the appenders have made durable, and
+// releases what it has read, while segments roll.
+TEST(EventLogTailTest, SeesEveryEntryOnceWhileAppendingAndReleasing) {
+  TempDir tmp;
+  auto log = MustOpen(tmp.log(), {.partitions = 1, .segment_bytes = 4096, .sync = false});
+  ASSERT_NE(log, nullptr);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      std::vector<LogEntry> batch(5);
+      for (int a = 0; a < 400; ++a) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          batch[i] =
+              Entry(static_cast<uint8_t>(w),
+                    "w" + std::to_string(w) + ":" + std::to_string(a) + ":" + std::to_string(i));
+        }
+        ASSERT_TRUE(log->Append(0, batch).ok());
+      }
+    });
+  }
+  std::thread closer([&] {
+    for (auto& t : writers) t.join();
+    done = true;
+  });
+  auto tail = log->Tail(0, 0);
+  ASSERT_TRUE(tail.ok());
+  std::vector<int> next_append(3, 0), next_item(3, 0);
+  uint64_t expect_seq = 0;
+  bool last = false;
+  while (!last) {
+    last = done.load();
+    Status s = (*tail)->Read(
+        log->NextSequence(0), [&](uint64_t seq, uint8_t type, std::string_view payload) {
+          EXPECT_EQ(seq, expect_seq++);
+          // Each writer's entries arrive in its order.
+          EXPECT_EQ(payload, "w" + std::to_string(type) + ":" + std::to_string(next_append[type]) +
+                                 ":" + std::to_string(next_item[type]));
+          if (++next_item[type] == 5) next_item[type] = 0, ++next_append[type];
+          return true;
+        });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_TRUE(log->Release(0, (*tail)->next()).ok());
+  }
+  closer.join();
+  EXPECT_EQ(expect_seq, 3u * 400 * 5);
+  EXPECT_EQ((*tail)->next(), log->NextSequence(0));
+  EXPECT_EQ(Segments(tmp.log(), 0).size(), 1u);
+}
+
 // --- Crash test: a child appends until it is SIGKILLed; every acknowledged entry survives. ---
 
 struct CrashAck {

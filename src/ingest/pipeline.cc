@@ -100,6 +100,10 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Open(store::Store* store, bus::Eve
   std::unique_ptr<Pipeline> p(new Pipeline(store, log, clock, options, metrics));
   RETURN_IF_ERROR(p->ReloadCheckpoints());
   RETURN_IF_ERROR(p->Recover());
+  for (int part = 0; part < log->partitions(); ++part) {
+    ASSIGN_OR_RETURN(std::unique_ptr<bus::LogTail> tail, log->Tail(part, p->applied_upto_[part]));
+    p->tails_.push_back(std::move(tail));
+  }
   p->applier_ = std::thread([raw = p.get()] { raw->ApplierLoop(); });
   return p;
 }
@@ -156,6 +160,7 @@ void Pipeline::OnCheckpointDeleted(const std::string& id) {
 Status Pipeline::Recover() {
   ASSIGN_OR_RETURN(auto positions, store_->LogPositions());
   size_t replayed = 0;
+  applied_upto_.assign(log_->partitions(), 0);
   for (int p = 0; p < log_->partitions(); ++p) {
     uint64_t from = positions.count(p) ? positions[p] : 0;
     applied_upto_[p] = from;
@@ -177,7 +182,7 @@ Status Pipeline::Recover() {
       StartBatch(&batch, &used);
     };
     RETURN_IF_ERROR(log_->Replay(p, from, [&](uint64_t seq, const bus::LogEntry& e) {
-      DecodeInto(e, &batch, &used);
+      DecodeInto(e.type, e.payload, &batch, &used);
       next = seq + 1;
       ++replayed;
       if (used + batch.quarantine.size() + batch.resolutions.size() >= options_.apply_batch) {
@@ -191,6 +196,7 @@ Status Pipeline::Recover() {
     RETURN_IF_ERROR(apply_status);
     applied_upto_[p] = next;
   }
+  appended_upto_ = applied_upto_;
   if (replayed > 0) spdlog::info("replayed {} event-log entries into the store", replayed);
   // Warm the duplicate filter with the ids accepted within the window.
   UnixMicros now = clock_->Now();
@@ -214,8 +220,9 @@ void Pipeline::ParkUnused(store::ApplyBatch* batch, size_t used) {
   }
 }
 
-void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size_t* used) {
-  switch (e.type) {
+void Pipeline::DecodeInto(uint8_t type, std::string_view payload, store::ApplyBatch* batch,
+                          size_t* used) {
+  switch (type) {
     case kEntryPassage: {
       if (*used == batch->passages.size()) {
         if (spare_records_.empty()) {
@@ -225,7 +232,7 @@ void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size
           spare_records_.pop_back();
         }
       }
-      if (events::DecodePassage(e.payload, &batch->passages[*used])) {
+      if (events::DecodePassage(payload, &batch->passages[*used])) {
         ++*used;
         return;
       }
@@ -233,7 +240,7 @@ void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size
     }
     case kEntryQuarantine: {
       events::QuarantineEntry q;
-      if (events::DecodeQuarantine(e.payload, &q)) {
+      if (events::DecodeQuarantine(payload, &q)) {
         batch->quarantine.push_back(std::move(q));
         return;
       }
@@ -241,7 +248,7 @@ void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size
     }
     case kEntryResolution: {
       store::QuarantineResolution r;
-      if (DecodeResolution(e.payload, &r)) {
+      if (DecodeResolution(payload, &r)) {
         batch->resolutions.push_back(std::move(r));
         return;
       }
@@ -250,8 +257,8 @@ void Pipeline::DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size
     default:
       break;
   }
-  spdlog::error("event-log entry of type {} ({} bytes) could not be decoded; skipped", e.type,
-                e.payload.size());
+  spdlog::error("event-log entry of type {} ({} bytes) could not be decoded; skipped", type,
+                payload.size());
 }
 
 void Pipeline::RotateDedup(UnixMicros now) {
@@ -326,8 +333,22 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
       source == events::Source::kGat1400 ? events::kGat1400Names : events::kApiNames;
   // The results are overwritten in place: a caller that reuses the vector reuses their strings.
   results->resize(items.size());
-  std::map<int, std::vector<bus::LogEntry>> by_partition;
   const int partitions = log_->partitions();
+  // This call's log entries per partition, in vectors kept per thread, so that each payload
+  // reuses the storage of one before it (the applier reads the entries back from the log).
+  thread_local std::vector<std::vector<bus::LogEntry>> part_entries;
+  thread_local std::vector<size_t> part_used;
+  if (part_entries.size() < static_cast<size_t>(partitions)) part_entries.resize(partitions);
+  part_used.assign(partitions, 0);
+  auto next_entry = [&](int partition, uint8_t type) -> bus::LogEntry& {
+    std::vector<bus::LogEntry>& v = part_entries[partition];
+    size_t& used = part_used[partition];
+    if (used == v.size()) v.emplace_back();
+    bus::LogEntry& e = v[used++];
+    e.type = type;
+    e.payload.clear();
+    return e;
+  };
 
   // Validation needs no lock.
   for (size_t i = 0; i < items.size(); ++i) {
@@ -413,13 +434,10 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
       ++dups;
       continue;
     }
-    bus::LogEntry e;
-    int partition;
     if (item.ok) {
-      e.type = kEntryPassage;
-      events::EncodePassage(item.record, &e.payload);
-      partition = bus::PartitionFor(item.record.plate.empty() ? item.record.id : item.record.plate,
-                                    partitions);
+      const int partition = bus::PartitionFor(
+          item.record.plate.empty() ? item.record.id : item.record.plate, partitions);
+      events::EncodePassage(item.record, &next_entry(partition, kEntryPassage).payload);
       res.outcome = Outcome::kAccepted;
       ++accepted;
     } else {
@@ -432,9 +450,8 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
       q.field = item.rejection.field;
       q.message = item.rejection.message;
       q.payload = std::move(item.raw);
-      e.type = kEntryQuarantine;
-      events::EncodeQuarantine(q, &e.payload);
-      partition = bus::PartitionFor(q.id, partitions);
+      events::EncodeQuarantine(
+          q, &next_entry(bus::PartitionFor(q.id, partitions), kEntryQuarantine).payload);
       res.outcome = Outcome::kRejected;
       res.rejection = item.rejection;
       res.quarantine_id = q.id;
@@ -444,11 +461,14 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
                        {{"source", std::string(events::SourceName(source))}, {"code", q.code}})
           ->Inc();
     }
-    std::vector<bus::LogEntry>& entries = by_partition[partition];
-    if (entries.empty()) entries.reserve(partitions == 1 ? items.size() : 64);
-    entries.push_back(std::move(e));
   }
-  Status s = LogAndQueue(by_partition);
+  std::vector<std::pair<int, const std::vector<bus::LogEntry>*>> batches;
+  for (int p = 0; p < partitions; ++p) {
+    if (part_used[p] == 0) continue;
+    part_entries[p].resize(part_used[p]);
+    batches.emplace_back(p, &part_entries[p]);
+  }
+  Status s = LogAndQueue(batches);
   if (!s.ok()) {
     // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
     ForgetTaken(taken_hashes, confirmed_new);
@@ -485,29 +505,28 @@ void Pipeline::ForgetTaken(std::span<const uint64_t> taken_hashes,
   for (uint64_t h : confirmed_new) unapplied_.erase(h);  // its hash stays: another id has it
 }
 
-Status Pipeline::LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition) {
-  std::vector<std::pair<int, const std::vector<bus::LogEntry>*>> batches;
-  for (auto& [partition, entries] : by_partition) batches.emplace_back(partition, &entries);
+Status Pipeline::LogAndQueue(
+    const std::vector<std::pair<int, const std::vector<bus::LogEntry>*>>& batches) {
   std::vector<uint64_t> firsts;
   Status st = log_->AppendMany(batches, &firsts);
-  // What was appended is applied even when another partition failed, so that every
-  // partition's applied position keeps advancing over contiguous ranges.
-  size_t i = 0;
-  for (auto& [partition, entries] : by_partition) {
-    uint64_t first = firsts[i++];
-    if (first != bus::EventLog::kNotAppended) {
-      EnqueueForApply(Pending{partition, first, std::move(entries)});
+  // What was appended is applied even when another partition failed.
+  for (size_t i = 0; i < batches.size(); ++i) {
+    if (firsts[i] != bus::EventLog::kNotAppended) {
+      EnqueueForApply(batches[i].first, firsts[i], batches[i].second->size());
     }
   }
   return st;
 }
 
-void Pipeline::EnqueueForApply(Pending p) {
+void Pipeline::EnqueueForApply(int partition, uint64_t first, uint64_t count) {
   std::lock_guard lock(q_mu_);
-  if (queue_.empty()) oldest_queued_ = std::chrono::steady_clock::now();
-  queued_entries_ += p.entries.size();
-  enqueued_total_ += p.entries.size();
-  queue_.push_back(std::move(p));
+  uint64_t& upto = appended_upto_[partition];
+  // Appends that shared a group commit may report in any order: the end moves only forward,
+  // and over the entries of the others too (all of them are durable).
+  if (first + count <= upto) return;
+  if (queued_entries_ == 0) oldest_queued_ = std::chrono::steady_clock::now();
+  queued_entries_ += first + count - upto;
+  upto = first + count;
   q_cv_.notify_one();
 }
 
@@ -521,24 +540,21 @@ void Pipeline::ApplierLoop() {
   // bounds how far behind it may fall. Requests and alert delivery go first.
   NameThisThread("qy-applier");
   LowerThisThreadPriority(kBackgroundNice);
+  const size_t partitions = tails_.size();
+  bool stopping = false;
   for (;;) {
-    std::vector<Pending> work;
     {
       std::unique_lock lock(q_mu_);
-      q_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      q_cv_.wait(lock, [&] { return stopping_ || queued_entries_ > 0; });
+      if ((queued_entries_ == 0 || applier_gave_up_) && stopping_) return;
       if (options_.apply_linger.count() > 0) {
         const uint64_t flushes = flush_requests_;
         q_cv_.wait_until(lock, oldest_queued_ + options_.apply_linger, [&] {
           return stopping_ || queued_entries_ >= options_.apply_batch || flush_requests_ != flushes;
         });
       }
-      size_t n = 0;
-      while (!queue_.empty() && n < options_.apply_batch) {
-        n += queue_.front().entries.size();
-        work.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      apply_targets_ = appended_upto_;
+      stopping = stopping_;
     }
     // The batch and its records are kept from one round to the next, so that decoding into
     // them reuses their strings' storage instead of allocating every record anew.
@@ -546,18 +562,38 @@ void Pipeline::ApplierLoop() {
     size_t records = 0;
     StartBatch(&batch, &records);
     size_t entries = 0;
-    for (const Pending& p : work) {
-      for (const auto& e : p.entries) DecodeInto(e, &batch, &records);
-      entries += p.entries.size();
-      // Advance the partition's contiguous applied prefix over this range.
-      auto& ranges = applied_ranges_[p.partition];
-      ranges[p.first_seq] = p.first_seq + p.entries.size();
-      uint64_t& upto = applied_upto_[p.partition];
-      for (auto it = ranges.begin(); it != ranges.end() && it->first <= upto;) {
-        upto = std::max(upto, it->second);
-        it = ranges.erase(it);
+    Status read_status;
+    // Up to apply_batch entries, read back from the log; each round starts at the next
+    // partition, so that a busy one cannot starve the others.
+    for (size_t n = 0; n < partitions && entries < options_.apply_batch && read_status.ok(); ++n) {
+      const size_t p = (next_partition_ + n) % partitions;
+      bus::LogTail& tail = *tails_[p];
+      if (tail.next() >= apply_targets_[p]) continue;
+      read_status =
+          tail.Read(apply_targets_[p], [&](uint64_t, uint8_t type, std::string_view payload) {
+            DecodeInto(type, payload, &batch, &records);
+            return ++entries < options_.apply_batch;
+          });
+      batch.log_positions[static_cast<int>(p)] = tail.next();
+    }
+    next_partition_ = (next_partition_ + 1) % partitions;
+    if (!read_status.ok()) {
+      // Apply what was read, and try again; when closing, leave the rest to the replay of the
+      // log at the next start.
+      spdlog::error("reading the event log back for the store failed: {}; {}",
+                    read_status.ToString(),
+                    stopping ? "the rest is replayed at the next start" : "retrying");
+      if (stopping) {
+        std::lock_guard lock(q_mu_);
+        applier_gave_up_ = true;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
-      batch.log_positions[p.partition] = upto;
+    }
+    if (entries == 0) {
+      SettleApplied(batch.log_positions, 0);
+      if (stopping && !read_status.ok()) return;
+      continue;
     }
     ParkUnused(&batch, records);
     if (options_.before_apply) options_.before_apply();
@@ -585,21 +621,37 @@ void Pipeline::ApplierLoop() {
       Status rs = log_->Release(partition, upto);
       if (!rs.ok()) spdlog::warn("releasing log segments failed: {}", rs.ToString());
     }
-    {
-      std::lock_guard lock(q_mu_);
-      queued_entries_ -= entries;
-      applied_total_ += entries;
-    }
-    q_done_cv_.notify_all();
+    SettleApplied(batch.log_positions, entries);
+    if (stopping && !read_status.ok()) return;
   }
+}
+
+void Pipeline::SettleApplied(const std::map<int, uint64_t>& positions, size_t entries) {
+  {
+    std::lock_guard lock(q_mu_);
+    for (const auto& [partition, upto] : positions) applied_upto_[partition] = upto;
+    queued_entries_ = 0;
+    for (size_t p = 0; p < appended_upto_.size(); ++p) {
+      if (appended_upto_[p] > applied_upto_[p])
+        queued_entries_ += appended_upto_[p] - applied_upto_[p];
+    }
+    applied_total_ += entries;
+  }
+  q_done_cv_.notify_all();
 }
 
 Status Pipeline::Flush() {
   std::unique_lock lock(q_mu_);
-  uint64_t target = enqueued_total_;
+  const std::vector<uint64_t> target = appended_upto_;
   ++flush_requests_;
   q_cv_.notify_all();
-  q_done_cv_.wait(lock, [&] { return applied_total_ >= target || (closed_ && queue_.empty()); });
+  q_done_cv_.wait(lock, [&] {
+    if (closed_ && (queued_entries_ == 0 || applier_gave_up_)) return true;
+    for (size_t p = 0; p < target.size(); ++p) {
+      if (applied_upto_[p] < target[p]) return false;
+    }
+    return true;
+  });
   return Status::Ok();
 }
 
@@ -671,12 +723,14 @@ StatusOr<ItemResult> Pipeline::Replay(const std::string& quarantine_id,
   res = results[0];
   store::QuarantineResolution r{quarantine_id, "replayed", clock_->Now(),
                                 note.empty() ? "replayed as record " + res.id : note};
-  std::map<int, std::vector<bus::LogEntry>> by_partition;
-  by_partition[bus::PartitionFor(quarantine_id, log_->partitions())].push_back(
-      bus::LogEntry{kEntryResolution, EncodeResolution(r)});
-  RETURN_IF_ERROR(LogAndQueue(by_partition));
+  RETURN_IF_ERROR(LogResolution(r));
   RETURN_IF_ERROR(Flush());
   return res;
+}
+
+Status Pipeline::LogResolution(const store::QuarantineResolution& r) {
+  const std::vector<bus::LogEntry> entries{bus::LogEntry{kEntryResolution, EncodeResolution(r)}};
+  return LogAndQueue({{bus::PartitionFor(r.id, log_->partitions()), &entries}});
 }
 
 Status Pipeline::Discard(const std::string& quarantine_id, const std::string& note) {
@@ -686,10 +740,7 @@ Status Pipeline::Discard(const std::string& quarantine_id, const std::string& no
   }
   if (note.empty()) return InvalidArgument("note", "a discard needs a note saying why");
   store::QuarantineResolution r{quarantine_id, "discarded", clock_->Now(), note};
-  std::map<int, std::vector<bus::LogEntry>> by_partition;
-  by_partition[bus::PartitionFor(quarantine_id, log_->partitions())].push_back(
-      bus::LogEntry{kEntryResolution, EncodeResolution(r)});
-  RETURN_IF_ERROR(LogAndQueue(by_partition));
+  RETURN_IF_ERROR(LogResolution(r));
   return Flush();
 }
 

@@ -19,7 +19,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -159,23 +158,24 @@ class Pipeline : public events::CheckpointLookup {
   // Undoes what a failed Submit took into the duplicate filter.
   void ForgetTaken(std::span<const uint64_t> taken_hashes, std::span<const uint64_t> confirmed_new);
   std::string NextQuarantineId(UnixMicros now);
-  // Appends encoded entries per partition and queues them for the store.
-  struct Pending {
-    int partition = 0;
-    uint64_t first_seq = 0;
-    std::vector<bus::LogEntry> entries;
-  };
-  // Appends to the log, then hands what was appended to the applier.
-  Status LogAndQueue(std::map<int, std::vector<bus::LogEntry>>& by_partition);
-  void EnqueueForApply(Pending p);
+  // Appends the entries per partition, then tells the applier how far each partition's log
+  // now reaches. The applier reads the entries back from the log (LogTail): nothing holds
+  // them in memory meanwhile.
+  Status LogAndQueue(const std::vector<std::pair<int, const std::vector<bus::LogEntry>*>>& batches);
+  // Logs a quarantine entry's replay or discard.
+  Status LogResolution(const store::QuarantineResolution& r);
+  // REQUIRES: the entries [first, first + count) of `partition` are durable.
+  void EnqueueForApply(int partition, uint64_t first, uint64_t count);
   // Batches are reused, records and all, so that decoding reuses their strings' storage.
   // StartBatch empties a batch for a new round (its passages become slots to decode into);
   // DecodeInto decodes a log entry into it, a passage into slot *used (then ++*used);
   // ParkUnused moves the slots beyond `used` aside for later batches, so that the batch holds
   // only this round's records. REQUIRES: the applier's thread, or Open before it starts.
   void StartBatch(store::ApplyBatch* batch, size_t* used);
-  void DecodeInto(const bus::LogEntry& e, store::ApplyBatch* batch, size_t* used);
+  void DecodeInto(uint8_t type, std::string_view payload, store::ApplyBatch* batch, size_t* used);
   void ParkUnused(store::ApplyBatch* batch, size_t used);
+  // After a round of the applier: the store's positions, and `entries` more applied.
+  void SettleApplied(const std::map<int, uint64_t>& positions, size_t entries);
 
   store::Store* const store_;
   bus::EventLog* const log_;
@@ -197,24 +197,28 @@ class Pipeline : public events::CheckpointLookup {
   UnixMicros dedup_rotated_ = 0;
   U64Set unapplied_;
 
-  // Apply queue.
+  // What the applier has to do, per partition (indexed by partition): the log's end as far as
+  // Submit has told it (appended_upto_: every entry before it is durable), and the store's
+  // position (applied_upto_). queued_entries_ is the sum of their differences.
   mutable std::mutex q_mu_;
   std::condition_variable q_cv_, q_done_cv_;
-  std::deque<Pending> queue_;
+  std::vector<uint64_t> appended_upto_, applied_upto_;
   uint64_t queued_entries_ = 0;
-  uint64_t enqueued_total_ = 0, applied_total_ = 0;
-  std::chrono::steady_clock::time_point oldest_queued_;  // when queue_ last became non-empty
+  uint64_t applied_total_ = 0;
+  std::chrono::steady_clock::time_point oldest_queued_;  // when queued_entries_ last left 0
   uint64_t flush_requests_ = 0;                          // Flush calls: end a linger early
   bool stopping_ = false;
   bool closed_ = false;
+  bool applier_gave_up_ = false;  // closing, it could not read the rest of the log
   std::thread applier_;
-  // The applier's batch, the records parked by ParkUnused and scratch, kept between rounds.
+  // The applier's own: a tail of each partition, from the store's position; its batch, the
+  // records parked by ParkUnused and scratch, kept between rounds.
+  std::vector<std::unique_ptr<bus::LogTail>> tails_;
+  std::vector<uint64_t> apply_targets_;
+  size_t next_partition_ = 0;  // where the next round starts reading, for fairness
   store::ApplyBatch apply_batch_;
   std::vector<events::PassageRecord> spare_records_;
   std::vector<uint64_t> applied_hashes_;
-  // Per partition: the contiguous applied prefix and the applied ranges beyond it.
-  std::map<int, uint64_t> applied_upto_;
-  std::map<int, std::map<uint64_t, uint64_t>> applied_ranges_;
 
   std::atomic<uint64_t> quarantine_counter_{0};
   std::atomic<bool> accepting_{true};

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -143,6 +144,47 @@ TEST_F(PipelineTest, RefusesBatchesWhileTheStoreIsTooFarBehind) {
   EXPECT_EQ(store_->GetPassageStats()->passages, 7);
   pipeline_->Close();
   EXPECT_EQ(pipeline_->CanTake().code(), StatusCode::kUnavailable);
+}
+
+// The applier reads what it stores back from the log: across segment rolls in every
+// partition, and deleting the segments it has applied.
+TEST_F(PipelineTest, StoresEverythingWhileTheLogRollsAndReleasesWhatItApplied) {
+  pipeline_.reset();
+  log_.reset();
+  std::filesystem::remove_all(dir_ + "/log");
+  bus::EventLogOptions lo;
+  lo.partitions = 3;
+  lo.segment_bytes = 4096;  // about 30 records a segment
+  auto log = bus::EventLog::Open(dir_ + "/log", lo);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  log_ = std::move(log).value();
+  pipeline_ = OpenPipeline(store_.get());
+  size_t accepted = 0;
+  for (int b = 0; b < 20; ++b) {
+    std::string batch;
+    for (int i = 0; i < 50; ++i) {
+      const int n = b * 50 + i;
+      batch += Rec("roll" + std::to_string(n), "K1", "川A" + std::to_string(10000 + n % 700));
+    }
+    for (const ItemResult& r : SubmitJson(batch)) accepted += r.outcome == Outcome::kAccepted;
+  }
+  ASSERT_EQ(accepted, 1000u);
+  ASSERT_TRUE(pipeline_->Flush().ok());
+  EXPECT_EQ(store_->GetPassageStats()->passages, 1000);
+  EXPECT_EQ(pipeline_->Stats().queued, 0u);
+  EXPECT_EQ(pipeline_->Stats().applied, 1000u);
+  for (int p = 0; p < 3; ++p) {
+    auto positions = store_->LogPositions();
+    ASSERT_TRUE(positions.ok());
+    EXPECT_EQ((*positions)[p], log_->NextSequence(p));
+    size_t segments = 0;
+    char name[8];
+    std::snprintf(name, sizeof name, "p%02d", p);
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/log/" + name)) {
+      segments += e.path().extension() == ".log";
+    }
+    EXPECT_EQ(segments, 1u) << "partition " << p;  // only the active one is left
+  }
 }
 
 TEST_F(PipelineTest, AResendOfARecordNotYetInTheStoreIsADuplicate) {
