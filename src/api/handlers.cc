@@ -51,14 +51,21 @@ events::Parser& ThreadParser() {
 }
 
 // The ingest handlers' items and results, kept per thread (a handler runs to its end on the
-// thread that started it), so that a batch reuses the strings of the batches before it.
+// thread that started it), so that a batch reuses the strings of the batches before it. What
+// a bulk load of many thousand records left is let go.
+constexpr size_t kKeepItemsPerThread = 2048;
 events::ParsedItems& ThreadItems() {
   thread_local events::ParsedItems items;
   items.Clear();
+  items.ShrinkTo(kKeepItemsPerThread);
   return items;
 }
 std::vector<ingest::ItemResult>& ThreadResults() {
   thread_local std::vector<ingest::ItemResult> results;
+  if (results.size() > kKeepItemsPerThread) {
+    results.resize(kKeepItemsPerThread);
+    results.shrink_to_fit();
+  }
   return results;
 }
 

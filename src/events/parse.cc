@@ -1961,6 +1961,13 @@ ParsedItem& ParsedItems::Add() {
   return item;
 }
 
+void ParsedItems::ShrinkTo(size_t n) {
+  if (slots_.size() <= n) return;
+  slots_.resize(n);
+  slots_.shrink_to_fit();
+  size_ = std::min(size_, n);
+}
+
 void ParsedItems::MoveTo(std::vector<ParsedItem>* out) {
   for (size_t i = 0; i < size_; ++i) out->push_back(std::move(slots_[i]));
   size_ = 0;

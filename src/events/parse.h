@@ -68,6 +68,8 @@ class ParsedItems {
   // Keeps the first n items. REQUIRES: n <= size().
   void Truncate(size_t n) { size_ = n; }
   void Clear() { size_ = 0; }
+  // Keeps the storage of at most n items (after a batch far larger than the usual ones).
+  void ShrinkTo(size_t n);
   // Moves the items to the end of `out`, leaving this list empty.
   void MoveTo(std::vector<ParsedItem>* out);
 

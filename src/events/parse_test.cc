@@ -476,6 +476,15 @@ TEST_F(Gat1400Test, AReusedListKeepsNothingOfTheLastBatch) {
     ASSERT_TRUE(parser_.ParseGat1400MotorVehicles(full, Opts(), &reused).ok());
     EXPECT_EQ(reused.size(), 7u);
   }
+  // Shrinking keeps the first items as they are.
+  const PassageRecord first = reused[0].record;
+  reused.ShrinkTo(2);
+  ASSERT_EQ(reused.size(), 2u);
+  EXPECT_EQ(reused[0].record, first);
+  reused.Clear();
+  ASSERT_TRUE(parser_.ParseGat1400MotorVehicles(sparse, Opts(), &reused).ok());
+  EXPECT_EQ(reused.size(), 4u);
+  EXPECT_EQ(reused[3].record.id, "M4");
 }
 
 TEST_F(Gat1400Test, TruncatedAndMutatedBodiesFailCleanly) {

@@ -15,6 +15,10 @@ constexpr uint8_t kEntryPassage = 1;
 constexpr uint8_t kEntryQuarantine = 2;
 constexpr uint8_t kEntryResolution = 3;
 
+// What a request thread keeps of its log entries between Submits (see Submit).
+constexpr size_t kKeepEntriesPerThread = 2048;
+constexpr size_t kKeepPayloadBytes = 16 << 10;
+
 // A resolution is four NUL-separated fields: id, state, resolved (decimal micros), note.
 std::string EncodeResolution(const store::QuarantineResolution& r) {
   std::string out = r.id;
@@ -469,6 +473,17 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
     batches.emplace_back(p, &part_entries[p]);
   }
   Status s = LogAndQueue(batches);
+  // Keep per thread what usual batches need, not what a bulk load or a large quarantined
+  // object once took.
+  for (std::vector<bus::LogEntry>& v : part_entries) {
+    if (v.size() > kKeepEntriesPerThread) {
+      v.resize(kKeepEntriesPerThread);
+      v.shrink_to_fit();
+    }
+    for (bus::LogEntry& e : v) {
+      if (e.payload.capacity() > kKeepPayloadBytes) std::string().swap(e.payload);
+    }
+  }
   if (!s.ok()) {
     // Nothing was acknowledged: forget the ids so that a retry is not taken for a resend.
     ForgetTaken(taken_hashes, confirmed_new);
