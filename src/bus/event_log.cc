@@ -450,63 +450,6 @@ class Partition {
 
   uint64_t NextSequence() const { return committed_next_.load(std::memory_order_acquire); }
 
-  Status Replay(uint64_t from, const std::function<bool(uint64_t, const LogEntry&)>& fn) {
-    uint64_t end = 0;
-    std::vector<SegmentFile> segs;
-    std::multiset<uint64_t>::iterator pin;
-    {
-      std::lock_guard lock(mu_);
-      end = committed_next_.load(std::memory_order_relaxed);
-      if (from >= end) return Status::Ok();
-      // Segments from the one holding `from` (or the oldest kept) up to the one holding end-1.
-      auto it =
-          std::upper_bound(segments_.begin(), segments_.end(), from,
-                           [](uint64_t seq, const SegmentFile& s) { return seq < s.first_seq; });
-      if (it != segments_.begin()) --it;
-      for (; it != segments_.end() && it->first_seq < end; ++it) segs.push_back(*it);
-      if (segs.empty()) return Status::Ok();  // everything before `end` was released
-      // Release keeps the segments this replay has yet to read.
-      pin = pins_.insert(segs.front().first_seq);
-    }
-    struct Unpin {
-      Partition* p;
-      std::multiset<uint64_t>::iterator& pin;
-      ~Unpin() {
-        std::lock_guard lock(p->mu_);
-        p->pins_.erase(pin);
-      }
-    } unpin{this, pin};
-
-    LogEntry entry;
-    for (size_t i = 0; i < segs.size(); ++i) {
-      if (i > 0) {
-        std::lock_guard lock(mu_);
-        pins_.erase(pin);
-        pin = pins_.insert(segs[i].first_seq);
-      }
-      const uint64_t limit = i + 1 < segs.size() ? std::min(end, segs[i + 1].first_seq) : end;
-      SegmentReader reader;
-      RETURN_IF_ERROR(reader.Open(segs[i].path));
-      for (uint64_t seq = segs[i].first_seq; seq < limit; ++seq) {
-        const SegmentReader::Result r = reader.Next(/*verify=*/seq >= from);
-        if (r == SegmentReader::Result::kIoError) return reader.io_error();
-        if (r == SegmentReader::Result::kEnd) {
-          return DataLoss(fmt::format("{}: ends at offset {} before sequence {}", segs[i].path,
-                                      reader.frame_offset(), seq));
-        }
-        if (r == SegmentReader::Result::kBad) {
-          return DataLoss(fmt::format("{}: {} at offset {} (sequence {})", segs[i].path,
-                                      reader.reason(), reader.frame_offset(), seq));
-        }
-        if (seq < from) continue;
-        entry.type = reader.type();
-        entry.payload.assign(reader.payload());
-        if (!fn(seq, entry)) return Status::Ok();
-      }
-    }
-    return Status::Ok();
-  }
-
   // For a tail at `*seq`: the segment holding it (the oldest kept one if it was released, then
   // *seq moves to that segment's first entry), pinned against Release in place of `*pin`
   // (if pinned), and the first sequence number of the segment after it (UINT64_MAX while it
@@ -882,7 +825,15 @@ class FileEventLog final : public EventLog {
   Status Replay(int partition, uint64_t from,
                 const std::function<bool(uint64_t, const LogEntry&)>& fn) override {
     RETURN_IF_ERROR(CheckPartition(partition));
-    return parts_[partition]->Replay(from, fn);
+    // A tail up to what is durable now.
+    Partition* part = parts_[partition].get();
+    PartitionTail tail(part, from);
+    LogEntry entry;
+    return tail.Read(part->Committed(), [&](uint64_t seq, uint8_t type, std::string_view payload) {
+      entry.type = type;
+      entry.payload.assign(payload);
+      return fn(seq, entry);
+    });
   }
 
   Status Release(int partition, uint64_t upto) override {

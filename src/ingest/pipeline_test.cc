@@ -67,6 +67,14 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return results;
   }
+  // What Submit answers for these records, when it refuses them.
+  Status SubmitRefused(const std::string& ndjson) {
+    events::Parser parser;
+    std::vector<events::ParsedItem> items;
+    EXPECT_TRUE(parser.ParsePassagesJson(ndjson, {}, &items).ok());
+    std::vector<ItemResult> results;
+    return pipeline_->Submit(events::Source::kApi, items, &results);
+  }
   static std::string Rec(const std::string& id, const std::string& cp, const std::string& plate,
                          UnixMicros t = kNow) {
     return R"({"id":")" + id + R"(","checkpoint_id":")" + cp + R"(","pass_time":")" +
@@ -126,12 +134,7 @@ TEST_F(PipelineTest, RefusesBatchesWhileTheStoreIsTooFarBehind) {
   Status room = pipeline_->CanTake();
   EXPECT_EQ(room.code(), StatusCode::kResourceExhausted) << room.ToString();
   EXPECT_NE(room.message().find("behind by 6 records"), std::string::npos) << room.ToString();
-  events::Parser parser;
-  std::vector<events::ParsedItem> items;
-  ASSERT_TRUE(parser.ParsePassagesJson(Rec("late", "K1", "川B12345"), {}, &items).ok());
-  std::vector<ItemResult> results;
-  EXPECT_EQ(pipeline_->Submit(events::Source::kApi, items, &results).code(),
-            StatusCode::kResourceExhausted);
+  EXPECT_EQ(SubmitRefused(Rec("late", "K1", "川B12345")).code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(pipeline_->Stats().accepted, 6u);
 
   hold = false;
@@ -333,12 +336,7 @@ TEST_F(PipelineTest, ReplayAndDiscardQuarantineEntries) {
 
 TEST_F(PipelineTest, ClosedPipelineRefuses) {
   pipeline_->Close();
-  events::Parser parser;
-  std::vector<events::ParsedItem> items;
-  ASSERT_TRUE(parser.ParsePassagesJson(Rec("z", "K1", "川A12345"), {}, &items).ok());
-  std::vector<ItemResult> results;
-  EXPECT_EQ(pipeline_->Submit(events::Source::kApi, items, &results).code(),
-            StatusCode::kUnavailable);
+  EXPECT_EQ(SubmitRefused(Rec("z", "K1", "川A12345")).code(), StatusCode::kUnavailable);
 }
 
 }  // namespace
