@@ -481,7 +481,6 @@ class Partition {
     std::lock_guard lock(mu_);
     pins_.erase(pin);
   }
-  uint64_t Committed() const { return committed_next_.load(std::memory_order_acquire); }
   const std::string& dir() const { return dir_; }
 
   Status Release(uint64_t upto) {
@@ -706,7 +705,7 @@ class PartitionTail final : public LogTail {
 
   Status Read(uint64_t upto,
               const std::function<bool(uint64_t, uint8_t, std::string_view)>& fn) override {
-    upto = std::min(upto, part_->Committed());
+    upto = std::min(upto, part_->NextSequence());
     if (next_ >= upto) return Status::Ok();
     if (open_) {
       reader_.ClearEof();  // the segment has grown since the last Read
@@ -829,11 +828,12 @@ class FileEventLog final : public EventLog {
     Partition* part = parts_[partition].get();
     PartitionTail tail(part, from);
     LogEntry entry;
-    return tail.Read(part->Committed(), [&](uint64_t seq, uint8_t type, std::string_view payload) {
-      entry.type = type;
-      entry.payload.assign(payload);
-      return fn(seq, entry);
-    });
+    return tail.Read(part->NextSequence(),
+                     [&](uint64_t seq, uint8_t type, std::string_view payload) {
+                       entry.type = type;
+                       entry.payload.assign(payload);
+                       return fn(seq, entry);
+                     });
   }
 
   Status Release(int partition, uint64_t upto) override {
