@@ -93,7 +93,7 @@ Pipeline::Pipeline(store::Store* store, bus::EventLog* log, const Clock* clock,
       "quanyu_ingest_queue_depth", "Log entries acknowledged but not yet applied to the store", {},
       [this] {
         std::lock_guard lock(q_mu_);
-        return static_cast<double>(queued_entries_);
+        return static_cast<double>(QueuedLocked());
       },
       this);
 }
@@ -500,11 +500,20 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
   return Status::Ok();
 }
 
+uint64_t Pipeline::QueuedLocked() const {
+  uint64_t queued = 0;
+  for (size_t p = 0; p < appended_upto_.size(); ++p) {
+    // A tail that found `from` released starts later: never below zero.
+    if (appended_upto_[p] > applied_upto_[p]) queued += appended_upto_[p] - applied_upto_[p];
+  }
+  return queued;
+}
+
 Status Pipeline::CanTake() const {
   if (!accepting_.load()) return Unavailable("the ingest pipeline is shutting down");
   std::lock_guard lock(q_mu_);
-  if (queued_entries_ > options_.max_queue) {
-    return ResourceExhausted("the store is behind by " + std::to_string(queued_entries_) +
+  if (const uint64_t queued = QueuedLocked(); queued > options_.max_queue) {
+    return ResourceExhausted("the store is behind by " + std::to_string(queued) +
                              " records; retry shortly");
   }
   return Status::Ok();
@@ -539,8 +548,7 @@ void Pipeline::EnqueueForApply(int partition, uint64_t first, uint64_t count) {
   // Appends that shared a group commit may report in any order: the end moves only forward,
   // and over the entries of the others too (all of them are durable).
   if (first + count <= upto) return;
-  if (queued_entries_ == 0) oldest_queued_ = std::chrono::steady_clock::now();
-  queued_entries_ += first + count - upto;
+  if (QueuedLocked() == 0) oldest_queued_ = std::chrono::steady_clock::now();
   upto = first + count;
   q_cv_.notify_one();
 }
@@ -560,12 +568,12 @@ void Pipeline::ApplierLoop() {
   for (;;) {
     {
       std::unique_lock lock(q_mu_);
-      q_cv_.wait(lock, [&] { return stopping_ || queued_entries_ > 0; });
-      if ((queued_entries_ == 0 || applier_gave_up_) && stopping_) return;
+      q_cv_.wait(lock, [&] { return stopping_ || QueuedLocked() > 0; });
+      if ((QueuedLocked() == 0 || applier_gave_up_) && stopping_) return;
       if (options_.apply_linger.count() > 0) {
         const uint64_t flushes = flush_requests_;
         q_cv_.wait_until(lock, oldest_queued_ + options_.apply_linger, [&] {
-          return stopping_ || queued_entries_ >= options_.apply_batch || flush_requests_ != flushes;
+          return stopping_ || QueuedLocked() >= options_.apply_batch || flush_requests_ != flushes;
         });
       }
       apply_targets_ = appended_upto_;
@@ -645,11 +653,6 @@ void Pipeline::SettleApplied(const std::map<int, uint64_t>& positions, size_t en
   {
     std::lock_guard lock(q_mu_);
     for (const auto& [partition, upto] : positions) applied_upto_[partition] = upto;
-    queued_entries_ = 0;
-    for (size_t p = 0; p < appended_upto_.size(); ++p) {
-      if (appended_upto_[p] > applied_upto_[p])
-        queued_entries_ += appended_upto_[p] - applied_upto_[p];
-    }
     applied_total_ += entries;
   }
   q_done_cv_.notify_all();
@@ -661,7 +664,7 @@ Status Pipeline::Flush() {
   ++flush_requests_;
   q_cv_.notify_all();
   q_done_cv_.wait(lock, [&] {
-    if (closed_ && (queued_entries_ == 0 || applier_gave_up_)) return true;
+    if (closed_ && (QueuedLocked() == 0 || applier_gave_up_)) return true;
     for (size_t p = 0; p < target.size(); ++p) {
       if (applied_upto_[p] < target[p]) return false;
     }
@@ -689,7 +692,7 @@ PipelineStats Pipeline::Stats() const {
   s.duplicates = n_dup_.load();
   s.rejected = n_rejected_.load();
   std::lock_guard lock(q_mu_);
-  s.queued = queued_entries_;
+  s.queued = QueuedLocked();
   s.applied = applied_total_;
   return s;
 }

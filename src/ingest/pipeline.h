@@ -174,6 +174,9 @@ class Pipeline : public events::CheckpointLookup {
   void StartBatch(store::ApplyBatch* batch, size_t* used);
   void DecodeInto(uint8_t type, std::string_view payload, store::ApplyBatch* batch, size_t* used);
   void ParkUnused(store::ApplyBatch* batch, size_t used);
+  // Entries appended but not yet in the store: the sum over partitions of appended_upto_ -
+  // applied_upto_. REQUIRES: q_mu_ held.
+  uint64_t QueuedLocked() const;
   // After a round of the applier: the store's positions, and `entries` more applied.
   void SettleApplied(const std::map<int, uint64_t>& positions, size_t entries);
 
@@ -199,13 +202,12 @@ class Pipeline : public events::CheckpointLookup {
 
   // What the applier has to do, per partition (indexed by partition): the log's end as far as
   // Submit has told it (appended_upto_: every entry before it is durable), and the store's
-  // position (applied_upto_). queued_entries_ is the sum of their differences.
+  // position (applied_upto_).
   mutable std::mutex q_mu_;
   std::condition_variable q_cv_, q_done_cv_;
   std::vector<uint64_t> appended_upto_, applied_upto_;
-  uint64_t queued_entries_ = 0;
   uint64_t applied_total_ = 0;
-  std::chrono::steady_clock::time_point oldest_queued_;  // when queued_entries_ last left 0
+  std::chrono::steady_clock::time_point oldest_queued_;  // when QueuedLocked() last left 0
   uint64_t flush_requests_ = 0;                          // Flush calls: end a linger early
   bool stopping_ = false;
   bool closed_ = false;
