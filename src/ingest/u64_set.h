@@ -7,18 +7,16 @@
 // carries the keys of the old one over a few slots at each insert, looking in both arrays
 // meanwhile. (Rehashing a filter of millions of keys at once, under the ingest lock, held up
 // every request for tens of milliseconds.) Large arrays come from the kernel already zeroed,
-// page by page as they are first touched (huge pages where allowed), so neither growing nor
-// clear() writes them out whole.
+// page by page as they are first touched (huge pages where allowed: core/zeroed_array.h), so
+// neither growing nor clear() writes them out whole.
 #pragma once
-
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <utility>
+
+#include "core/zeroed_array.h"
 
 namespace quanyu::ingest {
 
@@ -109,57 +107,29 @@ class U64Set {
   // Old slots carried over per insert: the old array (N slots) is done before the new one
   // (2N slots, a quarter full after the move) fills to half, N / 2 inserts later.
   static constexpr size_t kMovePerInsert = 8;
-  // Arrays this large are mapped from the kernel (zeroed lazily) instead of calloc'ed.
-  static constexpr size_t kMapBytes = size_t{1} << 20;
-  static constexpr size_t kHugeBytes = size_t{4} << 20;
 
   struct Table {
+    ZeroedArray<uint64_t> array;
     uint64_t* slots = nullptr;
     size_t n = 0;  // a power of two, or 0 for no array
     size_t mask = 0;
     int shift = 64;  // 64 - log2(n)
 
     Table() = default;
-    explicit Table(size_t slots_wanted) : n(slots_wanted), mask(slots_wanted - 1) {
+    explicit Table(size_t slots_wanted)
+        : array(slots_wanted), slots(array.data()), n(slots_wanted), mask(slots_wanted - 1) {
       for (size_t r = n; r > 1; r >>= 1) --shift;
-      const size_t bytes = n * sizeof(uint64_t);
-      void* p = nullptr;
-      if (bytes >= kMapBytes) {
-        p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) throw std::bad_alloc();
-        // Lookups land anywhere in the array: in 2 MiB pages (where the kernel's transparent
-        // huge pages allow) they fault and miss the TLB far less often. Only a hint.
-        if (bytes >= kHugeBytes) (void)::madvise(p, bytes, MADV_HUGEPAGE);
-      } else {
-        p = std::calloc(n, sizeof(uint64_t));
-        if (p == nullptr) throw std::bad_alloc();
-      }
-      slots = static_cast<uint64_t*>(p);
     }
-    Table(const Table&) = delete;
-    Table& operator=(const Table&) = delete;
     Table(Table&& o) noexcept { *this = std::move(o); }
     Table& operator=(Table&& o) noexcept {
       if (this != &o) {
-        Free();
+        array = std::move(o.array);
         slots = std::exchange(o.slots, nullptr);
         n = std::exchange(o.n, 0);
         mask = std::exchange(o.mask, 0);
         shift = std::exchange(o.shift, 64);
       }
       return *this;
-    }
-    ~Table() { Free(); }
-
-    void Free() {
-      if (slots == nullptr) return;
-      const size_t bytes = n * sizeof(uint64_t);
-      if (bytes >= kMapBytes) {
-        ::munmap(slots, bytes);
-      } else {
-        std::free(slots);
-      }
-      slots = nullptr;
     }
 
     // Fibonacci hashing: the top bits of key × 2^64/φ, so that keys differing only in low

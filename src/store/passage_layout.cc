@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <utility>
+#include <vector>
 
 #include "core/json_text.h"
 
@@ -202,18 +205,92 @@ IndexEntry IndexEntryAt(std::string_view data, size_t i) {
   return {key, static_cast<int64_t>(Load64(p + 4))};
 }
 
-bool DecodeIndexEntries(std::string_view data, std::vector<IndexEntry>* out) {
-  if (data.size() % kIndexEntryBytes != 0) return false;
-  size_t n = data.size() / kIndexEntryBytes;
-  // Grow geometrically: a merge appends block after block, and reserving the exact size each
-  // time would copy the whole buffer per block.
-  if (out->capacity() < out->size() + n)
-    out->reserve(std::max(out->size() + n, 2 * out->capacity()));
+void SortIndexEntries(std::vector<IndexEntry>* entries, std::vector<IndexEntry>* scratch) {
+  const size_t n = entries->size();
+  if (n < 256) {
+    std::sort(entries->begin(), entries->end());
+    return;
+  }
+  // Three stable counting passes of 11, 11 and 10 bits, least significant first; all three
+  // histograms are taken in one read.
+  constexpr int kDigitBits = 11;
+  constexpr uint32_t kDigitMask = (1u << kDigitBits) - 1;
+  constexpr int kPasses = 3;
+  std::vector<uint32_t> counts(kPasses << kDigitBits);
+  for (const IndexEntry& e : *entries) {
+    for (int pass = 0; pass < kPasses; ++pass) {
+      ++counts[(pass << kDigitBits) + ((e.key >> (pass * kDigitBits)) & kDigitMask)];
+    }
+  }
+  scratch->resize(n);
+  for (int pass = 0; pass < kPasses; ++pass) {
+    uint32_t* count = counts.data() + (pass << kDigitBits);
+    const int shift = pass * kDigitBits;
+    if (count[((*entries)[0].key >> shift) & kDigitMask] == n) continue;  // one digit throughout
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d <= kDigitMask; ++d) sum += std::exchange(count[d], sum);
+    IndexEntry* dst = scratch->data();
+    for (const IndexEntry& e : *entries) dst[count[(e.key >> shift) & kDigitMask]++] = e;
+    entries->swap(*scratch);
+  }
+  // Equal keys kept their order from the input: sort each such run by k.
+  auto by_k = [](const IndexEntry& a, const IndexEntry& b) { return a.k < b.k; };
+  auto it = entries->begin();
+  while (it != entries->end()) {
+    auto run_end = std::find_if(it + 1, entries->end(),
+                                [key = it->key](const IndexEntry& e) { return e.key != key; });
+    if (!std::is_sorted(it, run_end, by_k)) std::sort(it, run_end, by_k);
+    it = run_end;
+  }
+}
+
+void MergeIndexRuns(std::span<const std::string_view> runs, std::string* out) {
+  // A binary min-heap of the runs' next entries, ordered by (entry, run) so that the merge is
+  // deterministic. At most a few dozen runs are merged at once.
+  struct Head {
+    IndexEntry e;
+    size_t run;
+    size_t next;  // index of the entry after e in its run
+    bool operator>(const Head& o) const { return e != o.e ? e > o.e : run > o.run; }
+  };
+  std::vector<Head> heap;
+  size_t total = 0;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    total += runs[r].size();
+    if (!runs[r].empty()) heap.push_back({IndexEntryAt(runs[r], 0), r, 1});
+  }
+  std::make_heap(heap.begin(), heap.end(), std::greater<>());
   size_t at = out->size();
-  out->resize(at + n);
-  IndexEntry* dst = out->data() + at;
-  for (size_t i = 0; i < n; ++i) dst[i] = IndexEntryAt(data, i);
-  return true;
+  out->resize(at + total);
+  auto* p = reinterpret_cast<unsigned char*>(out->data() + at);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+    Head& h = heap.back();
+    const std::string_view run = runs[h.run];
+    // Copy the bytes of every entry of this run that comes before the other runs' heads.
+    size_t end = h.next;
+    const size_t n = run.size() / kIndexEntryBytes;
+    if (heap.size() == 1) {
+      end = n;
+    } else {
+      const Head& rival = heap.front();  // the smallest of the other heads
+      while (end < n) {
+        const IndexEntry e = IndexEntryAt(run, end);
+        if (e > rival.e || (e == rival.e && h.run > rival.run)) break;
+        ++end;
+      }
+    }
+    const size_t first = h.next - 1;
+    std::memcpy(p, run.data() + first * kIndexEntryBytes, (end - first) * kIndexEntryBytes);
+    p += (end - first) * kIndexEntryBytes;
+    if (end < n) {
+      h.e = IndexEntryAt(run, end);
+      h.next = end + 1;
+      std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    } else {
+      heap.pop_back();
+    }
+  }
 }
 
 int RunSizeClass(int64_t n) {

@@ -79,10 +79,19 @@ inline constexpr size_t kIndexEntryBytes = 12;
 
 // Little-endian key then k, kIndexEntryBytes each.
 void AppendIndexEntries(std::span<const IndexEntry> entries, std::string* out);
-// Appends to *out; false if the size is not a multiple of kIndexEntryBytes.
-bool DecodeIndexEntries(std::string_view data, std::vector<IndexEntry>* out);
 // The i-th entry. REQUIRES: (i + 1) * kIndexEntryBytes <= data.size().
 IndexEntry IndexEntryAt(std::string_view data, size_t i);
+
+// Sorts *entries in ascending order, as std::sort would, using *scratch as room: a radix sort
+// on the 32-bit key (passes whose digit is the same throughout are skipped), then each run of
+// equal keys by k. Several times faster than std::sort for the tens of thousands of entries an
+// Apply writes.
+void SortIndexEntries(std::vector<IndexEntry>* entries, std::vector<IndexEntry>* scratch);
+
+// Merges sorted runs of encoded entries (AppendIndexEntries' form) into one sorted run,
+// appended to *out, reading and writing the encoded form directly. REQUIRES: every run's size
+// is a multiple of kIndexEntryBytes and its entries are sorted.
+void MergeIndexRuns(std::span<const std::string_view> runs, std::string* out);
 
 // Size class of a run of n entries for the merge policy: runs of the same class are merged
 // once kRunsPerMerge of them exist. Class 0 below 4096 entries, then one class per factor 8.

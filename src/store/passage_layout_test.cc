@@ -1,12 +1,14 @@
-// The passage layout of the SQLite backend: days, row keys, hashes, the row blob.
+// The passage layout of the SQLite backend: days, row keys, hashes, index runs, the row blob.
 #include "store/passage_layout.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -81,11 +83,67 @@ TEST(PassageLayoutTest, IndexEntriesRoundTrip) {
   std::string data;
   AppendIndexEntries(in, &data);
   ASSERT_EQ(data.size(), in.size() * kIndexEntryBytes);
-  std::vector<IndexEntry> out;
-  ASSERT_TRUE(DecodeIndexEntries(data, &out));
-  EXPECT_EQ(out, in);
-  EXPECT_EQ(IndexEntryAt(data, 2), in[2]);
-  EXPECT_FALSE(DecodeIndexEntries(data.substr(1), &out));
+  for (size_t i = 0; i < in.size(); ++i) EXPECT_EQ(IndexEntryAt(data, i), in[i]) << i;
+}
+
+// Entries with every kind of key: unique 32-bit hashes, few distinct small keys (checkpoint
+// numbers), and keys that differ only in their top bits; k in any order.
+std::vector<IndexEntry> RandomEntries(std::mt19937_64& rng, size_t n, int shape) {
+  std::vector<IndexEntry> out(n);
+  for (IndexEntry& e : out) {
+    const uint64_t r = rng();
+    switch (shape) {
+      case 0: e.key = static_cast<uint32_t>(r); break;
+      case 1: e.key = static_cast<uint32_t>(r % 37); break;
+      default: e.key = static_cast<uint32_t>(r % 5) << 29; break;
+    }
+    e.k = static_cast<int64_t>(rng() % 100'000) - 50'000;
+  }
+  return out;
+}
+
+TEST(PassageLayoutTest, SortIndexEntriesSortsLikeStdSort) {
+  std::mt19937_64 rng(7);
+  std::vector<IndexEntry> scratch;
+  for (size_t n : {0, 1, 2, 255, 256, 1000, 40'000}) {
+    for (int shape = 0; shape < 3; ++shape) {
+      std::vector<IndexEntry> entries = RandomEntries(rng, n, shape);
+      std::vector<IndexEntry> want = entries;
+      std::sort(want.begin(), want.end());
+      SortIndexEntries(&entries, &scratch);
+      EXPECT_EQ(entries, want) << "n " << n << " shape " << shape;
+    }
+  }
+}
+
+TEST(PassageLayoutTest, MergeIndexRunsMergesEncodedRuns) {
+  std::mt19937_64 rng(11);
+  for (int shape = 0; shape < 3; ++shape) {
+    // Runs of different sizes, one empty, and two holding the same entries.
+    std::vector<std::vector<IndexEntry>> runs;
+    for (size_t n : {0, 1, 500, 3000, 12, 3000}) runs.push_back(RandomEntries(rng, n, shape));
+    runs.push_back(runs[2]);
+    std::vector<std::string> encoded;
+    std::vector<IndexEntry> want;
+    for (std::vector<IndexEntry>& run : runs) {
+      std::sort(run.begin(), run.end());
+      AppendIndexEntries(run, &encoded.emplace_back());
+      want.insert(want.end(), run.begin(), run.end());
+    }
+    std::sort(want.begin(), want.end());
+    const std::vector<std::string_view> views(encoded.begin(), encoded.end());
+    std::string out = "prefix";
+    MergeIndexRuns(views, &out);
+    ASSERT_EQ(out.size(), 6 + want.size() * kIndexEntryBytes) << "shape " << shape;
+    EXPECT_EQ(out.substr(0, 6), "prefix");
+    std::string merged = out.substr(6);
+    std::vector<IndexEntry> got;
+    for (size_t i = 0; i < want.size(); ++i) got.push_back(IndexEntryAt(merged, i));
+    EXPECT_EQ(got, want) << "shape " << shape;
+  }
+  std::string out;
+  MergeIndexRuns({}, &out);
+  EXPECT_TRUE(out.empty());
 }
 
 TEST(PassageLayoutTest, RunSizeClasses) {

@@ -25,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/thread.h"
+#include "core/zeroed_array.h"
 #include "store/migration.h"
 #include "store/passage_layout.h"
 
@@ -735,14 +736,18 @@ const std::string kListQuarantine[2][2] = {
 // half full: 8 to 16 bytes per id (40 MB for a day of 2.5 million passages).
 class IdSet {
  public:
+  IdSet() : slots_(kMinSlots) {}
+
   bool Contains(uint32_t h) const {
     if (h == 0) return has_zero_;
-    if (slots_.empty()) return false;
     for (size_t i = Slot(h);; i = (i + 1) & (slots_.size() - 1)) {
       if (slots_[i] == h) return true;
       if (slots_[i] == 0) return false;
     }
   }
+  // Starts loading the cache line where Contains(h) or Insert(h) begins: a day's set is
+  // larger than the cache, and Apply overlaps those misses by prefetching a few ids ahead.
+  void Prefetch(uint32_t h) const { __builtin_prefetch(slots_.data() + Slot(h)); }
   void Insert(uint32_t h) {
     if (h == 0) {
       has_zero_ = true;
@@ -759,18 +764,20 @@ class IdSet {
   }
 
  private:
+  static constexpr size_t kMinSlots = 1024;
+
   size_t Slot(uint32_t h) const {
     return static_cast<size_t>((uint64_t{h} * 0x9E3779B97F4A7C15ULL) >> 32) & (slots_.size() - 1);
   }
   void Grow() {
-    std::vector<uint32_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+    ZeroedArray<uint32_t> old = std::move(slots_);
+    slots_ = ZeroedArray<uint32_t>(old.size() * 2);
     size_ = 0;
     for (uint32_t h : old) {
       if (h != 0) Insert(h);
     }
   }
-  std::vector<uint32_t> slots_;
+  ZeroedArray<uint32_t> slots_;
   size_t size_ = 0;
   bool has_zero_ = false;
 };
@@ -1938,10 +1945,19 @@ class SqliteStore final : public Store {
     if (ps.empty()) return Status::Ok();
     Connection& c = *writer_;
     pending_.clear();
+    row_keys_.clear();
     for (const PassageRecord& p : ps) {
-      const DayTime dt = internal::SplitPassTime(p.pass_time);
+      row_keys_.push_back({internal::SplitPassTime(p.pass_time), internal::KeyHash(p.id)});
+    }
+    // How many records ahead the day's id set is prefetched.
+    constexpr size_t kPrefetchAhead = 16;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const PassageRecord& p = ps[i];
+      const auto [dt, id_key] = row_keys_[i];
       ASSIGN_OR_RETURN(DayState * day, Day(dt.day));
-      const uint32_t id_key = internal::KeyHash(p.id);
+      if (i + kPrefetchAhead < ps.size() && row_keys_[i + kPrefetchAhead].first.day == dt.day) {
+        day->ids.Prefetch(row_keys_[i + kPrefetchAhead].second);
+      }
       if (day->ids.Contains(id_key)) {
         ASSIGN_OR_RETURN(bool stored, IdStored(dt.day, *day, id_key, p.id));
         if (stored) continue;
@@ -1981,8 +1997,10 @@ class SqliteStore final : public Store {
       for (int kind = 0; kind < internal::kIndexKinds; ++kind) {
         std::vector<IndexEntry>& entries = pending.entries[kind];
         if (entries.empty()) continue;
-        std::sort(entries.begin(), entries.end());
-        RETURN_IF_ERROR(WriteRun(day, kind, entries));
+        internal::SortIndexEntries(&entries, &sort_scratch_);
+        block_buf_.clear();
+        internal::AppendIndexEntries(entries, &block_buf_);
+        RETURN_IF_ERROR(WriteRun(day, kind, block_buf_));
         RETURN_IF_ERROR(CompactRuns(day, kind));
       }
       QY_STMT(st, c, kAddPartitionRows);
@@ -2102,25 +2120,29 @@ class SqliteStore final : public Store {
   }
 
   // Appends one run, the sorted `entries`, to day d's index of `kind`.
-  Status WriteRun(int64_t day, int kind, std::span<const IndexEntry> entries) {
+  // Writes a run of index entries, sorted and encoded (internal::AppendIndexEntries), cut into
+  // blocks of kIndexBlockEntries.
+  Status WriteRun(int64_t day, int kind, std::string_view encoded) {
     Connection& c = *writer_;
+    const size_t n = encoded.size() / internal::kIndexEntryBytes;
     {
       QY_STMT(st, c, kInsertRun);
       st.Int(1, day);
       st.Int(2, kind);
-      st.Int(3, static_cast<int64_t>(entries.size()));
+      st.Int(3, static_cast<int64_t>(n));
       RETURN_IF_ERROR(StepDone(st, c, "writing passage index"));
     }
     const int64_t run = sqlite3_last_insert_rowid(c.db());
     QY_STMT(st, c, kInsertBlock);
-    for (size_t at = 0; at < entries.size(); at += kIndexBlockEntries) {
-      auto block = entries.subspan(at, std::min(kIndexBlockEntries, entries.size() - at));
-      block_buf_.clear();
-      internal::AppendIndexEntries(block, &block_buf_);
+    for (size_t at = 0; at < n; at += kIndexBlockEntries) {
+      const size_t count = std::min(kIndexBlockEntries, n - at);
+      const std::string_view block =
+          encoded.substr(at * internal::kIndexEntryBytes, count * internal::kIndexEntryBytes);
+      const IndexEntry last = internal::IndexEntryAt(block, count - 1);
       st.Int(1, run);
-      st.Int(2, block.back().key);
-      st.Int(3, block.back().k);
-      st.Blob(4, block_buf_);
+      st.Int(2, last.key);
+      st.Int(3, last.k);
+      st.Blob(4, block);
       RETURN_IF_ERROR(StepDone(st, c, "writing passage index"));
       st.Reset();
     }
@@ -2151,41 +2173,36 @@ class SqliteStore final : public Store {
         }
       }
       if (runs == nullptr) return Status::Ok();
-      merge_buf_.clear();
-      std::vector<size_t> bounds{0};
-      for (int64_t run : *runs) {
+      // Each run's blocks, in order, make up its encoded entries.
+      merge_runs_.resize(runs->size());
+      for (size_t i = 0; i < runs->size(); ++i) {
+        const int64_t run = (*runs)[i];
+        std::string& data = merge_runs_[i];
+        data.clear();
         {
           QY_STMT(st, c, kRunBlocks);
           st.Int(1, run);
           int rc;
           while ((rc = st.Step()) == SQLITE_ROW) {
-            if (!internal::DecodeIndexEntries(st.ColBlob(0), &merge_buf_)) {
+            const std::string_view block = st.ColBlob(0);
+            if (block.empty() || block.size() % internal::kIndexEntryBytes != 0) {
               return DataLoss("passage index block of run " + std::to_string(run) + " is damaged");
             }
+            data.append(block);
           }
           if (rc != SQLITE_DONE) return SqliteError(rc, "reading passage index", c.db());
         }
-        bounds.push_back(merge_buf_.size());
         for (std::string_view sql : {kDeleteBlocks, kDeleteRun}) {
           QY_STMT(st, c, sql);
           st.Int(1, run);
           RETURN_IF_ERROR(StepDone(st, c, "merging passage index"));
         }
       }
-      // Merge the sorted runs pairwise.
-      while (bounds.size() > 2) {
-        std::vector<size_t> next{0};
-        size_t i = 0;
-        for (; i + 2 < bounds.size(); i += 2) {
-          std::inplace_merge(merge_buf_.begin() + static_cast<ptrdiff_t>(bounds[i]),
-                             merge_buf_.begin() + static_cast<ptrdiff_t>(bounds[i + 1]),
-                             merge_buf_.begin() + static_cast<ptrdiff_t>(bounds[i + 2]));
-          next.push_back(bounds[i + 2]);
-        }
-        if (i + 1 < bounds.size()) next.push_back(bounds.back());
-        bounds = std::move(next);
-      }
-      RETURN_IF_ERROR(WriteRun(day, kind, merge_buf_));
+      const std::vector<std::string_view> views(merge_runs_.begin(),
+                                                merge_runs_.begin() + runs->size());
+      merged_.clear();
+      internal::MergeIndexRuns(views, &merged_);
+      RETURN_IF_ERROR(WriteRun(day, kind, merged_));
     }
   }
 
@@ -2412,8 +2429,11 @@ class SqliteStore final : public Store {
   int64_t data_version_ = -1;
   uint64_t seq_ = 0;  // the low bits of row keys (see passage_layout.h)
   std::map<int64_t, PendingDay> pending_;
+  std::vector<std::pair<DayTime, uint32_t>> row_keys_;  // per record of an Apply: day, id key
   std::string rest_buf_, block_buf_;
-  std::vector<IndexEntry> merge_buf_;
+  std::vector<IndexEntry> sort_scratch_;
+  std::vector<std::string> merge_runs_;  // the encoded runs being merged
+  std::string merged_;
 
   // passage_names by number, for readers.
   std::shared_mutex names_mu_;
