@@ -10,7 +10,8 @@
 # Environment: QLOG sets the benchmarked server's log level (default warn); QUANYU_BENCH_BUILD the
 # build directory whose binaries run (default build/release), to compare two builds;
 # QUANYU_BENCH_RECORDS and QUANYU_BENCH_CONNECTIONS the end-to-end run's records (1,000,000) and
-# connections (4).
+# connections (4); QUANYU_BENCH_SERVE_ARGS more options for the benchmarked server (e.g.
+# "--partitions 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${QUANYU_BENCH_BUILD:-build/release}
@@ -68,7 +69,7 @@ serve_fresh() {
   echo "bench operator pw" | "$B/quanyu" admin user add duty --role operator --agency bureau \
     --data "$DATA" --password-stdin >/dev/null
   $setup
-  "$B/quanyu" --log-level ${QLOG:-warn} serve --data "$DATA" --listen 127.0.0.1:"$port" --threads 6 &
+  "$B/quanyu" --log-level ${QLOG:-warn} serve --data "$DATA" --listen 127.0.0.1:"$port" --threads 6 ${QUANYU_BENCH_SERVE_ARGS:-} &
   SERVER=$!
   for _ in $(seq 1 100); do curl -fsS http://127.0.0.1:"$port"/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 }
@@ -117,7 +118,7 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
   lag=$(echo "$(date +%s.%N) - $t0" | bc)
   sent=$(sed -n 's/.*sent: [0-9]* in \([0-9.]*\) s.*/\1/p' "$OUT/loadgen.txt")
   echo "store caught up $lag s after the last acknowledgement: every record stored $(echo "$RECORDS / ($sent + $lag)" | bc) records/s from the first request"
-  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|records_accepted_total)' || true
+  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|bus_log_commit_seconds_(sum|count)|records_accepted_total)' || true
   cleanup
 fi
 
