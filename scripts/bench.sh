@@ -98,6 +98,16 @@ delivery_summary() {  # PORT
       for (i = 1; i <= n; i++) if (bound[i] == 0.002) within = cum[i]
       printf "server-side delivery (receipt of the request to the WebSocket write), %d messages: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; within 2 ms: %.2f%%\n", total, q(0.5), q(0.9), q(0.99), 100 * within / total }'
 }
+# The CPU time a process has used so far, user + system, summed over threads of the same name.
+cpu_by_thread() {  # PID
+  local hz
+  hz=$(getconf CLK_TCK)
+  for t in /proc/"$1"/task/*; do
+    # comm may hold spaces; the fields after it start at the last ')'.
+    sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1\t\2/' "$t/stat"
+  done | awk -F'\t' -v hz="$hz" '{ split($2, f, " "); usr[$1] += f[12] / hz; sys[$1] += f[13] / hz; cpu[$1] += (f[12] + f[13]) / hz }
+    END { printf "server CPU seconds by thread (user + system):"; for (c in cpu) if (cpu[c] >= 0.01) printf " %s %.2f + %.2f", c, usr[c], sys[c]; print "" }'
+}
 login() {  # PORT USER PASSWORD
   curl -fsS -X POST http://127.0.0.1:"$1"/api/v1/auth/login -H 'Content-Type: application/json' \
     -d "{\"user\":\"$2\",\"password\":\"$3\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'
@@ -119,6 +129,7 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
   sent=$(sed -n 's/.*sent: [0-9]* in \([0-9.]*\) s.*/\1/p' "$OUT/loadgen.txt")
   echo "store caught up $lag s after the last acknowledgement: every record stored $(echo "$RECORDS / ($sent + $lag)" | bc) records/s from the first request"
   curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|bus_log_commit_seconds_(sum|count)|records_accepted_total)' || true
+  cpu_by_thread "$SERVER"
   cleanup
 fi
 
