@@ -93,9 +93,15 @@ std::vector<IndexEntry> RandomEntries(std::mt19937_64& rng, size_t n, int shape)
   for (IndexEntry& e : out) {
     const uint64_t r = rng();
     switch (shape) {
-      case 0: e.key = static_cast<uint32_t>(r); break;
-      case 1: e.key = static_cast<uint32_t>(r % 37); break;
-      default: e.key = static_cast<uint32_t>(r % 5) << 29; break;
+      case 0:
+        e.key = static_cast<uint32_t>(r);
+        break;
+      case 1:
+        e.key = static_cast<uint32_t>(r % 37);
+        break;
+      default:
+        e.key = static_cast<uint32_t>(r % 5) << 29;
+        break;
     }
     e.k = static_cast<int64_t>(rng() % 100'000) - 50'000;
   }
