@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "core/prefetch.h"
 #include "core/zeroed_array.h"
 
 namespace quanyu::ingest {
@@ -34,8 +35,8 @@ class U64Set {
   // ahead. Changes nothing.
   void prefetch(uint64_t key) const {
     if (key < 2) return;
-    __builtin_prefetch(table_.slots + table_.Home(key));
-    if (old_.n != 0) __builtin_prefetch(old_.slots + old_.Home(key));
+    PrefetchLine(table_.slots + table_.Home(key));
+    if (old_.n != 0) PrefetchLine(old_.slots + old_.Home(key));
   }
 
   // True if the key was not in the set.

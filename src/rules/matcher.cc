@@ -6,6 +6,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/prefetch.h"
+
 namespace quanyu::rules {
 namespace {
 
@@ -378,7 +380,7 @@ size_t Matcher::MatchBatch(std::span<const std::string_view> plates,
     for (size_t j = 0; j < count; ++j) {
       ok[j] = Pack(plates[base + j], &packed[j]);
       if (ok[j] && packed[j].unknown == 0 && !table_.empty()) {
-        __builtin_prefetch(&table_[Hash(packed[j].key) >> (64 - table_bits_)]);
+        PrefetchLine(&table_[Hash(packed[j].key) >> (64 - table_bits_)]);
       }
     }
     for (size_t j = 0; j < count; ++j) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/prefetch.h"
 #include "core/thread.h"
 #include "core/zeroed_array.h"
 #include "store/migration.h"
@@ -747,7 +748,7 @@ class IdSet {
   }
   // Starts loading the cache line where Contains(h) or Insert(h) begins: a day's set is
   // larger than the cache, and Apply overlaps those misses by prefetching a few ids ahead.
-  void Prefetch(uint32_t h) const { __builtin_prefetch(slots_.data() + Slot(h)); }
+  void Prefetch(uint32_t h) const { PrefetchLine(slots_.data() + Slot(h)); }
   void Insert(uint32_t h) {
     if (h == 0) {
       has_zero_ = true;
