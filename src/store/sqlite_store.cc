@@ -2120,9 +2120,8 @@ class SqliteStore final : public Store {
     return num;
   }
 
-  // Appends one run, the sorted `entries`, to day d's index of `kind`.
-  // Writes a run of index entries, sorted and encoded (internal::AppendIndexEntries), cut into
-  // blocks of kIndexBlockEntries.
+  // Appends one run to day d's index of `kind`: its entries, sorted and encoded
+  // (internal::AppendIndexEntries), cut into blocks of kIndexBlockEntries.
   Status WriteRun(int64_t day, int kind, std::string_view encoded) {
     Connection& c = *writer_;
     const size_t n = encoded.size() / internal::kIndexEntryBytes;
