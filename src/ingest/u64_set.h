@@ -27,7 +27,7 @@ class U64Set {
 
   bool contains(uint64_t key) const {
     if (key < 2) return (specials_ & (1u << key)) != 0;
-    return table_.Find(key) != kNone || (old_.n != 0 && old_.Find(key) != kNone);
+    return table_.Find(key) != kNone || (old_.size() != 0 && old_.Find(key) != kNone);
   }
 
   // Starts loading the cache line where a lookup of key begins: a large set misses the cache
@@ -35,8 +35,8 @@ class U64Set {
   // ahead. Changes nothing.
   void prefetch(uint64_t key) const {
     if (key < 2) return;
-    PrefetchLine(table_.slots + table_.Home(key));
-    if (old_.n != 0) PrefetchLine(old_.slots + old_.Home(key));
+    PrefetchLine(table_.slots.data() + table_.Home(key));
+    if (old_.size() != 0) PrefetchLine(old_.slots.data() + old_.Home(key));
   }
 
   // True if the key was not in the set.
@@ -46,14 +46,14 @@ class U64Set {
       specials_ |= 1u << key;
       return !had;
     }
-    if (2 * (size_ + 1) > table_.n) {
+    if (2 * (size_ + 1) > table_.size()) {
       FinishMove();
       StartGrow();
     }
-    if (old_.n != 0 && old_.Find(key) != kNone) return false;  // not carried over yet
+    if (old_.size() != 0 && old_.Find(key) != kNone) return false;  // not carried over yet
     if (!table_.Place(key)) return false;
     ++size_;
-    if (old_.n != 0) MoveSome(kMovePerInsert);
+    if (old_.size() != 0) MoveSome(kMovePerInsert);
     return true;
   }
 
@@ -65,7 +65,7 @@ class U64Set {
       return had;
     }
     bool found = table_.Erase(key);
-    if (old_.n != 0) {
+    if (old_.size() != 0) {
       // Carried over or not, it must not be found in the old array again (nor carried over
       // later): a tombstone keeps the probe chains of the keys after it intact.
       const size_t at = old_.Find(key);
@@ -80,7 +80,7 @@ class U64Set {
 
   // Empties the set and keeps its room.
   void clear() {
-    table_ = Table(table_.n);
+    table_ = Table(table_.size());
     old_ = Table();
     move_at_ = 0;
     size_ = 0;
@@ -110,28 +110,24 @@ class U64Set {
   static constexpr size_t kMovePerInsert = 8;
 
   struct Table {
-    ZeroedArray<uint64_t> array;
-    uint64_t* slots = nullptr;
-    size_t n = 0;  // a power of two, or 0 for no array
+    ZeroedArray<uint64_t> slots;  // a power of two of them, or none
     size_t mask = 0;
-    int shift = 64;  // 64 - log2(n)
+    int shift = 64;  // 64 - log2(size)
 
     Table() = default;
-    explicit Table(size_t slots_wanted)
-        : array(slots_wanted), slots(array.data()), n(slots_wanted), mask(slots_wanted - 1) {
+    explicit Table(size_t n) : slots(n), mask(n - 1) {
       for (size_t r = n; r > 1; r >>= 1) --shift;
     }
     Table(Table&& o) noexcept { *this = std::move(o); }
     Table& operator=(Table&& o) noexcept {
       if (this != &o) {
-        array = std::move(o.array);
-        slots = std::exchange(o.slots, nullptr);
-        n = std::exchange(o.n, 0);
+        slots = std::move(o.slots);
         mask = std::exchange(o.mask, 0);
         shift = std::exchange(o.shift, 64);
       }
       return *this;
     }
+    size_t size() const { return slots.size(); }
 
     // Fibonacci hashing: the top bits of key × 2^64/φ, so that keys differing only in low
     // bits still spread.
@@ -173,26 +169,26 @@ class U64Set {
 
   void StartGrow() {
     old_ = std::move(table_);
-    table_ = Table(2 * old_.n);
+    table_ = Table(2 * old_.size());
     move_at_ = 0;
   }
 
   // Carries `count` slots of the old array over; drops it when all are.
   void MoveSome(size_t count) {
-    const size_t end = std::min(old_.n, move_at_ + count);
+    const size_t end = std::min(old_.size(), move_at_ + count);
     for (; move_at_ < end; ++move_at_) {
       const uint64_t key = old_.slots[move_at_];
       if (key > kTombstone) table_.Place(key);
     }
-    if (move_at_ == old_.n) old_ = Table();
+    if (move_at_ == old_.size()) old_ = Table();
   }
 
   void FinishMove() {
-    if (old_.n != 0) MoveSome(old_.n);
+    if (old_.size() != 0) MoveSome(old_.size());
   }
 
   Table table_;
-  Table old_;           // being carried over into table_ when n != 0
+  Table old_;           // being carried over into table_ when it has slots
   size_t move_at_ = 0;  // old_ slots before this are carried over (and stay, for lookups)
   size_t size_ = 0;     // keys >= 2, in either array
   unsigned specials_ = 0;

@@ -1,6 +1,7 @@
 #include "store/passage_layout.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -216,7 +217,7 @@ void SortIndexEntries(std::vector<IndexEntry>* entries, std::vector<IndexEntry>*
   constexpr int kDigitBits = 11;
   constexpr uint32_t kDigitMask = (1u << kDigitBits) - 1;
   constexpr int kPasses = 3;
-  std::vector<uint32_t> counts(kPasses << kDigitBits);
+  std::array<uint32_t, (kPasses << kDigitBits)> counts{};
   for (const IndexEntry& e : *entries) {
     for (int pass = 0; pass < kPasses; ++pass) {
       ++counts[(pass << kDigitBits) + ((e.key >> (pass * kDigitBits)) & kDigitMask)];

@@ -2200,9 +2200,9 @@ class SqliteStore final : public Store {
       }
       const std::vector<std::string_view> views(merge_runs_.begin(),
                                                 merge_runs_.begin() + runs->size());
-      merged_.clear();
-      internal::MergeIndexRuns(views, &merged_);
-      RETURN_IF_ERROR(WriteRun(day, kind, merged_));
+      block_buf_.clear();
+      internal::MergeIndexRuns(views, &block_buf_);
+      RETURN_IF_ERROR(WriteRun(day, kind, block_buf_));
     }
   }
 
@@ -2430,10 +2430,10 @@ class SqliteStore final : public Store {
   uint64_t seq_ = 0;  // the low bits of row keys (see passage_layout.h)
   std::map<int64_t, PendingDay> pending_;
   std::vector<std::pair<DayTime, uint32_t>> row_keys_;  // per record of an Apply: day, id key
-  std::string rest_buf_, block_buf_;
+  std::string rest_buf_;
+  std::string block_buf_;  // a run's encoded entries, new or merged, on their way to WriteRun
   std::vector<IndexEntry> sort_scratch_;
   std::vector<std::string> merge_runs_;  // the encoded runs being merged
-  std::string merged_;
 
   // passage_names by number, for readers.
   std::shared_mutex names_mu_;
