@@ -69,7 +69,7 @@ serve_fresh() {
   echo "bench operator pw" | "$B/quanyu" admin user add duty --role operator --agency bureau \
     --data "$DATA" --password-stdin >/dev/null
   $setup
-  "$B/quanyu" --log-level ${QLOG:-warn} serve --data "$DATA" --listen 127.0.0.1:"$port" --threads 6 ${QUANYU_BENCH_SERVE_ARGS:-} &
+  "$B/quanyu" --log-level ${QLOG:-warn} serve --data "$DATA" --listen 127.0.0.1:"$port" --threads "${QUANYU_BENCH_THREADS:-6}" ${QUANYU_BENCH_SERVE_ARGS:-} &
   SERVER=$!
   for _ in $(seq 1 100); do curl -fsS http://127.0.0.1:"$port"/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 }
@@ -99,14 +99,20 @@ delivery_summary() {  # PORT
       printf "server-side delivery (receipt of the request to the WebSocket write), %d messages: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; within 2 ms: %.2f%%\n", total, q(0.5), q(0.9), q(0.99), 100 * within / total }'
 }
 # The CPU time a process has used so far, user + system, summed over threads of the same name.
-cpu_by_thread() {  # PID
+# The server's threads, summed by name: CPU time (user + system), minor page faults, and the
+# bytes each passed to write(2) and its kin (wchar), whether or not they reached the disk yet.
+thread_stats() {  # PID
   local hz
   hz=$(getconf CLK_TCK)
   for t in /proc/"$1"/task/*; do
     # comm may hold spaces; the fields after it start at the last ')'.
-    sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1\t\2/' "$t/stat"
-  done | awk -F'\t' -v hz="$hz" '{ split($2, f, " "); usr[$1] += f[12] / hz; sys[$1] += f[13] / hz; cpu[$1] += (f[12] + f[13]) / hz }
-    END { printf "server CPU seconds by thread (user + system):"; for (c in cpu) if (cpu[c] >= 0.01) printf " %s %.2f + %.2f", c, usr[c], sys[c]; print "" }'
+    printf '%s\t%s\n' "$(sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1\t\2/' "$t/stat")" "$(sed -n 's/^wchar: //p' "$t/io")"
+  done | awk -F'\t' -v hz="$hz" '{ split($2, f, " "); usr[$1] += f[12] / hz; sys[$1] += f[13] / hz; flt[$1] += f[8]; w[$1] += $3 }
+    END {
+      printf "server CPU seconds by thread (user + system):"; for (c in usr) if (usr[c] + sys[c] >= 0.01) printf " %s %.2f + %.2f", c, usr[c], sys[c]; print ""
+      printf "server minor page faults by thread:"; for (c in flt) if (flt[c] >= 1000) printf " %s %d", c, flt[c]; print ""
+      printf "server bytes written by thread (MB):"; for (c in w) if (w[c] >= 1e6) printf " %s %.0f", c, w[c] / 1e6; print ""
+    }'
 }
 login() {  # PORT USER PASSWORD
   curl -fsS -X POST http://127.0.0.1:"$1"/api/v1/auth/login -H 'Content-Type: application/json' \
@@ -128,8 +134,11 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
   lag=$(echo "$(date +%s.%N) - $t0" | bc)
   sent=$(sed -n 's/.*sent: [0-9]* in \([0-9.]*\) s.*/\1/p' "$OUT/loadgen.txt")
   echo "store caught up $lag s after the last acknowledgement: every record stored $(echo "$RECORDS / ($sent + $lag)" | bc) records/s from the first request"
-  curl -fsS http://127.0.0.1:$PORT/metrics | grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|bus_log_commit_seconds_(sum|count)|records_accepted_total)' || true
-  cpu_by_thread "$SERVER"
+  curl -fsS http://127.0.0.1:$PORT/metrics >"$OUT/e2e-metrics.txt"
+  grep -E '^quanyu_(store_apply_seconds_(sum|count)|bus_log_syncs_total|bus_log_commit_seconds_(sum|count)|records_accepted_total)' "$OUT/e2e-metrics.txt" || true
+  awk '/^quanyu_bus_log_commit_seconds_bucket.*le="0.01"/ { fast += $2 } /^quanyu_bus_log_commit_seconds_count/ { all += $2 }
+    END { printf "event-log group commits longer than 10 ms: %d of %d\n", all - fast, all }' "$OUT/e2e-metrics.txt"
+  thread_stats "$SERVER"
   cleanup
 fi
 
