@@ -128,10 +128,10 @@ Response Gat1400Error(const std::string& url, const Status& st, const std::strin
 void RestrictToDevice(const govern::Principal& p, events::Source source,
                       events::ParsedItems* items) {
   if (p.kind != govern::PrincipalKind::kDevice) return;
+  const auto& ids = p.allowed_ids;
+  if (std::find(ids.begin(), ids.end(), govern::kAnyId) != ids.end()) return;  // any id
   auto allowed = [&](const std::string& id) {
-    return std::find(p.allowed_ids.begin(), p.allowed_ids.end(), id) != p.allowed_ids.end() ||
-           std::find(p.allowed_ids.begin(), p.allowed_ids.end(), govern::kAnyId) !=
-               p.allowed_ids.end();
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
   };
   const bool gat = source == events::Source::kGat1400;
   for (events::ParsedItem& item : *items) {

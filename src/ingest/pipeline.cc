@@ -118,7 +118,7 @@ Pipeline::~Pipeline() {
 }
 
 Status Pipeline::ReloadCheckpoints() const {
-  std::unordered_map<std::string, events::CheckpointState> fresh;
+  StringMap<events::CheckpointState> fresh;
   store::CheckpointQuery q;
   q.limit = 10'000;
   for (;;) {
@@ -136,7 +136,7 @@ Status Pipeline::ReloadCheckpoints() const {
 events::CheckpointState Pipeline::Lookup(std::string_view checkpoint_id) const {
   {
     std::shared_lock lock(cp_mu_);
-    auto it = checkpoints_.find(std::string(checkpoint_id));
+    auto it = checkpoints_.find(checkpoint_id);
     if (it != checkpoints_.end()) return it->second;
   }
   int64_t now = MonotonicNanos();
@@ -145,7 +145,7 @@ events::CheckpointState Pipeline::Lookup(std::string_view checkpoint_id) const {
     Status s = ReloadCheckpoints();
     if (!s.ok()) spdlog::warn("reloading checkpoints failed: {}", s.ToString());
     std::shared_lock lock(cp_mu_);
-    auto it = checkpoints_.find(std::string(checkpoint_id));
+    auto it = checkpoints_.find(checkpoint_id);
     if (it != checkpoints_.end()) return it->second;
   }
   return events::CheckpointState::kUnknown;
@@ -373,9 +373,14 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
   // Deduplicate: under the lock, an id whose hash is new is taken; one whose hash was seen
   // before is a suspected resend (or, rarely, another id with the same hash), confirmed
   // against the store outside the lock so that a collision never drops a record.
-  std::vector<uint64_t> taken_hashes, confirmed_new;
-  std::vector<size_t> taken_items;
-  std::vector<Suspect> suspects;
+  // Per thread, so that a batch does not allocate them anew (each grows to the batch's size).
+  thread_local std::vector<uint64_t> taken_hashes, confirmed_new;
+  thread_local std::vector<size_t> taken_items;
+  thread_local std::vector<Suspect> suspects;
+  taken_hashes.clear();
+  confirmed_new.clear();
+  taken_items.clear();
+  suspects.clear();
   thread_local std::vector<uint64_t> hashes;
   hashes.resize(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -493,11 +498,20 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
   n_rejected_ += rejected;
   n_dup_ += dups;
   m_dup_->Inc(dups);
-  metrics_
-      ->GetCounter("quanyu_records_accepted_total", "Passage records accepted and durable",
-                   {{"source", std::string(events::SourceName(source))}})
-      ->Inc(accepted);
+  AcceptedCounter(source)->Inc(accepted);
   return Status::Ok();
+}
+
+Counter* Pipeline::AcceptedCounter(events::Source source) {
+  std::atomic<Counter*>& slot = m_accepted_[static_cast<size_t>(source) % m_accepted_.size()];
+  Counter* c = slot.load(std::memory_order_acquire);
+  if (c == nullptr) {  // two threads may both look it up: they find the same counter
+    c = metrics_->GetCounter("quanyu_records_accepted_total",
+                             "Passage records accepted and durable",
+                             {{"source", std::string(events::SourceName(source))}});
+    slot.store(c, std::memory_order_release);
+  }
+  return c;
 }
 
 uint64_t Pipeline::QueuedLocked() const {

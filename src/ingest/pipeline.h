@@ -16,6 +16,8 @@
 // Thread safety: Submit, Replay, Discard, Flush and the checkpoint methods are thread-safe.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -35,6 +37,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "core/string_map.h"
 #include "events/parse.h"
 #include "events/validator.h"
 #include "ingest/u64_set.h"
@@ -187,7 +190,7 @@ class Pipeline : public events::CheckpointLookup {
 
   // Checkpoint registry cache.
   mutable std::shared_mutex cp_mu_;
-  mutable std::unordered_map<std::string, events::CheckpointState> checkpoints_;
+  mutable StringMap<events::CheckpointState> checkpoints_;
   mutable std::atomic<int64_t> last_reload_nanos_{0};
 
   // Duplicate filter: two generations of id hashes rotated every dedup_window / 2, plus the
@@ -226,6 +229,9 @@ class Pipeline : public events::CheckpointLookup {
   std::atomic<bool> accepting_{true};
 
   Metrics* metrics_;
+  // quanyu_records_accepted_total by source (events::Source), looked up on first use.
+  Counter* AcceptedCounter(events::Source source);
+  std::array<std::atomic<Counter*>, 3> m_accepted_{};
   Counter* m_dup_;
   Histogram* m_apply_seconds_;
   Counter* m_applied_;

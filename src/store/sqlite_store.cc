@@ -25,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/prefetch.h"
+#include "core/string_map.h"
 #include "core/thread.h"
 #include "core/zeroed_array.h"
 #include "store/migration.h"
@@ -282,11 +283,6 @@ bool DecodeIntArray(std::string_view text, std::vector<int>* out) {
 }
 // --- Connections and statements.
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // One SQLite connection with its cache of prepared statements. Used by one thread at a time
 // (opened with SQLITE_OPEN_NOMUTEX; the store guarantees exclusive use).
 class Connection {
@@ -357,7 +353,7 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
+  StringMap<sqlite3_stmt*> cache_;
 
  public:
   // The store's drop generation when the cache was last cleared (see SqliteStore::Reader).
@@ -2433,7 +2429,7 @@ class SqliteStore final : public Store {
   DayState* last_day_ = nullptr;  // the day of the last row, a shortcut into days_
   int64_t last_day_num_ = 0;
   uint64_t use_tick_ = 0;
-  std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> name_nums_;
+  StringMap<int64_t> name_nums_;
   int64_t data_version_ = -1;
   uint64_t seq_ = 0;  // the low bits of row keys (see passage_layout.h)
   std::map<int64_t, PendingDay> pending_;
