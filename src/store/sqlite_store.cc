@@ -809,9 +809,6 @@ class SqliteStore final : public Store {
       return CheckSchemaReadOnly();
     }
     ASSIGN_OR_RETURN(writer_, Connection::Open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-    // Takes effect only on a new, empty database; one that exists keeps the page size it was
-    // created with (changing it would take a VACUUM out of WAL mode).
-    RETURN_IF_ERROR(writer_->Exec("PRAGMA page_size = " + std::to_string(kPageSize)));
     if (!memory_) {
       QY_STMT(st, *writer_, "PRAGMA journal_mode = WAL");
       int rc = st.Step();
@@ -1681,11 +1678,6 @@ class SqliteStore final : public Store {
   // by a WAL hook that wakes the thread once the WAL holds kWalCheckpointBytes. Should the
   // thread fall behind until the WAL holds kMaxWalBytes, the writer checkpoints itself.
   static constexpr int64_t kWalCheckpointBytes = 64 << 20;
-  // The page size of new databases. Against SQLite's default of 4 KiB, 16 KiB pages take a
-  // quarter of the WAL frames (and write calls) and a shallower tree for the same rows: Apply
-  // stores about a quarter more passage rows per CPU-second (bench/store_bench), for a few
-  // more bytes written per row and point reads some 10 us slower (docs/PERFORMANCE.md).
-  static constexpr int kPageSize = 16384;
   static constexpr int64_t kMaxWalBytes = 1 << 30;
 
   // REQUIRES: write_mu_ held; a file database, migrated.

@@ -213,37 +213,6 @@ TEST(SqliteStoreTest, ImageRefsAreStoredAsUtf8) {
             (std::vector<std::string>{"http://img/a.jpg", "bad\xEF\xBF\xBD byte"}));
 }
 
-TEST(SqliteStoreTest, NewDatabasesUse16KiBPagesAndOldOnesKeepTheirs) {
-  TempDir dir;
-  fs::path fresh = dir.path() / "fresh.db";
-  ASSERT_TRUE(Store::Open({.url = "sqlite:" + fresh.string()}).ok());
-  EXPECT_EQ(RawQuery(fresh, "PRAGMA page_size"), "16384");
-
-  // A database made with SQLite's default 4 KiB pages (as every store before was).
-  fs::path old = dir.path() / "old.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(old.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;"
-                         "CREATE TABLE t (x); DROP TABLE t;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
-  {
-    auto store = Store::Open({.url = "sqlite:" + old.string()});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    ASSERT_TRUE(
-        (*store)->Apply({.passages = {Passage("a", "川A00001", "cp", kLocalMidnight)}}).ok());
-  }
-  EXPECT_EQ(RawQuery(old, "PRAGMA page_size"), "4096");
-  auto store = Store::Open({.url = "sqlite:" + old.string()});
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto got = (*store)->GetPassage("a");
-  ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();
-  EXPECT_EQ((*got)->plate, "川A00001");
-}
-
 TEST(SqliteStoreTest, PassagesLiveInOneTablePerLocalDay) {
   TempDir dir;
   fs::path db = dir.path() / "quanyu.db";
