@@ -10,8 +10,8 @@
 # Environment: QLOG sets the benchmarked server's log level (default warn); QUANYU_BENCH_BUILD the
 # build directory whose binaries run (default build/release), to compare two builds;
 # QUANYU_BENCH_RECORDS and QUANYU_BENCH_CONNECTIONS the end-to-end run's records (1,000,000) and
-# connections (4); QUANYU_BENCH_SERVE_ARGS more options for the benchmarked server (e.g.
-# "--partitions 2").
+# connections (4); QUANYU_BENCH_THREADS the benchmarked server's HTTP threads (6);
+# QUANYU_BENCH_SERVE_ARGS more options for it (e.g. "--partitions 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${QUANYU_BENCH_BUILD:-build/release}
@@ -33,6 +33,7 @@ if [ "$what" = all ] || [ "$what" = micro ]; then
   run_gbench events_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench event_log_bench
   run_gbench dedup_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+  run_gbench ingest_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench geo_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   run_gbench ring_assignment_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
   if [ -x "$B/bench/store_bench" ]; then
