@@ -288,52 +288,71 @@ bool DecodeIntArray(std::string_view text, std::vector<int>* out) {
 // --- Connections and statements.
 
 // Read-only descriptors of a database file and its WAL, for starting the kernel's writeback of
-// their dirty pages (SqliteStore::StartWriteback). One per file and process, shared by the
-// stores open on it, and closed only when the last of them is gone: closing any descriptor of
-// a file drops every POSIX lock the process holds on it, SQLite's included, and a store that
-// lost its lock could see its WAL checkpointed and deleted under it.
+// their dirty pages (SqliteStore::StartWriteback). Every store of this process on a file holds
+// one of these handles from before it opens a connection until after it has closed them all; the
+// descriptors, one pair per file, are opened at the first Start and closed only when the last
+// handle on the file goes. Closing any descriptor of a file drops every POSIX lock the process
+// holds on it, SQLite's included, and a store that lost its lock could see its WAL checkpointed
+// and deleted under it by another process.
 class WritebackFiles {
  public:
-  static std::shared_ptr<WritebackFiles> For(const std::string& path) {
-    static std::mutex mu;
-    static std::map<std::string, std::weak_ptr<WritebackFiles>> open;
-    std::error_code ec;
-    std::string key = std::filesystem::weakly_canonical(path, ec).string();
-    if (ec) key = path;
-    std::lock_guard lock(mu);
-    std::erase_if(open, [](const auto& kv) { return kv.second.expired(); });
-    std::weak_ptr<WritebackFiles>& slot = open[key];
-    std::shared_ptr<WritebackFiles> files = slot.lock();
-    if (files == nullptr) {
-      files = std::shared_ptr<WritebackFiles>(new WritebackFiles(path));
-      slot = files;
-    }
-    return files;
+  explicit WritebackFiles(const std::string& path) : key_(Key(path)) {
+    std::lock_guard lock(Mu());
+    File& f = Files()[key_];
+    if (f.users++ == 0) f.path = path;
   }
   WritebackFiles(const WritebackFiles&) = delete;
   WritebackFiles& operator=(const WritebackFiles&) = delete;
   ~WritebackFiles() {
-    for (int fd : fds_) {
+    std::lock_guard lock(Mu());
+    auto it = Files().find(key_);
+    if (--it->second.users > 0) return;
+    for (int fd : it->second.fds) {
       if (fd >= 0) ::close(fd);
     }
+    Files().erase(it);
   }
 
   // Starts writeback of whatever is dirty in both files, without waiting for it.
   void Start() {
-    std::call_once(opened_, [this] {
-      fds_[0] = ::open((path_ + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
-      fds_[1] = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    });
-    for (int fd : fds_) {
+    std::array<int, 2> fds;
+    {
+      std::lock_guard lock(Mu());
+      File& f = Files()[key_];
+      if (!f.opened) {
+        f.opened = true;
+        f.fds[0] = ::open((f.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+        f.fds[1] = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+      }
+      fds = f.fds;
+    }
+    // This handle keeps the descriptors open.
+    for (int fd : fds) {
       if (fd >= 0) (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
   }
 
  private:
-  explicit WritebackFiles(std::string path) : path_(std::move(path)) {}
-  const std::string path_;
-  std::once_flag opened_;
-  std::array<int, 2> fds_{-1, -1};  // the WAL, the database; -1 if they could not be opened
+  struct File {
+    std::string path;
+    int users = 0;
+    bool opened = false;
+    std::array<int, 2> fds{-1, -1};  // the WAL, the database; -1 if they could not be opened
+  };
+  static std::string Key(const std::string& path) {
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(path, ec).string();
+    return ec ? path : key;
+  }
+  static std::mutex& Mu() {
+    static std::mutex mu;
+    return mu;
+  }
+  static std::map<std::string, File>& Files() {
+    static std::map<std::string, File> files;
+    return files;
+  }
+  const std::string key_;
 };
 
 // One SQLite connection with its cache of prepared statements. Used by one thread at a time
@@ -852,6 +871,7 @@ class SqliteStore final : public Store {
 
   Status Init(const StoreOptions& options) {
     std::lock_guard lock(write_mu_);
+    if (!memory_) writeback_.emplace(path_);
     if (read_only_) {
       if (memory_) {
         return InvalidArgument("read_only", "an in-memory store cannot be opened read-only");
@@ -1775,8 +1795,7 @@ class SqliteStore final : public Store {
   // RocksDB's bytes_per_sync and PostgreSQL's checkpoint_flush_after do). Durability does not
   // rest on it: the checkpoint still syncs. Runs in the writer's thread (the WAL hook).
   void StartWriteback() {
-    if (writeback_ == nullptr) writeback_ = WritebackFiles::For(path_);
-    writeback_->Start();
+    if (writeback_) writeback_->Start();
   }
 
   void WalCheckpointLoop() {
@@ -2477,9 +2496,9 @@ class SqliteStore final : public Store {
   const bool read_only_;
   int schema_version_ = 0;  // set by Init
 
-  // Shared by every store of this process on the same file; declared before every connection,
-  // so that its descriptors outlive them (see WritebackFiles).
-  std::shared_ptr<WritebackFiles> writeback_;
+  // Set (for a file database) before any connection is opened, and declared before every
+  // connection so that it outlives them (see WritebackFiles).
+  std::optional<WritebackFiles> writeback_;
 
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mu_
