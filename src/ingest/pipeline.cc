@@ -503,7 +503,10 @@ Status Pipeline::Submit(events::Source source, std::span<events::ParsedItem> ite
 }
 
 Counter* Pipeline::AcceptedCounter(events::Source source) {
-  std::atomic<Counter*>& slot = m_accepted_[static_cast<size_t>(source) % m_accepted_.size()];
+  static_assert(
+      static_cast<size_t>(events::Source::kReplay) + 1 == std::tuple_size_v<decltype(m_accepted_)>,
+      "one counter per events::Source");
+  std::atomic<Counter*>& slot = m_accepted_[static_cast<size_t>(source)];
   Counter* c = slot.load(std::memory_order_acquire);
   if (c == nullptr) {  // two threads may both look it up: they find the same counter
     c = metrics_->GetCounter("quanyu_records_accepted_total",

@@ -296,21 +296,20 @@ bool DecodeIntArray(std::string_view text, std::vector<int>* out) {
 // and deleted under it by another process.
 class WritebackFiles {
  public:
-  explicit WritebackFiles(const std::string& path) : key_(Key(path)) {
+  explicit WritebackFiles(const std::string& path) {
     std::lock_guard lock(Mu());
-    File& f = Files()[key_];
-    if (f.users++ == 0) f.path = path;
+    it_ = Files().try_emplace(Key(path)).first;  // valid until the last handle erases it
+    if (it_->second.users++ == 0) it_->second.path = path;
   }
   WritebackFiles(const WritebackFiles&) = delete;
   WritebackFiles& operator=(const WritebackFiles&) = delete;
   ~WritebackFiles() {
     std::lock_guard lock(Mu());
-    auto it = Files().find(key_);
-    if (--it->second.users > 0) return;
-    for (int fd : it->second.fds) {
+    if (--it_->second.users > 0) return;
+    for (int fd : it_->second.fds) {
       if (fd >= 0) ::close(fd);
     }
-    Files().erase(it);
+    Files().erase(it_);
   }
 
   // Starts writeback of whatever is dirty in both files, without waiting for it.
@@ -318,7 +317,7 @@ class WritebackFiles {
     std::array<int, 2> fds;
     {
       std::lock_guard lock(Mu());
-      File& f = Files()[key_];
+      File& f = it_->second;
       if (!f.opened) {
         f.opened = true;
         f.fds[0] = ::open((f.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
@@ -334,7 +333,7 @@ class WritebackFiles {
 
  private:
   struct File {
-    std::string path;
+    std::string path;  // as the first store named it
     int users = 0;
     bool opened = false;
     std::array<int, 2> fds{-1, -1};  // the WAL, the database; -1 if they could not be opened
@@ -352,7 +351,7 @@ class WritebackFiles {
     static std::map<std::string, File> files;
     return files;
   }
-  const std::string key_;
+  std::map<std::string, File>::iterator it_;  // its File is guarded by Mu()
 };
 
 // One SQLite connection with its cache of prepared statements. Used by one thread at a time
