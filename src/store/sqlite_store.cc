@@ -1921,6 +1921,7 @@ class SqliteStore final : public Store {
     std::string table;
     PartitionSql sql;
     sqlite3_stmt* insert = nullptr;
+    sqlite3_stmt* insert_many = nullptr;  // kRowsPerInsert rows in one statement
     IdSet ids;
     uint64_t last_used = 0;
   };
@@ -1929,6 +1930,14 @@ class SqliteStore final : public Store {
   struct PendingDay {
     std::array<std::vector<IndexEntry>, internal::kIndexKinds> entries;
     int64_t added = 0;
+  };
+
+  // A row InsertPassages has given its key, waiting to be inserted (FlushRows).
+  struct PendingRow {
+    int64_t k;
+    const PassageRecord* p;
+    int64_t cp;
+    size_t rest_at, rest_size;  // its rest blob in rests_
   };
 
   Status ApplyLocked(const ApplyBatch& b) {
@@ -2003,6 +2012,9 @@ class SqliteStore final : public Store {
   }
 
   void ForgetPassageCaches() {
+    rows_.clear();
+    rests_.clear();
+    rows_day_ = nullptr;
     days_.clear();
     last_day_ = nullptr;
     name_nums_.clear();
@@ -2024,7 +2036,6 @@ class SqliteStore final : public Store {
   // what it inserted and the days' counts. REQUIRES: in a write transaction.
   Status InsertPassages(std::span<const PassageRecord> ps) {
     if (ps.empty()) return Status::Ok();
-    Connection& c = *writer_;
     pending_.clear();
     row_keys_.clear();
     for (const PassageRecord& p : ps) {
@@ -2039,30 +2050,20 @@ class SqliteStore final : public Store {
       if (i + kPrefetchAhead < ps.size() && row_keys_[i + kPrefetchAhead].first.day == dt.day) {
         day->ids.Prefetch(row_keys_[i + kPrefetchAhead].second);
       }
+      if (day != rows_day_) RETURN_IF_ERROR(FlushRows());
       if (day->ids.Contains(id_key)) {
+        RETURN_IF_ERROR(FlushRows());  // IdStored reads the rows inserted so far
         ASSIGN_OR_RETURN(bool stored, IdStored(dt.day, *day, id_key, p.id));
         if (stored) continue;
       }
       ASSIGN_OR_RETURN(int64_t cp, NameNum(p.checkpoint_id));
       ASSIGN_OR_RETURN(int64_t device, NameNum(p.device_id));
+      const size_t rest_at = rests_.size();
       internal::EncodePassageRest(p, device, &rest_buf_);
-      Stmt st(day->insert);
-      st.Text(2, p.id);
-      st.TextOrNull(3, p.plate);
-      st.Int(4, cp);
-      st.Blob(5, rest_buf_);
-      int64_t k = 0;
-      for (uint64_t tries = 0;; ++tries) {
-        if (tries > internal::kSeqMask) return Internal("no free row key for passage " + p.id);
-        k = internal::RowKey(dt.offset, seq_++);
-        st.Int(1, k);
-        int rc = st.Step();
-        if (rc != SQLITE_DONE) return SqliteError(rc, "inserting passage " + p.id, c.db());
-        bool inserted = sqlite3_changes(c.db()) > 0;
-        st.Reset();
-        if (inserted) break;
-        // Another row has this pass_time and seq (seq restarts with the process): next seq.
-      }
+      rests_ += rest_buf_;
+      const int64_t k = internal::RowKey(dt.offset, seq_++);
+      rows_.push_back({k, &p, cp, rest_at, rest_buf_.size()});
+      rows_day_ = day;
       day->ids.Insert(id_key);
       PendingDay& pending = pending_[dt.day];
       pending.entries[static_cast<int>(IndexKind::kId)].push_back({id_key, k});
@@ -2073,7 +2074,10 @@ class SqliteStore final : public Store {
       pending.entries[static_cast<int>(IndexKind::kCheckpoint)].push_back(
           {static_cast<uint32_t>(cp), k});
       ++pending.added;
+      if (rows_.size() == kRowsPerInsert) RETURN_IF_ERROR(FlushRows());
     }
+    RETURN_IF_ERROR(FlushRows());
+    Connection& c = *writer_;
     for (auto& [day, pending] : pending_) {
       for (int kind = 0; kind < internal::kIndexKinds; ++kind) {
         std::vector<IndexEntry>& entries = pending.entries[kind];
@@ -2091,6 +2095,97 @@ class SqliteStore final : public Store {
     }
     pending_.clear();
     return Status::Ok();
+  }
+
+  // Rows are inserted kRowsPerInsert at a time, in one statement and in key order: SQLite then
+  // keeps its cursor between the rows and, as they mostly go to the end of the table, appends
+  // them without a search from the root.
+  static constexpr size_t kRowsPerInsert = 64;
+  static constexpr int kColumnsPerRow = 5;  // k, id, plate, cp, rest
+
+  // Inserts the rows buffered by InsertPassages into rows_day_. A row whose key another row
+  // already has (seq restarts with the process) is ignored by the INSERT and inserted again
+  // under the next free key; its index entries follow it.
+  Status FlushRows() {
+    if (rows_.empty()) return Status::Ok();
+    Connection& c = *writer_;
+    DayState& day = *rows_day_;
+    std::sort(rows_.begin(), rows_.end(),
+              [](const PendingRow& a, const PendingRow& b) { return a.k < b.k; });
+    size_t done = 0;
+    if (rows_.size() == kRowsPerInsert) {
+      if (day.insert_many == nullptr) {
+        std::string sql =
+            "INSERT OR IGNORE INTO " + day.table + " (k, id, plate, cp, rest) VALUES ";
+        for (size_t r = 0; r < kRowsPerInsert; ++r) sql += r == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+        ASSIGN_OR_RETURN(day.insert_many, c.Prepare(sql));
+      }
+      Stmt st(day.insert_many);
+      for (size_t r = 0; r < kRowsPerInsert; ++r) {
+        BindRow(st, static_cast<int>(r) * kColumnsPerRow, rows_[r]);
+      }
+      int rc = st.Step();
+      if (rc != SQLITE_DONE) return SqliteError(rc, "inserting passages into " + day.table, c.db());
+      if (static_cast<size_t>(sqlite3_changes(c.db())) < kRowsPerInsert) {
+        // Some keys were taken: find which rows are not there, and insert them one by one.
+        QY_STMT(by_k, c, day.sql.by_k);
+        for (PendingRow& row : rows_) {
+          by_k.Int(1, row.k);
+          rc = by_k.Step();
+          if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            return SqliteError(rc, "reading passage", c.db());
+          }
+          const bool there = rc == SQLITE_ROW && by_k.ColView(1) == row.p->id;
+          by_k.Reset();
+          if (!there) RETURN_IF_ERROR(InsertRow(day, &row));
+        }
+      }
+      done = kRowsPerInsert;
+    }
+    for (size_t r = done; r < rows_.size(); ++r) RETURN_IF_ERROR(InsertRow(day, &rows_[r]));
+    rows_.clear();
+    rests_.clear();
+    rows_day_ = nullptr;
+    return Status::Ok();
+  }
+
+  // Inserts one buffered row, moving it to the next free key if its own is taken.
+  Status InsertRow(DayState& day, PendingRow* row) {
+    Connection& c = *writer_;
+    Stmt st(day.insert);
+    BindRow(st, 0, *row);
+    const int64_t first_k = row->k;
+    for (uint64_t tries = 0;; ++tries) {
+      if (tries > internal::kSeqMask) return Internal("no free row key for passage " + row->p->id);
+      if (tries > 0) {
+        row->k = internal::RowKey(internal::RowKeyOffset(first_k), seq_++);
+        st.Int(1, row->k);
+      }
+      int rc = st.Step();
+      if (rc != SQLITE_DONE) return SqliteError(rc, "inserting passage " + row->p->id, c.db());
+      bool inserted = sqlite3_changes(c.db()) > 0;
+      st.Reset();
+      if (inserted) break;
+    }
+    if (row->k != first_k) {
+      // The index entries name the row by its key.
+      for (auto& [d, pending] : pending_) {
+        for (auto& entries : pending.entries) {
+          for (IndexEntry& e : entries) {
+            if (e.k == first_k) e.k = row->k;
+          }
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  void BindRow(Stmt& st, int at, const PendingRow& row) const {
+    st.Int(at + 1, row.k);
+    st.Text(at + 2, row.p->id);
+    st.TextOrNull(at + 3, row.p->plate);
+    st.Int(at + 4, row.cp);
+    st.Blob(at + 5, std::string_view(rests_).substr(row.rest_at, row.rest_size));
   }
 
   // The writer's state of day d, creating its table if it has none.
@@ -2515,6 +2610,11 @@ class SqliteStore final : public Store {
   std::map<int64_t, PendingDay> pending_;
   std::vector<std::pair<DayTime, uint32_t>> row_keys_;  // per record of an Apply: day, id key
   std::string rest_buf_;
+  // Rows InsertPassages has given keys but not yet inserted, all into rows_day_; their rest
+  // blobs are in rests_.
+  std::vector<PendingRow> rows_;
+  DayState* rows_day_ = nullptr;
+  std::string rests_;
   std::string block_buf_;  // a run's encoded entries, new or merged, on their way to WriteRun
   std::vector<IndexEntry> sort_scratch_;
   std::vector<std::string> merge_runs_;  // the encoded runs being merged

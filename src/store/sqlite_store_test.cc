@@ -497,6 +497,50 @@ TEST(SqliteStoreTest, AnotherWriterIsNoticed) {
   EXPECT_THAT(IdsOf(*found), ::testing::ElementsAre("r5"));
 }
 
+// Row keys are pass_time and a sequence number that restarts with the process, so a second
+// store on the file (or the next run of the server) meets keys that are taken. Its rows move
+// to free keys, whether inserted many to a statement or one by one, and the indexes follow.
+TEST(SqliteStoreTest, RowsWhoseKeysAreTakenMoveToFreeKeys) {
+  TempDir dir;
+  std::string url = "sqlite:" + (dir.path() / "quanyu.db").string();
+  auto batch = [](const std::string& prefix, const std::string& cp) {
+    std::vector<events::PassageRecord> out;
+    for (int i = 0; i < 100; ++i) {  // one full statement of rows and some single ones
+      out.push_back(Passage(prefix + std::to_string(i), "川A" + prefix + std::to_string(i), cp,
+                            kLocalMidnight + (i % 2) * kMicrosPerSecond));
+    }
+    return out;
+  };
+  {
+    auto a = Store::Open({.url = url});
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE((*a)->Apply({.passages = batch("a", "cp-a")}).ok());
+  }
+  auto b = Store::Open({.url = url});
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE((*b)->Apply({.passages = batch("b", "cp-b")}).ok());
+  EXPECT_EQ((*b)->GetPassageStats()->passages, 200);
+  for (const std::string prefix : {"a", "b"}) {
+    for (int i : {0, 1, 63, 64, 99}) {
+      const std::string id = prefix + std::to_string(i);
+      auto p = (*b)->GetPassage(id);
+      ASSERT_TRUE(p.ok() && p->has_value()) << id;
+      EXPECT_EQ((*p)->plate, "川A" + id);
+      auto by_plate = (*b)->FindPassages({.plate = "川A" + id});
+      ASSERT_TRUE(by_plate.ok());
+      EXPECT_THAT(IdsOf(*by_plate), ::testing::ElementsAre(id));
+    }
+    auto by_cp = (*b)->FindPassages({.checkpoint_id = "cp-" + prefix, .limit = SIZE_MAX});
+    ASSERT_TRUE(by_cp.ok());
+    EXPECT_EQ(by_cp->size(), 100u) << prefix;
+    for (const auto& p : *by_cp) EXPECT_EQ(p.id.substr(0, 1), prefix);
+  }
+  // A resend of either store's records stores nothing.
+  ASSERT_TRUE((*b)->Apply({.passages = batch("a", "cp-a")}).ok());
+  ASSERT_TRUE((*b)->Apply({.passages = batch("b", "cp-b")}).ok());
+  EXPECT_EQ((*b)->GetPassageStats()->passages, 200);
+}
+
 // Runs one statement on the database file with the plain SQLite API; returns SQLite's error
 // message, or "" if it succeeded.
 std::string RawExecError(const fs::path& db_path, const std::string& sql) {
