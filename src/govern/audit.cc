@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +25,10 @@ namespace fs = std::filesystem;
 constexpr std::string_view kContentTag = "quanyu.audit.v1";
 // Records committed in one transaction at most; a larger queue is taken in several.
 constexpr size_t kMaxBatch = 1024;
+// How long records nobody waits for (AppendAsync) may wait for more to share their transaction.
+// Under a load of many small requests each would otherwise be a transaction of its own, with
+// its WAL pages and head file, which costs the server more than the request itself.
+constexpr auto kLinger = std::chrono::milliseconds(5);
 
 bool SodiumReady() {
   static const bool ready = sodium_init() >= 0;
@@ -207,7 +212,9 @@ uint64_t AuditLog::commits() const {
 uint64_t AuditLog::Enqueue(store::AuditRecord r, Waiter* waiter) {
   std::lock_guard lock(mu_);
   queue_.push_back({std::move(r), waiter});
-  work_cv_.notify_one();
+  if (waiter != nullptr) ++urgent_;
+  // A lingering writer needs waking only to stop lingering.
+  if (!lingering_ || waiter != nullptr || queue_.size() >= kMaxBatch) work_cv_.notify_one();
   return ++enqueued_;
 }
 
@@ -236,7 +243,10 @@ void AuditLog::AppendAsync(store::AuditRecord r) {
 Status AuditLog::Flush() {
   std::unique_lock lock(mu_);
   const uint64_t target = enqueued_;
+  ++urgent_;
+  work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return finished_ >= target; });
+  --urgent_;
   return std::exchange(async_error_, Status::Ok());
 }
 
@@ -246,8 +256,15 @@ void AuditLog::WriterLoop() {
   while (true) {
     work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stop_, and nothing left to write
+    if (urgent_ == 0 && !stop_ && queue_.size() < kMaxBatch) {
+      lingering_ = true;
+      work_cv_.wait_for(lock, kLinger,
+                        [this] { return stop_ || urgent_ > 0 || queue_.size() >= kMaxBatch; });
+      lingering_ = false;
+    }
     std::deque<Pending> batch;
     while (!queue_.empty() && batch.size() < kMaxBatch) {
+      if (queue_.front().waiter != nullptr) --urgent_;
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }

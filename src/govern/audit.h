@@ -131,8 +131,12 @@ class AuditLog {
   uint64_t finished_ = 0;            // records ever committed or failed; guarded by mu_
   Status async_error_;               // guarded by mu_
   bool stop_ = false;                // guarded by mu_
-  AuditHead head_;                   // guarded by mu_; written by the writer thread only
-  uint64_t commits_ = 0;             // guarded by mu_
+  // Queued records someone waits for (Append, Flush): the writer then commits at once instead
+  // of lingering for more records to share the transaction. Guarded by mu_.
+  int urgent_ = 0;
+  bool lingering_ = false;  // guarded by mu_: the writer waits for more records
+  AuditHead head_;          // guarded by mu_; written by the writer thread only
+  uint64_t commits_ = 0;    // guarded by mu_
 
   std::thread writer_;
 };

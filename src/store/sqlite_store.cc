@@ -1773,7 +1773,7 @@ class SqliteStore final : public Store {
   // Called by SQLite in the writer's thread after each commit, with the WAL's size in pages.
   static int OnWalCommit(void* self_arg, sqlite3* db, const char* /*schema*/, int wal_pages) {
     auto* self = static_cast<SqliteStore*>(self_arg);
-    self->StartWriteback();
+    self->StartWriteback(wal_pages);
     if (wal_pages >= self->max_wal_pages_) {
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     } else if (wal_pages >= self->wal_checkpoint_pages_) {
@@ -1792,10 +1792,19 @@ class SqliteStore final : public Store {
   // fdatasync on the same disk waits behind it: group commits of 100 ms and more, while every
   // device waits for its answer. Started at each commit, the same bytes go out in slices (as
   // RocksDB's bytes_per_sync and PostgreSQL's checkpoint_flush_after do). Durability does not
-  // rest on it: the checkpoint still syncs. Runs in the writer's thread (the WAL hook).
-  void StartWriteback() {
-    if (writeback_) writeback_->Start();
+  // rest on it: the checkpoint still syncs. Runs in the writer's thread (the WAL hook), once
+  // kWritebackPages pages have been added to the WAL since the last start (or the WAL was
+  // restarted), so that small commits (the audit log's, one per request under a load of
+  // single-record requests) do not each cost two system calls and a trickle of small writes.
+  void StartWriteback(int wal_pages) {
+    if (!writeback_) return;
+    if (wal_pages >= writeback_wal_pages_ && wal_pages - writeback_wal_pages_ < kWritebackPages) {
+      return;
+    }
+    writeback_wal_pages_ = wal_pages;
+    writeback_->Start();
   }
+  static constexpr int kWritebackPages = 256;  // 1 MiB of 4 KiB pages
 
   void WalCheckpointLoop() {
     NameThisThread("qy-wal-ckpt");
@@ -2629,6 +2638,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> wal_checkpointer_;  // used only by wal_checkpoint_thread_
   int wal_checkpoint_pages_ = 0;                  // set before the WAL hook is installed
   int max_wal_pages_ = 0;
+  int writeback_wal_pages_ = 0;  // the WAL's size at the last StartWriteback; writer's thread
   std::mutex wal_ckpt_mu_;
   std::condition_variable wal_ckpt_cv_;
   bool wal_ckpt_requested_ = false;  // guarded by wal_ckpt_mu_
