@@ -9,8 +9,8 @@
 #   scripts/bench.sh scene      only the simulated city (quanyu simulate) against a server
 # Environment: QLOG sets the benchmarked server's log level (default warn); QUANYU_BENCH_BUILD the
 # build directory whose binaries run (default build/release), to compare two builds;
-# QUANYU_BENCH_RECORDS and QUANYU_BENCH_CONNECTIONS the end-to-end run's records (1,000,000) and
-# connections (4); QUANYU_BENCH_THREADS the benchmarked server's HTTP threads (6);
+# QUANYU_BENCH_RECORDS, QUANYU_BENCH_BATCH and QUANYU_BENCH_CONNECTIONS the end-to-end run's
+# records (1,000,000), records per request (500) and connections (4); QUANYU_BENCH_THREADS the benchmarked server's HTTP threads (6);
 # QUANYU_BENCH_SERVE_ARGS more options for it (e.g. "--partitions 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,10 +124,11 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
   PORT=18089
   RECORDS=${QUANYU_BENCH_RECORDS:-1000000}
   CONNECTIONS=${QUANYU_BENCH_CONNECTIONS:-4}
+  BATCH=${QUANYU_BENCH_BATCH:-500}
   serve_fresh $PORT
-  echo "== end-to-end durable ingest over loopback HTTP: $RECORDS simulated GA/T 1400 records, batches of 500, $CONNECTIONS connections"
+  echo "== end-to-end durable ingest over loopback HTTP: $RECORDS simulated GA/T 1400 records, batches of $BATCH, $CONNECTIONS connections"
   QUANYU_DEVICE_SECRET="bench feed secret" "$B/quanyu" loadgen --target http://127.0.0.1:$PORT \
-    --records "$RECORDS" --batch 500 --connections "$CONNECTIONS" --device bench-feed \
+    --records "$RECORDS" --batch "$BATCH" --connections "$CONNECTIONS" --device bench-feed \
     --checkpoints data/checkpoints/chengdu_demo.geojson | tee "$OUT/loadgen.txt"
   TOKEN=$(login $PORT admin "bench admin pw")
   t0=$(date +%s.%N)
