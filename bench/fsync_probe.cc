@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -20,7 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,21 +34,9 @@ struct Options {
   std::string dir = ".";
 };
 
-bool Flag(std::string_view arg, std::string_view name, std::string* value) {
-  if (arg.size() <= name.size() + 3 || arg.substr(0, 2) != "--" ||
-      arg.substr(2, name.size()) != name || arg[2 + name.size()] != '=') {
-    return false;
-  }
-  *value = std::string(arg.substr(name.size() + 3));
-  return true;
-}
-
-int Usage(const char* why) {
-  std::fprintf(stderr,
-               "fsync_probe: %s\nusage: fsync_probe [--mode=append|overwrite] [--writes=N] "
-               "[--kb=N] [--background-mbps=N] [--dir=DIR]\n",
-               why);
-  return 2;
+int Fail(const std::string& why) {
+  std::fprintf(stderr, "fsync_probe: %s\n", why.c_str());
+  return 1;
 }
 
 bool WriteFull(int fd, const char* p, size_t n, off_t at) {
@@ -67,27 +55,16 @@ bool WriteFull(int fd, const char* p, size_t n, off_t at) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string v;
-    std::string_view a = argv[i];
-    if (Flag(a, "mode", &v)) {
-      o.mode = v;
-    } else if (Flag(a, "writes", &v)) {
-      o.writes = std::atol(v.c_str());
-    } else if (Flag(a, "kb", &v)) {
-      o.kb = std::atol(v.c_str());
-    } else if (Flag(a, "background-mbps", &v)) {
-      o.background_mbps = std::atol(v.c_str());
-    } else if (Flag(a, "dir", &v)) {
-      o.dir = v;
-    } else {
-      return Usage(("unknown argument " + std::string(a)).c_str());
-    }
-  }
-  if (o.mode != "append" && o.mode != "overwrite") return Usage("--mode: append or overwrite");
-  if (o.writes <= 0 || o.kb <= 0 || o.background_mbps < 0) {
-    return Usage("--writes and --kb must be positive");
-  }
+  CLI::App cli{"fdatasync latency of an appended against an overwritten file"};
+  cli.add_option("--mode", o.mode, "append or overwrite")
+      ->check(CLI::IsMember({"append", "overwrite"}));
+  cli.add_option("--writes", o.writes, "writes, each followed by fdatasync")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--kb", o.kb, "KiB per write")->check(CLI::PositiveNumber);
+  cli.add_option("--background-mbps", o.background_mbps, "MB/s of other writes beside them")
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--dir", o.dir, "where the files are made");
+  CLI11_PARSE(cli, argc, argv);
   const size_t chunk = static_cast<size_t>(o.kb) * 1024;
   const std::string path = o.dir + "/fsync_probe.log";
   const std::string bg_path = o.dir + "/fsync_probe.background";
@@ -95,14 +72,14 @@ int main(int argc, char** argv) {
 
   int fd = ::open(path.c_str(),
                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (overwrite ? 0 : O_APPEND), 0644);
-  if (fd < 0) return Usage(("cannot create " + path + ": " + std::strerror(errno)).c_str());
+  if (fd < 0) return Fail("cannot create " + path + ": " + std::strerror(errno));
   if (overwrite) {
     std::vector<char> zeros(1 << 20, 0);
     const off_t total = static_cast<off_t>(chunk) * o.writes;
     for (off_t at = 0; at < total; at += static_cast<off_t>(zeros.size())) {
-      if (!WriteFull(fd, zeros.data(), zeros.size(), at)) return Usage("writing zeros failed");
+      if (!WriteFull(fd, zeros.data(), zeros.size(), at)) return Fail("writing zeros failed");
     }
-    if (::fsync(fd) != 0) return Usage("fsync failed");
+    if (::fsync(fd) != 0) return Fail("fsync failed");
   }
 
   std::atomic<bool> stop{false};
@@ -146,7 +123,7 @@ int main(int argc, char** argv) {
   ::close(fd);
   ::unlink(path.c_str());
   ::unlink(bg_path.c_str());
-  if (!ok) return Usage("a write or fdatasync failed");
+  if (!ok) return Fail("a write or fdatasync failed");
 
   std::sort(ms.begin(), ms.end());
   auto at = [&](double q) {

@@ -10,8 +10,9 @@
 # Environment: QLOG sets the benchmarked server's log level (default warn); QUANYU_BENCH_BUILD the
 # build directory whose binaries run (default build/release), to compare two builds;
 # QUANYU_BENCH_RECORDS, QUANYU_BENCH_BATCH and QUANYU_BENCH_CONNECTIONS the end-to-end run's
-# records (1,000,000), records per request (500) and connections (4); QUANYU_BENCH_THREADS the benchmarked server's HTTP threads (6);
-# QUANYU_BENCH_SERVE_ARGS more options for it (e.g. "--partitions 2").
+# records (1,000,000), records per request (500) and connections (4); QUANYU_BENCH_THREADS the
+# benchmarked server's HTTP threads (6); QUANYU_BENCH_SERVE_ARGS more options for it (e.g.
+# "--partitions 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${QUANYU_BENCH_BUILD:-build/release}

@@ -761,12 +761,16 @@ void ReadAudit(const Stmt& st, AuditRecord* r) {
   r->hash = st.ColText(13);
 }
 
+// Rows the store inserts with one statement (see SqliteStore::FlushRows).
+constexpr size_t kRowsPerInsert = 64;
+
 // Statements on one day table.
 struct PartitionSql {
-  std::string insert;     // ?1 k, ?2 id, ?3 plate, ?4 cp, ?5 rest
-  std::string by_k;       // one row by k
-  std::string range;      // ?1 <= k < ?2, newest first, at most ?3
-  std::string ids_since;  // ids with k >= ?1
+  std::string insert;       // ?1 k, ?2 id, ?3 plate, ?4 cp, ?5 rest
+  std::string insert_many;  // kRowsPerInsert rows of the five columns of insert
+  std::string by_k;         // one row by k
+  std::string range;        // ?1 <= k < ?2, newest first, at most ?3
+  std::string ids_since;    // ids with k >= ?1
   std::string min_k, max_k;
 };
 constexpr std::string_view kRowColumns = "k, id, plate, cp, rest";
@@ -774,6 +778,10 @@ PartitionSql MakePartitionSql(const std::string& table) {
   PartitionSql s;
   s.insert =
       "INSERT OR IGNORE INTO " + table + " (k, id, plate, cp, rest) VALUES (?1, ?2, ?3, ?4, ?5)";
+  s.insert_many = "INSERT OR IGNORE INTO " + table + " (k, id, plate, cp, rest) VALUES ";
+  for (size_t r = 0; r < kRowsPerInsert; ++r) {
+    s.insert_many += r == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+  }
   s.by_k = "SELECT " + std::string(kRowColumns) + " FROM " + table + " WHERE k = ?1";
   s.range = "SELECT " + std::string(kRowColumns) + " FROM " + table +
             " WHERE k >= ?1 AND k < ?2 ORDER BY k DESC LIMIT ?3";
@@ -1750,6 +1758,8 @@ class SqliteStore final : public Store {
   // by a WAL hook that wakes the thread once the WAL holds kWalCheckpointBytes. Should the
   // thread fall behind until the WAL holds kMaxWalBytes, the writer checkpoints itself.
   static constexpr int64_t kWalCheckpointBytes = 64 << 20;
+  // How much the commits add to the WAL between two starts of its writeback (StartWriteback).
+  static constexpr int64_t kWritebackBytes = 1 << 20;
   static constexpr int64_t kMaxWalBytes = 1 << 30;
 
   // REQUIRES: write_mu_ held; a file database, migrated.
@@ -1760,6 +1770,7 @@ class SqliteStore final : public Store {
       if (st.Step() == SQLITE_ROW && st.ColInt(0) > 0) page_size = st.ColInt(0);
     }
     wal_checkpoint_pages_ = static_cast<int>(kWalCheckpointBytes / page_size);
+    writeback_pages_ = static_cast<int>(kWritebackBytes / page_size);
     max_wal_pages_ = static_cast<int>(kMaxWalBytes / page_size);
     ASSIGN_OR_RETURN(wal_checkpointer_, Connection::Open(path_, SQLITE_OPEN_READWRITE));
     // synchronous is per connection; the checkpointer is the one that syncs.
@@ -1793,18 +1804,17 @@ class SqliteStore final : public Store {
   // device waits for its answer. Started at each commit, the same bytes go out in slices (as
   // RocksDB's bytes_per_sync and PostgreSQL's checkpoint_flush_after do). Durability does not
   // rest on it: the checkpoint still syncs. Runs in the writer's thread (the WAL hook), once
-  // kWritebackPages pages have been added to the WAL since the last start (or the WAL was
+  // kWritebackBytes have been added to the WAL since the last start (or the WAL was
   // restarted), so that small commits (the audit log's, one per request under a load of
   // single-record requests) do not each cost two system calls and a trickle of small writes.
   void StartWriteback(int wal_pages) {
     if (!writeback_) return;
-    if (wal_pages >= writeback_wal_pages_ && wal_pages - writeback_wal_pages_ < kWritebackPages) {
+    if (wal_pages >= writeback_wal_pages_ && wal_pages - writeback_wal_pages_ < writeback_pages_) {
       return;
     }
     writeback_wal_pages_ = wal_pages;
     writeback_->Start();
   }
-  static constexpr int kWritebackPages = 256;  // 1 MiB of 4 KiB pages
 
   void WalCheckpointLoop() {
     NameThisThread("qy-wal-ckpt");
@@ -2109,7 +2119,6 @@ class SqliteStore final : public Store {
   // Rows are inserted kRowsPerInsert at a time, in one statement and in key order: SQLite then
   // keeps its cursor between the rows and, as they mostly go to the end of the table, appends
   // them without a search from the root.
-  static constexpr size_t kRowsPerInsert = 64;
   static constexpr int kColumnsPerRow = 5;  // k, id, plate, cp, rest
 
   // Inserts the rows buffered by InsertPassages into rows_day_. A row whose key another row
@@ -2123,12 +2132,6 @@ class SqliteStore final : public Store {
               [](const PendingRow& a, const PendingRow& b) { return a.k < b.k; });
     size_t done = 0;
     if (rows_.size() == kRowsPerInsert) {
-      if (day.insert_many == nullptr) {
-        std::string sql =
-            "INSERT OR IGNORE INTO " + day.table + " (k, id, plate, cp, rest) VALUES ";
-        for (size_t r = 0; r < kRowsPerInsert; ++r) sql += r == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
-        ASSIGN_OR_RETURN(day.insert_many, c.Prepare(sql));
-      }
       Stmt st(day.insert_many);
       for (size_t r = 0; r < kRowsPerInsert; ++r) {
         BindRow(st, static_cast<int>(r) * kColumnsPerRow, rows_[r]);
@@ -2236,6 +2239,7 @@ class SqliteStore final : public Store {
     }
     state->sql = MakePartitionSql(state->table);
     ASSIGN_OR_RETURN(state->insert, c.Prepare(state->sql.insert));
+    ASSIGN_OR_RETURN(state->insert_many, c.Prepare(state->sql.insert_many));
     if (exists) {
       QY_STMT(st, c, kDayIdBlocks);
       st.Int(1, d);
@@ -2638,6 +2642,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> wal_checkpointer_;  // used only by wal_checkpoint_thread_
   int wal_checkpoint_pages_ = 0;                  // set before the WAL hook is installed
   int max_wal_pages_ = 0;
+  int writeback_pages_ = 0;      // kWritebackBytes in pages; set before the WAL hook is installed
   int writeback_wal_pages_ = 0;  // the WAL's size at the last StartWriteback; writer's thread
   std::mutex wal_ckpt_mu_;
   std::condition_variable wal_ckpt_cv_;
