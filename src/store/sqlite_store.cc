@@ -34,6 +34,7 @@
 #include "core/zeroed_array.h"
 #include "store/migration.h"
 #include "store/passage_layout.h"
+#include "store/write_batching_vfs.h"
 
 namespace quanyu::store {
 namespace {
@@ -360,7 +361,8 @@ class Connection {
  public:
   static StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, int flags) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX,
+                             internal::WriteBatchingVfsName());
     if (rc != SQLITE_OK) {
       Status s = SqliteError(rc, "opening \"" + path + "\"", db);
       sqlite3_close_v2(db);
