@@ -64,6 +64,8 @@ events::CheckpointState ToState(registry::CheckpointStatus s) {
 // Reload the registry from the store on an unknown checkpoint at most this often, so that
 // checkpoints added by another process (quanyu import) are seen without a restart.
 constexpr int64_t kReloadIntervalNanos = 5'000'000'000;
+// How often the releaser makes the store durable and deletes the log segments it has applied.
+constexpr std::chrono::seconds kReleaseInterval{1};
 
 }  // namespace
 
@@ -109,6 +111,7 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Open(store::Store* store, bus::Eve
     p->tails_.push_back(std::move(tail));
   }
   p->applier_ = std::thread([raw = p.get()] { raw->ApplierLoop(); });
+  p->releaser_ = std::thread([raw = p.get()] { raw->ReleaseLoop(); });
   return p;
 }
 
@@ -657,10 +660,6 @@ void Pipeline::ApplierLoop() {
       for (size_t j = i; j < end; ++j) unapplied_.prefetch(applied_hashes_[j]);
       for (size_t j = i; j < end; ++j) unapplied_.erase(applied_hashes_[j]);
     }
-    for (const auto& [partition, upto] : batch.log_positions) {
-      Status rs = log_->Release(partition, upto);
-      if (!rs.ok()) spdlog::warn("releasing log segments failed: {}", rs.ToString());
-    }
     SettleApplied(batch.log_positions, entries);
     if (stopping && !read_status.ok()) return;
   }
@@ -701,6 +700,48 @@ void Pipeline::Close() {
   q_cv_.notify_all();
   if (applier_.joinable()) applier_.join();
   q_done_cv_.notify_all();
+  {
+    std::lock_guard lock(release_mu_);
+    release_stop_ = true;
+  }
+  release_cv_.notify_all();
+  if (releaser_.joinable()) releaser_.join();
+  ReleaseSynced();
+}
+
+void Pipeline::ReleaseLoop() {
+  NameThisThread("qy-log-release");
+  LowerThisThreadPriority(kBackgroundNice);
+  std::unique_lock lock(release_mu_);
+  while (!release_cv_.wait_for(lock, kReleaseInterval, [this] { return release_stop_; })) {
+    lock.unlock();
+    ReleaseSynced();
+    lock.lock();
+  }
+}
+
+void Pipeline::ReleaseSynced() {
+  std::lock_guard run_lock(release_run_mu_);
+  uint64_t applied;
+  {
+    std::lock_guard lock(q_mu_);
+    applied = applied_total_;
+  }
+  if (applied == released_applied_) return;
+  // The positions first, then the segments: an entry is deleted only once the store has it
+  // on disk. Until SyncLogPositions, an applied batch may be only in the page cache.
+  StatusOr<std::map<int, uint64_t>> positions = store_->SyncLogPositions();
+  if (!positions.ok()) {
+    spdlog::warn("making the store durable before releasing log segments failed: {}",
+                 positions.status().ToString());
+    return;
+  }
+  for (const auto& [partition, upto] : *positions) {
+    if (partition < 0 || partition >= log_->partitions()) continue;
+    Status rs = log_->Release(partition, upto);
+    if (!rs.ok()) spdlog::warn("releasing log segments failed: {}", rs.ToString());
+  }
+  released_applied_ = applied;
 }
 
 PipelineStats Pipeline::Stats() const {

@@ -182,6 +182,13 @@ class Pipeline : public events::CheckpointLookup {
   uint64_t QueuedLocked() const;
   // After a round of the applier: the store's positions, and `entries` more applied.
   void SettleApplied(const std::map<int, uint64_t>& positions, size_t entries);
+  // Deletes the event-log segments all of whose entries the store holds in a state that
+  // survives a power failure (Store::SyncLogPositions), if anything was applied since the last
+  // time. The releaser thread runs it every kReleaseInterval, and Close once more. Deleting a
+  // file can take milliseconds (a file system mounted with discard trims its blocks at once),
+  // which is why this is not the applier's work.
+  void ReleaseSynced();
+  void ReleaseLoop();
 
   store::Store* const store_;
   bus::EventLog* const log_;
@@ -216,6 +223,13 @@ class Pipeline : public events::CheckpointLookup {
   bool closed_ = false;
   bool applier_gave_up_ = false;  // closing, it could not read the rest of the log
   std::thread applier_;
+  // The releaser thread (ReleaseLoop), and what ReleaseSynced saw the last time it ran.
+  std::mutex release_mu_;
+  std::condition_variable release_cv_;
+  bool release_stop_ = false;
+  std::thread releaser_;
+  std::mutex release_run_mu_;      // one ReleaseSynced at a time
+  uint64_t released_applied_ = 0;  // applied_total_ at the last release; release_run_mu_
   // The applier's own: a tail of each partition, from the store's position; its batch, the
   // records parked by ParkUnused and scratch, kept between rounds.
   std::vector<std::unique_ptr<bus::LogTail>> tails_;

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -315,21 +317,22 @@ class WritebackFiles {
 
   // Starts writeback of whatever is dirty in both files, without waiting for it.
   void Start() {
-    std::array<int, 2> fds;
-    {
-      std::lock_guard lock(Mu());
-      File& f = it_->second;
-      if (!f.opened) {
-        f.opened = true;
-        f.fds[0] = ::open((f.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
-        f.fds[1] = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
-      }
-      fds = f.fds;
-    }
     // This handle keeps the descriptors open.
-    for (int fd : fds) {
+    for (int fd : Fds()) {
       if (fd >= 0) (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
+  }
+
+  // Waits until everything written to the WAL is on disk. Without a WAL there is nothing to
+  // wait for: SQLite creates it with the first transaction and, in WAL mode, deletes it only
+  // after copying it into the database file and syncing that.
+  Status SyncWal() {
+    const int fd = Fds()[0];
+    if (fd < 0) return Status::Ok();
+    if (::fdatasync(fd) != 0) {
+      return Internal("fdatasync of \"" + it_->second.path + "-wal\": " + std::strerror(errno));
+    }
+    return Status::Ok();
   }
 
  private:
@@ -339,6 +342,18 @@ class WritebackFiles {
     bool opened = false;
     std::array<int, 2> fds{-1, -1};  // the WAL, the database; -1 if they could not be opened
   };
+  // The descriptors of the WAL and the database, opened at the first call (the WAL again at
+  // each later call until it exists).
+  std::array<int, 2> Fds() {
+    std::lock_guard lock(Mu());
+    File& f = it_->second;
+    if (!f.opened) {
+      f.opened = true;
+      f.fds[1] = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    if (f.fds[0] < 0) f.fds[0] = ::open((f.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+    return f.fds;
+  }
   static std::string Key(const std::string& path) {
     std::error_code ec;
     std::string key = std::filesystem::weakly_canonical(path, ec).string();
@@ -880,6 +895,7 @@ class SqliteStore final : public Store {
 
   Status Init(const StoreOptions& options) {
     std::lock_guard lock(write_mu_);
+    sync_full_ = options.sync_full;
     if (!memory_) writeback_.emplace(path_);
     if (read_only_) {
       if (memory_) {
@@ -1001,6 +1017,13 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_DONE) return SqliteError(rc, "reading log positions", lease.conn().db());
     return out;
+  }
+
+  StatusOr<std::map<int, uint64_t>> SyncLogPositions() override {
+    ASSIGN_OR_RETURN(auto positions, LogPositions());
+    // With synchronous=FULL every commit was synced already.
+    if (writeback_ && !read_only_ && !sync_full_) RETURN_IF_ERROR(writeback_->SyncWal());
+    return positions;
   }
 
   StatusOr<std::vector<PassageRecord>> FindPassages(const PassageQuery& q) override {
@@ -2604,6 +2627,7 @@ class SqliteStore final : public Store {
   const bool memory_;
   const bool read_only_;
   int schema_version_ = 0;  // set by Init
+  bool sync_full_ = false;  // set by Init
 
   // Set (for a file database) before any connection is opened, and declared before every
   // connection so that it outlives them (see WritebackFiles).

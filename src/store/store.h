@@ -237,6 +237,12 @@ class Store {
   virtual Status Apply(const ApplyBatch& batch) = 0;
   // Partition -> next log sequence to apply, as recorded by the last Apply.
   virtual StatusOr<std::map<int, uint64_t>> LogPositions() = 0;
+  // Makes everything applied so far survive a power failure, and returns the positions of
+  // that state (LogPositions as of the call). Until then an applied batch may survive only a
+  // crash of the process: the SQLite backend commits with synchronous=NORMAL, which puts the
+  // WAL on disk only at checkpoints. The ingest pipeline deletes event-log segments only up to
+  // these positions. An in-memory store, which nothing survives, returns LogPositions.
+  virtual StatusOr<std::map<int, uint64_t>> SyncLogPositions() = 0;
   virtual StatusOr<std::vector<events::PassageRecord>> FindPassages(const PassageQuery& q) = 0;
   // Looks through the days stored, newest first: finding a recent passage is quick, a miss
   // costs one index lookup per day (the store is organized for lookups by plate, checkpoint

@@ -646,6 +646,22 @@ TEST_P(StoreContractTest, ApplyRecordsLogPositions) {
   EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 10}, {1, 7}, {2, 3}}));
 }
 
+// The ingest pipeline deletes event-log segments up to what SyncLogPositions returns: the
+// positions of everything applied before the call, and then still after a reopen.
+TEST_P(StoreContractTest, SyncLogPositionsReportsWhatWasApplied) {
+  QY_ASSERT_OK_AND_ASSIGN(auto positions, store_->SyncLogPositions());
+  EXPECT_TRUE(positions.empty());
+  QY_ASSERT_OK(store_->Apply({.passages = {MakePassage("p-1", "川A00001", "cp-1", kT0)},
+                              .log_positions = {{0, 10}, {1, 5}}}));
+  QY_ASSERT_OK(store_->Apply({.log_positions = {{1, 7}}}));
+  QY_ASSERT_OK_AND_ASSIGN(positions, store_->SyncLogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 10}, {1, 7}}));
+  if (!target_->persistent()) return;
+  Reopen();
+  QY_ASSERT_OK_AND_ASSIGN(positions, store_->LogPositions());
+  EXPECT_EQ(positions, (std::map<int, uint64_t>{{0, 10}, {1, 7}}));
+}
+
 TEST_P(StoreContractTest, ApplyIsAllOrNothing) {
   QY_ASSERT_OK(store_->Apply({.log_positions = {{0, 1}}}));
 
