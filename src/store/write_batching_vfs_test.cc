@@ -4,37 +4,18 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+
+#include "core/temp_dir.h"
 
 namespace quanyu::store::internal {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/quanyu-vfs-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // One connection through the VFS; every statement must succeed.
 class Db {
@@ -100,7 +81,7 @@ std::string InsertRowsCte(int first, int n) {
 class WriteBatchingVfsTest : public ::testing::Test {
  protected:
   fs::path DbPath() const { return dir_.path() / "t.db"; }
-  TempDir dir_;
+  TempDir dir_{"quanyu-vfs-"};
 };
 
 TEST_F(WriteBatchingVfsTest, AnotherConnectionSeesEveryCommitAtOnce) {
