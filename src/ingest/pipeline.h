@@ -228,8 +228,10 @@ class Pipeline : public events::CheckpointLookup {
   std::condition_variable release_cv_;
   bool release_stop_ = false;
   std::thread releaser_;
-  std::mutex release_run_mu_;      // one ReleaseSynced at a time
-  uint64_t released_applied_ = 0;  // applied_total_ at the last release; release_run_mu_
+  std::mutex release_run_mu_;  // one ReleaseSynced at a time
+  // applied_total_ at the last release (none yet: the first pass releases what a restart
+  // replayed); guarded by release_run_mu_.
+  uint64_t released_applied_ = UINT64_MAX;
   // The applier's own: a tail of each partition, from the store's position; its batch, the
   // records parked by ParkUnused and scratch, kept between rounds.
   std::vector<std::unique_ptr<bus::LogTail>> tails_;

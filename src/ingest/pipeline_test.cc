@@ -201,6 +201,41 @@ TEST_F(PipelineTest, StoresEverythingWhileTheLogRollsAndReleasesWhatItApplied) {
   }
 }
 
+// After a crash the log may still hold segments the store had applied; a restarted server
+// deletes them even if nothing new arrives.
+TEST_F(PipelineTest, ARestartReleasesSegmentsTheStoreAppliedBefore) {
+  pipeline_.reset();
+  log_.reset();
+  std::filesystem::remove_all(dir_ + "/log");
+  bus::EventLogOptions lo;
+  lo.partitions = 1;
+  lo.segment_bytes = 4096;
+  auto log = bus::EventLog::Open(dir_ + "/log", lo);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  log_ = std::move(log).value();
+  // Entries the store already has (as a crashed server leaves them): 40 segments' worth.
+  std::vector<bus::LogEntry> entries(100, bus::LogEntry{0, std::string(1000, 'x')});
+  ASSERT_TRUE(log_->Append(0, entries).ok());
+  store::ApplyBatch applied;
+  applied.log_positions[0] = log_->NextSequence(0);
+  ASSERT_TRUE(store_->Apply(applied).ok());
+  auto segments = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/log/p00")) {
+      n += e.path().extension() == ".log";
+    }
+    return n;
+  };
+  ASSERT_GT(segments(), 10u);
+  pipeline_ = OpenPipeline(store_.get());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (segments() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(segments(), 1u);
+  EXPECT_EQ(pipeline_->Stats().applied, 0u);
+}
+
 TEST_F(PipelineTest, AResendOfARecordNotYetInTheStoreIsADuplicate) {
   // The applier is held before its store transaction until the resend has been submitted
   // and has had time to look: the resend must wait for the store rather than take the record
