@@ -291,9 +291,10 @@ bool DecodeIntArray(std::string_view text, std::vector<int>* out) {
 // --- Connections and statements.
 
 // Read-only descriptors of a database file and its WAL, for starting the kernel's writeback of
-// their dirty pages (SqliteStore::StartWriteback). Every store of this process on a file holds
+// their dirty pages (SqliteStore::StartWriteback) and for syncing the WAL
+// (SqliteStore::SyncLogPositions). Every store of this process on a file holds
 // one of these handles from before it opens a connection until after it has closed them all; the
-// descriptors, one pair per file, are opened at the first Start and closed only when the last
+// descriptors, one pair per file, are opened at their first use and closed only when the last
 // handle on the file goes. Closing any descriptor of a file drops every POSIX lock the process
 // holds on it, SQLite's included, and a store that lost its lock could see its WAL checkpointed
 // and deleted under it by another process.
