@@ -721,7 +721,6 @@ void Pipeline::ReleaseLoop() {
 }
 
 void Pipeline::ReleaseSynced() {
-  std::lock_guard run_lock(release_run_mu_);
   uint64_t applied;
   {
     std::lock_guard lock(q_mu_);

@@ -226,11 +226,10 @@ class Pipeline : public events::CheckpointLookup {
   // The releaser thread (ReleaseLoop), and what ReleaseSynced saw the last time it ran.
   std::mutex release_mu_;
   std::condition_variable release_cv_;
-  bool release_stop_ = false;
+  bool release_stop_ = false;  // guarded by release_mu_
   std::thread releaser_;
-  std::mutex release_run_mu_;  // one ReleaseSynced at a time
   // applied_total_ at the last release (none yet: the first pass releases what a restart
-  // replayed); guarded by release_run_mu_.
+  // replayed). Used by the releaser thread, then by Close once it has joined it.
   uint64_t released_applied_ = UINT64_MAX;
   // The applier's own: a tail of each partition, from the store's position; its batch, the
   // records parked by ParkUnused and scratch, kept between rounds.

@@ -51,6 +51,39 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return std::move(s).value();
   }
+  // Replaces the log (and closes the pipeline on it) with an empty one of `partitions`
+  // partitions and 4 KiB segments (about 30 records each).
+  void UseSmallSegmentLog(int partitions) {
+    pipeline_.reset();
+    log_.reset();
+    std::filesystem::remove_all(dir_ + "/log");
+    bus::EventLogOptions lo;
+    lo.partitions = partitions;
+    lo.segment_bytes = 4096;
+    auto log = bus::EventLog::Open(dir_ + "/log", lo);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(log).value();
+  }
+  // The segment files of a partition of the log.
+  size_t LogSegments(int partition) const {
+    size_t n = 0;
+    char name[8];
+    std::snprintf(name, sizeof name, "p%02d", partition);
+    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/log/" + name)) {
+      n += e.path().extension() == ".log";
+    }
+    return n;
+  }
+  // Waits (up to 20 s) until every partition is down to its active segment: the releaser
+  // thread deletes the others about once a second.
+  void AwaitOneSegmentEach() const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int p = 0; p < log_->partitions(); ++p) {
+      while (LogSegments(p) > 1 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
   std::unique_ptr<Pipeline> OpenPipeline(store::Store* store, PipelineOptions options = {}) {
     auto p = Pipeline::Open(store, log_.get(), &clock_, std::move(options));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
@@ -153,15 +186,7 @@ TEST_F(PipelineTest, RefusesBatchesWhileTheStoreIsTooFarBehind) {
 // partition; and the segments it has applied are deleted (by the releaser, within a second or
 // so, once the store has synced them).
 TEST_F(PipelineTest, StoresEverythingWhileTheLogRollsAndReleasesWhatItApplied) {
-  pipeline_.reset();
-  log_.reset();
-  std::filesystem::remove_all(dir_ + "/log");
-  bus::EventLogOptions lo;
-  lo.partitions = 3;
-  lo.segment_bytes = 4096;  // about 30 records a segment
-  auto log = bus::EventLog::Open(dir_ + "/log", lo);
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  log_ = std::move(log).value();
+  ASSERT_NO_FATAL_FAILURE(UseSmallSegmentLog(3));
   pipeline_ = OpenPipeline(store_.get());
   size_t accepted = 0;
   for (int b = 0; b < 20; ++b) {
@@ -177,62 +202,31 @@ TEST_F(PipelineTest, StoresEverythingWhileTheLogRollsAndReleasesWhatItApplied) {
   EXPECT_EQ(store_->GetPassageStats()->passages, 1000);
   EXPECT_EQ(pipeline_->Stats().queued, 0u);
   EXPECT_EQ(pipeline_->Stats().applied, 1000u);
-  auto segments = [&](int p) {
-    size_t n = 0;
-    char name[8];
-    std::snprintf(name, sizeof name, "p%02d", p);
-    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/log/" + name)) {
-      n += e.path().extension() == ".log";
-    }
-    return n;
-  };
   for (int p = 0; p < 3; ++p) {
     auto positions = store_->LogPositions();
     ASSERT_TRUE(positions.ok());
     EXPECT_EQ((*positions)[p], log_->NextSequence(p));
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (segments(0) + segments(1) + segments(2) > 3 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  AwaitOneSegmentEach();
   for (int p = 0; p < 3; ++p) {
-    EXPECT_EQ(segments(p), 1u) << "partition " << p;  // only the active one is left
+    EXPECT_EQ(LogSegments(p), 1u) << "partition " << p;  // only the active one is left
   }
 }
 
 // After a crash the log may still hold segments the store had applied; a restarted server
 // deletes them even if nothing new arrives.
 TEST_F(PipelineTest, ARestartReleasesSegmentsTheStoreAppliedBefore) {
-  pipeline_.reset();
-  log_.reset();
-  std::filesystem::remove_all(dir_ + "/log");
-  bus::EventLogOptions lo;
-  lo.partitions = 1;
-  lo.segment_bytes = 4096;
-  auto log = bus::EventLog::Open(dir_ + "/log", lo);
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  log_ = std::move(log).value();
+  ASSERT_NO_FATAL_FAILURE(UseSmallSegmentLog(1));
   // Entries the store already has (as a crashed server leaves them): 40 segments' worth.
   std::vector<bus::LogEntry> entries(100, bus::LogEntry{0, std::string(1000, 'x')});
   ASSERT_TRUE(log_->Append(0, entries).ok());
   store::ApplyBatch applied;
   applied.log_positions[0] = log_->NextSequence(0);
   ASSERT_TRUE(store_->Apply(applied).ok());
-  auto segments = [&] {
-    size_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/log/p00")) {
-      n += e.path().extension() == ".log";
-    }
-    return n;
-  };
-  ASSERT_GT(segments(), 10u);
+  ASSERT_GT(LogSegments(0), 10u);
   pipeline_ = OpenPipeline(store_.get());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (segments() > 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(segments(), 1u);
+  AwaitOneSegmentEach();
+  EXPECT_EQ(LogSegments(0), 1u);
   EXPECT_EQ(pipeline_->Stats().applied, 0u);
 }
 

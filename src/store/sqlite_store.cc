@@ -340,19 +340,15 @@ class WritebackFiles {
   struct File {
     std::string path;  // as the first store named it
     int users = 0;
-    bool opened = false;
-    std::array<int, 2> fds{-1, -1};  // the WAL, the database; -1 if they could not be opened
+    std::array<int, 2> fds{-1, -1};  // the WAL, the database; -1 until opened
   };
-  // The descriptors of the WAL and the database, opened at the first call (the WAL again at
-  // each later call until it exists).
+  // The descriptors of the WAL and the database, each opened at the first call that finds
+  // its file (the WAL exists from the first transaction on).
   std::array<int, 2> Fds() {
     std::lock_guard lock(Mu());
     File& f = it_->second;
-    if (!f.opened) {
-      f.opened = true;
-      f.fds[1] = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
-    }
     if (f.fds[0] < 0) f.fds[0] = ::open((f.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fds[1] < 0) f.fds[1] = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
     return f.fds;
   }
   static std::string Key(const std::string& path) {

@@ -65,11 +65,6 @@ int Close(sqlite3_file* pf) {
   return rc != SQLITE_OK ? rc : close_rc;
 }
 
-int Read(sqlite3_file* pf, void* out, int n, sqlite3_int64 offset) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xRead(Base(pf), out, n, offset);
-}
-
 int Write(sqlite3_file* pf, const void* data, int n, sqlite3_int64 offset) {
   File* f = AsFile(pf);
   g_writes_requested.fetch_add(1, std::memory_order_relaxed);
@@ -100,45 +95,18 @@ int Write(sqlite3_file* pf, const void* data, int n, sqlite3_int64 offset) {
   return SQLITE_OK;
 }
 
-int Truncate(sqlite3_file* pf, sqlite3_int64 size) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xTruncate(Base(pf), size);
-}
-
-int Sync(sqlite3_file* pf, int flags) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xSync(Base(pf), flags);
-}
-
-int FileSize(sqlite3_file* pf, sqlite3_int64* size) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xFileSize(Base(pf), size);
-}
-
-int Lock(sqlite3_file* pf, int level) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xLock(Base(pf), level);
-}
-
-int Unlock(sqlite3_file* pf, int level) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xUnlock(Base(pf), level);
-}
-
-int CheckReservedLock(sqlite3_file* pf, int* out) {
-  return Base(pf)->pMethods->xCheckReservedLock(Base(pf), out);
-}
-
-int FileControl(sqlite3_file* pf, int op, void* arg) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xFileControl(Base(pf), op, arg);
-}
-
-int SectorSize(sqlite3_file* pf) { return Base(pf)->pMethods->xSectorSize(Base(pf)); }
-
-int DeviceCharacteristics(sqlite3_file* pf) {
-  return Base(pf)->pMethods->xDeviceCharacteristics(Base(pf));
-}
+// Forward<&sqlite3_io_methods::xM>: the wrapped file's xM, called directly (Call) or after the
+// buffer is written out (FlushThenCall).
+template <auto M>
+struct Forward;
+template <typename R, typename... A, R (*sqlite3_io_methods::*M)(sqlite3_file*, A...)>
+struct Forward<M> {
+  static R Call(sqlite3_file* pf, A... a) { return (Base(pf)->pMethods->*M)(Base(pf), a...); }
+  static R FlushThenCall(sqlite3_file* pf, A... a) {
+    if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
+    return Call(pf, a...);
+  }
+};
 
 // Shared memory is the wrapped VFS's (SQLite's unix VFS has it); without it, WAL mode fails
 // to open with an I/O error.
@@ -148,23 +116,12 @@ bool HasShm(sqlite3_file* pf) {
 
 int ShmMap(sqlite3_file* pf, int region, int size, int extend, void volatile** out) {
   if (!HasShm(pf)) return SQLITE_IOERR_SHMMAP;
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xShmMap(Base(pf), region, size, extend, out);
-}
-
-int ShmLock(sqlite3_file* pf, int offset, int n, int flags) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xShmLock(Base(pf), offset, n, flags);
+  return Forward<&sqlite3_io_methods::xShmMap>::FlushThenCall(pf, region, size, extend, out);
 }
 
 void ShmBarrier(sqlite3_file* pf) {
-  (void)FlushFile(pf);  // nothing is buffered here in practice: see ShmLock and FileControl
-  Base(pf)->pMethods->xShmBarrier(Base(pf));
-}
-
-int ShmUnmap(sqlite3_file* pf, int delete_flag) {
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xShmUnmap(Base(pf), delete_flag);
+  (void)FlushFile(pf);  // nothing is buffered here in practice: see xShmLock and xFileControl
+  Forward<&sqlite3_io_methods::xShmBarrier>::Call(pf);
 }
 
 // Memory-mapped reads exist only where the wrapped VFS has them; otherwise SQLite reads.
@@ -173,13 +130,12 @@ int Fetch(sqlite3_file* pf, sqlite3_int64 offset, int n, void** out) {
     *out = nullptr;
     return SQLITE_OK;
   }
-  if (int rc = FlushFile(pf); rc != SQLITE_OK) return rc;
-  return Base(pf)->pMethods->xFetch(Base(pf), offset, n, out);
+  return Forward<&sqlite3_io_methods::xFetch>::FlushThenCall(pf, offset, n, out);
 }
 
 int Unfetch(sqlite3_file* pf, sqlite3_int64 offset, void* p) {
   if (Base(pf)->pMethods->iVersion < 3) return SQLITE_OK;
-  return Base(pf)->pMethods->xUnfetch(Base(pf), offset, p);
+  return Forward<&sqlite3_io_methods::xUnfetch>::Call(pf, offset, p);
 }
 
 // Database files and WALs are wrapped; every other file (rollback journals, temporary files)
@@ -234,22 +190,23 @@ void Register() {
   if (g_base == nullptr || g_base->iVersion < 2) std::abort();  // every SQLite 3.7+ has v2+
 
   g_methods.iVersion = 3;
+  using M = sqlite3_io_methods;
   g_methods.xClose = Close;
-  g_methods.xRead = Read;
+  g_methods.xRead = Forward<&M::xRead>::FlushThenCall;
   g_methods.xWrite = Write;
-  g_methods.xTruncate = Truncate;
-  g_methods.xSync = Sync;
-  g_methods.xFileSize = FileSize;
-  g_methods.xLock = Lock;
-  g_methods.xUnlock = Unlock;
-  g_methods.xCheckReservedLock = CheckReservedLock;
-  g_methods.xFileControl = FileControl;
-  g_methods.xSectorSize = SectorSize;
-  g_methods.xDeviceCharacteristics = DeviceCharacteristics;
+  g_methods.xTruncate = Forward<&M::xTruncate>::FlushThenCall;
+  g_methods.xSync = Forward<&M::xSync>::FlushThenCall;
+  g_methods.xFileSize = Forward<&M::xFileSize>::FlushThenCall;
+  g_methods.xLock = Forward<&M::xLock>::FlushThenCall;
+  g_methods.xUnlock = Forward<&M::xUnlock>::FlushThenCall;
+  g_methods.xCheckReservedLock = Forward<&M::xCheckReservedLock>::Call;
+  g_methods.xFileControl = Forward<&M::xFileControl>::FlushThenCall;
+  g_methods.xSectorSize = Forward<&M::xSectorSize>::Call;
+  g_methods.xDeviceCharacteristics = Forward<&M::xDeviceCharacteristics>::Call;
   g_methods.xShmMap = ShmMap;
-  g_methods.xShmLock = ShmLock;
+  g_methods.xShmLock = Forward<&M::xShmLock>::FlushThenCall;
   g_methods.xShmBarrier = ShmBarrier;
-  g_methods.xShmUnmap = ShmUnmap;
+  g_methods.xShmUnmap = Forward<&M::xShmUnmap>::FlushThenCall;
   g_methods.xFetch = Fetch;
   g_methods.xUnfetch = Unfetch;
 
